@@ -1,0 +1,189 @@
+"""The pure functional fit, in the glmnet convention.
+
+Minimizes, over ``W (K, p)`` and an unpenalized intercept ``b (K,)``::
+
+    (1/Σᵢ sᵢ) Σᵢ sᵢ ℓ(W xᵢ + b, tᵢ) + λ Σⱼ ϖⱼ [ (1 − α)/2 ‖W₍:,ⱼ₎‖² + α ‖W₍:,ⱼ₎‖₁ ]
+
+For unit weights this is scikit-learn's objective divided by ``C·n``: ``λ = 1/(C·n)``.
+
+``fit`` is a pure function of arrays: jit-compiled, and ``jax.vmap`` runs it over batches of
+``lam``, ``l1_ratio``, ``sample_weight`` (e.g. cross-validation folds as 0/1 masks), targets (e.g.
+one-vs-rest problems) or data, with the answer of a Python loop and one compilation.
+"""
+
+from __future__ import annotations
+
+from functools import cache, partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .losses import Loss, get_loss
+from .penalties import ElasticNet
+from .problem import Problem
+from .solvers import get_solver, iterative_solve
+
+__all__ = ["FitResult", "fit", "solve", "solve_many"]
+
+
+class FitResult(NamedTuple):
+    """A fit's coefficients ``coef (K, p)``, ``intercept (K,)`` and diagnostics.
+
+    ``K = 1`` for binary and single-target squared loss. ``grad_norm`` is the largest violation of
+    the optimality (KKT) conditions, ``objective`` the glmnet-convention objective above.
+    """
+
+    coef: jax.Array
+    intercept: jax.Array
+    n_iter: jax.Array
+    converged: jax.Array
+    objective: jax.Array
+    grad_norm: jax.Array
+
+
+@partial(jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter"))
+def solve(
+    X: jax.Array,
+    targets: jax.Array,
+    sample_weight: jax.Array,
+    lam: jax.Array,
+    l1_ratio: jax.Array,
+    penalty_factor: jax.Array,
+    init: jax.Array,
+    tol: jax.Array,
+    *,
+    loss: Loss,
+    solver: str,
+    fit_intercept: bool,
+    max_iter: int,
+) -> FitResult:
+    """The compiled core of ``fit``: every argument is an array of fixed shape.
+
+    Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``,
+    ``init (K, p + fit_intercept)``; ``lam``, ``l1_ratio`` and ``tol`` are scalars.
+    """
+    dtype = X.dtype
+    factors = penalty_factor.astype(dtype)
+    if fit_intercept:
+        factors = jnp.concatenate([factors, jnp.zeros(1, dtype)])
+    problem = Problem(
+        X=X,
+        targets=targets.astype(dtype),
+        weights=(sample_weight / jnp.sum(sample_weight)).astype(dtype),
+        penalty=ElasticNet(
+            lam=jnp.asarray(lam, dtype), l1_ratio=jnp.asarray(l1_ratio, dtype), factors=factors
+        ),
+        loss=loss,
+        fit_intercept=fit_intercept,
+    )
+    solution = iterative_solve(
+        get_solver(solver), problem, init.astype(dtype), max_iter=max_iter, tol=tol
+    )
+    coef, intercept = problem.split(solution.coef)
+    return FitResult(
+        coef=coef,
+        intercept=intercept,
+        n_iter=solution.n_iter,
+        converged=solution.converged,
+        objective=solution.objective,
+        grad_norm=solution.grad_norm,
+    )
+
+
+@cache
+def solve_many(in_axes: tuple, *, loss: Loss, solver: str, fit_intercept: bool, max_iter: int):
+    """``solve`` vmapped over the arguments whose ``in_axes`` entry is not ``None``, compiled once.
+
+    E.g. ``in_axes=(None, 0, None, None, None, None, 0, None)`` solves one problem per row of a
+    stacked ``targets (B, n, K)`` (one-vs-rest), each from its own ``init (B, K, d)``.
+    """
+    static = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter)
+    return jax.jit(jax.vmap(partial(solve, **static), in_axes=in_axes))
+
+
+def _is_concrete(x) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+def _check_hyperparameters(lam, l1_ratio, tol) -> None:
+    """Value checks on whatever is concrete (traced values are checked by their caller)."""
+    if _is_concrete(lam) and np.any(np.asarray(lam) < 0):
+        raise ValueError(f"lam must be >= 0, got {lam!r}")
+    if _is_concrete(l1_ratio) and np.any((np.asarray(l1_ratio) < 0) | (np.asarray(l1_ratio) > 1)):
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
+    if _is_concrete(tol) and np.any(np.asarray(tol) <= 0):
+        raise ValueError(f"tol must be > 0, got {tol!r}")
+
+
+def fit(
+    X,
+    y,
+    *,
+    lam,
+    l1_ratio=0.0,
+    loss: str | Loss = "binary",
+    fit_intercept: bool = True,
+    sample_weight=None,
+    penalty_factor=None,
+    solver: str = "newton",
+    max_iter: int = 100,
+    tol=1e-8,
+    init=None,
+) -> FitResult:
+    """Fit a penalized linear model in the glmnet convention (see the module docstring).
+
+    Args:
+        X: ``(n, p)`` design matrix.
+        y: targets: ``(n,)`` in ``[0, 1]`` for ``loss="binary"``; ``(n, K)`` one-hot rows for
+            ``"multinomial"``; ``(n,)`` or ``(n, K)`` for ``"squared"``.
+        lam: penalty strength ``λ ≥ 0``.
+        l1_ratio: elastic-net mixing ``α ∈ [0, 1]`` (``0`` ridge, ``1`` lasso).
+        loss: ``"binary"``, ``"multinomial"`` or ``"squared"``.
+        fit_intercept: fit an unpenalized intercept.
+        sample_weight: ``(n,)`` non-negative weights (default ones); only their ratios matter.
+        penalty_factor: ``(p,)`` per-feature multipliers ``ϖ`` of ``λ`` (default ones).
+        solver: solver name (see ``jaxlogreg.solvers.SOLVERS``).
+        max_iter: maximum number of solver iterations.
+        tol: stop when the largest KKT violation (``max |∇F|`` for smooth penalties) is ``≤ tol``.
+        init: starting coefficients ``(K, p + fit_intercept)`` (intercept last); default zeros.
+
+    Returns:
+        A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
+    """
+    loss = get_loss(loss)
+    X = jnp.asarray(X)
+    if not jnp.issubdtype(X.dtype, jnp.floating):
+        X = X.astype(jnp.result_type(float))
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    targets = jnp.asarray(y, X.dtype)
+    if targets.ndim == 1:
+        if loss.shift_invariant:
+            raise ValueError("multinomial targets must be one-hot rows of shape (n, K)")
+        targets = targets[:, None]
+    if targets.ndim != 2 or targets.shape[0] != X.shape[0]:
+        raise ValueError(f"y of shape {jnp.shape(y)} does not match X of shape {X.shape}")
+    n, p = X.shape
+    _check_hyperparameters(lam, l1_ratio, tol)
+    l1 = not (_is_concrete(l1_ratio) and np.all(np.asarray(l1_ratio) == 0))
+    get_solver(solver, l1=l1)
+    sample_weight = jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight)
+    penalty_factor = jnp.ones(p, X.dtype) if penalty_factor is None else jnp.asarray(penalty_factor)
+    d = p + int(fit_intercept)
+    init = jnp.zeros((targets.shape[1], d), X.dtype) if init is None else jnp.asarray(init)
+    return solve(
+        X,
+        targets,
+        sample_weight.astype(X.dtype),
+        jnp.asarray(lam, X.dtype),
+        jnp.asarray(l1_ratio, X.dtype),
+        penalty_factor,
+        init,
+        jnp.asarray(tol, X.dtype),
+        loss=loss,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        max_iter=int(max_iter),
+    )

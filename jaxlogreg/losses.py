@@ -1,0 +1,164 @@
+"""Pointwise losses of linear models, written for numerical stability.
+
+Every loss works on a matrix of linear predictors ``Z`` of shape ``(n, K)`` and a target matrix
+``T`` of the same shape:
+
+- binary logistic (``K = 1``, ``t ∈ [0, 1]``): ``ℓ(z, t) = log(1 + eᶻ) − t·z``;
+- multinomial softmax cross-entropy (``K`` classes, one-hot ``t``):
+  ``ℓ(z, t) = logsumexp(z) − Σₖ tₖ zₖ``;
+- squared (``K`` targets): ``ℓ(z, t) = ½‖z − t‖²``.
+
+Each loss also gives its inverse link (the predicted mean ``μ``), for which ``∂ℓ/∂z = μ − t``, and
+its curvature ``∂²ℓ/∂z²``, from which the Hessian of the empirical risk is built in closed form
+(``Xᵀ diag(s ⊙ c) X`` for ``K = 1``). The closed forms are checked against ``jax.hessian`` in the
+tests.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["BINARY", "LOSSES", "MULTINOMIAL", "SQUARED", "Loss", "get_loss"]
+
+
+class Loss(abc.ABC):
+    """A pointwise loss ``ℓ(z, t)`` of a linear predictor ``z ∈ ℝᴷ`` and a target ``t ∈ ℝᴷ``."""
+
+    name: str
+    #: ``ℓ(z + c·1, t) = ℓ(z, t)`` for every ``c``: the Hessian is singular along ``1 ⊗ v``.
+    shift_invariant: bool = False
+
+    @abc.abstractmethod
+    def pointwise(self, Z: jax.Array, T: jax.Array) -> jax.Array:
+        """Loss of every sample: ``(n, K), (n, K) -> (n,)``."""
+
+    @abc.abstractmethod
+    def mean(self, Z: jax.Array) -> jax.Array:
+        """Inverse link ``μ(z)`` (probabilities, or the prediction itself): ``(n, K) -> (n, K)``."""
+
+    @abc.abstractmethod
+    def curvature_matvec(self, Z: jax.Array, V: jax.Array) -> jax.Array:
+        """Per-sample ``(∂²ℓ/∂z²) vᵢ`` for rows ``vᵢ`` of ``V``: ``(n, K), (n, K) -> (n, K)``."""
+
+    @abc.abstractmethod
+    def hessian(self, A: jax.Array, Z: jax.Array, s: jax.Array) -> jax.Array:
+        """``Σᵢ sᵢ (∂²ℓ/∂z²)ᵢ ⊗ aᵢaᵢᵀ`` as a ``(K·d, K·d)`` matrix (row index ``k·d + j``).
+
+        ``A`` is the ``(n, d)`` design (with a column of ones when there is an intercept).
+        """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    # Losses are stateless: make every instance of one class equal, so that they are valid,
+    # interchangeable static arguments of jit-compiled functions.
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+def _weighted_gram(A: jax.Array, v: jax.Array) -> jax.Array:
+    """``Aᵀ diag(v) A``, contracting over rows without materializing ``Aᵀ``."""
+    return jax.lax.dot_general(A * v[:, None], A, (((0,), (0,)), ((), ())))
+
+
+class BinaryLogistic(Loss):
+    """``log(1 + eᶻ) − t·z``; ``μ = σ(z)``; curvature ``σ(z)(1 − σ(z))``.
+
+    ``softplus`` evaluates ``log(1 + eᶻ)`` as ``max(z, 0) + log1p(e^{−|z|})``: finite and exact
+    for margins of any size (a naive ``log(1 + exp(z))`` overflows at ``z ≈ 710`` in float64).
+    """
+
+    name = "binary"
+
+    def pointwise(self, Z, T):
+        return jnp.sum(jax.nn.softplus(Z) - T * Z, axis=-1)
+
+    def mean(self, Z):
+        return jax.nn.sigmoid(Z)
+
+    def _curvature(self, Z):
+        mu = jax.nn.sigmoid(Z)
+        return mu * (1.0 - mu)
+
+    def curvature_matvec(self, Z, V):
+        return self._curvature(Z) * V
+
+    def hessian(self, A, Z, s):
+        return _weighted_gram(A, s * self._curvature(Z)[:, 0])
+
+
+class Multinomial(Loss):
+    """``logsumexp(z) − Σₖ tₖzₖ``; ``μ = softmax(z)``; curvature ``diag(μ) − μμᵀ``.
+
+    The curvature is singular along ``(1, …, 1)`` (adding a constant to every class leaves the
+    softmax unchanged); the Newton solvers account for that null space.
+    """
+
+    name = "multinomial"
+    shift_invariant = True
+
+    def pointwise(self, Z, T):
+        return jax.nn.logsumexp(Z, axis=-1) - jnp.sum(T * Z, axis=-1)
+
+    def mean(self, Z):
+        return jax.nn.softmax(Z, axis=-1)
+
+    def curvature_matvec(self, Z, V):
+        mu = jax.nn.softmax(Z, axis=-1)
+        return mu * V - mu * jnp.sum(mu * V, axis=-1, keepdims=True)
+
+    def hessian(self, A, Z, s):
+        n, d = A.shape
+        mu = jax.nn.softmax(Z, axis=-1)
+        K = mu.shape[1]
+        # Σᵢ sᵢ diag(μᵢ) ⊗ aᵢaᵢᵀ: one weighted Gram matrix per class on the block diagonal.
+        diagonal = jax.vmap(lambda m: _weighted_gram(A, s * m), in_axes=1)(mu)  # (K, d, d)
+        eye = jnp.eye(K, dtype=A.dtype)
+        blocks = eye[:, None, :, None] * diagonal[:, :, None, :]  # (K, d, K, d)
+        # − Σᵢ sᵢ (μᵢ ⊗ aᵢ)(μᵢ ⊗ aᵢ)ᵀ as one Gram matrix of the (n, K·d) matrix B.
+        B = (jnp.sqrt(s)[:, None] * mu)[:, :, None] * A[:, None, :]
+        B = B.reshape(n, K * d)
+        outer = jax.lax.dot_general(B, B, (((0,), (0,)), ((), ())))
+        return blocks.reshape(K * d, K * d) - outer
+
+
+class Squared(Loss):
+    """``½‖z − t‖²``; ``μ = z``; curvature ``I``."""
+
+    name = "squared"
+
+    def pointwise(self, Z, T):
+        return 0.5 * jnp.sum(jnp.square(Z - T), axis=-1)
+
+    def mean(self, Z):
+        return Z
+
+    def curvature_matvec(self, Z, V):
+        return V
+
+    def hessian(self, A, Z, s):
+        K = Z.shape[1]
+        gram = _weighted_gram(A, s)
+        return jnp.kron(jnp.eye(K, dtype=A.dtype), gram)
+
+
+BINARY = BinaryLogistic()
+MULTINOMIAL = Multinomial()
+SQUARED = Squared()
+LOSSES: dict[str, Loss] = {loss.name: loss for loss in (BINARY, MULTINOMIAL, SQUARED)}
+
+
+def get_loss(loss: str | Loss) -> Loss:
+    """The loss object for a name (``"binary"``, ``"multinomial"``, ``"squared"``) or a ``Loss``."""
+    if isinstance(loss, Loss):
+        return loss
+    try:
+        return LOSSES[loss]
+    except KeyError:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)}") from None

@@ -1,0 +1,116 @@
+"""The one driver loop every iterative solver runs in, and the state solvers share.
+
+A solver is an immutable object with ``init(problem, coef) -> state`` and
+``step(problem, state) -> state``. ``iterative_solve`` runs ``step`` inside a single
+``lax.while_loop`` until the optimality residual (largest KKT violation) is at most ``tol``, the
+solver reports that it can no longer decrease the objective, or ``max_iter`` steps are taken.
+Under ``jax.vmap`` the loop runs until the slowest problem of the batch stops; the batching rule of
+``while_loop`` freezes the state of problems that have already stopped, so every problem's result
+equals the one of an unbatched solve.
+
+Failures are data (``converged``, ``n_iter``, ``grad_norm``), never exceptions: warnings are the
+estimator layer's business, outside ``jit``.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from ..problem import Problem
+
+__all__ = ["Solution", "Solver", "SolverState", "iterative_solve"]
+
+
+class SolverState(NamedTuple):
+    """What every solver carries from one step to the next.
+
+    Attributes:
+        coef: current coefficients ``Θ``, ``(K, d)``.
+        objective: ``F(Θ)``.
+        grad: gradient of the smooth part of ``F`` at ``Θ``, ``(K, d)``.
+        optimality: largest KKT violation at ``Θ`` (``max |∇F|`` for smooth problems).
+        n_iter: steps taken.
+        stalled: ``True`` once a step could not decrease the objective any further.
+        extra: solver-specific state (``None`` when there is none).
+    """
+
+    coef: jax.Array
+    objective: jax.Array
+    grad: jax.Array
+    optimality: jax.Array
+    n_iter: jax.Array
+    stalled: jax.Array
+    extra: Any = None
+
+
+class Solution(NamedTuple):
+    """The outcome of ``iterative_solve``: coefficients ``Θ (K, d)`` and diagnostics."""
+
+    coef: jax.Array
+    objective: jax.Array
+    grad_norm: jax.Array
+    n_iter: jax.Array
+    converged: jax.Array
+
+
+class Solver(abc.ABC):
+    """An iterative method for ``min F(Θ)``; subclasses implement ``step``."""
+
+    #: Whether the method handles an L1 part in the penalty (proximal or coordinate methods).
+    supports_l1: ClassVar[bool] = False
+
+    def init(self, problem: Problem, coef: jax.Array) -> SolverState:
+        return initial_state(problem, coef)
+
+    @abc.abstractmethod
+    def step(self, problem: Problem, state: SolverState) -> SolverState:
+        """One iteration; must never increase ``state.objective``."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(vars(self).items()))))
+
+
+def initial_state(problem: Problem, coef: jax.Array, extra: Any = None) -> SolverState:
+    """The common state at ``coef``: objective, smooth gradient and optimality evaluated there."""
+    smooth, grad = problem.smooth_value_and_grad(coef)
+    return SolverState(
+        coef=coef,
+        objective=smooth + problem.penalty.l1_value(coef),
+        grad=grad,
+        optimality=problem.optimality(coef, grad),
+        n_iter=jnp.zeros((), jnp.int32),
+        stalled=jnp.zeros((), bool),
+        extra=extra,
+    )
+
+
+def iterative_solve(
+    solver: Solver, problem: Problem, coef: jax.Array, *, max_iter: int, tol: jax.Array
+) -> Solution:
+    """Run ``solver`` from ``coef`` until ``optimality ≤ tol``, a stall, or ``max_iter`` steps."""
+
+    def keep_going(state: SolverState) -> jax.Array:
+        return (state.n_iter < max_iter) & (state.optimality > tol) & ~state.stalled
+
+    def step(state: SolverState) -> SolverState:
+        new = solver.step(problem, state)
+        return new._replace(n_iter=state.n_iter + 1)
+
+    state = jax.lax.while_loop(keep_going, step, solver.init(problem, coef))
+    return Solution(
+        coef=state.coef,
+        objective=state.objective,
+        grad_norm=state.optimality,
+        n_iter=state.n_iter,
+        converged=state.optimality <= tol,
+    )

@@ -1,0 +1,30 @@
+"""Test configuration: float64 for the whole run (parity is tested in float64).
+
+Tests of float32 behaviour switch back locally with ``jax.enable_x64(False)``.
+"""
+
+import jax
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.preprocessing import StandardScaler
+
+jax.config.update("jax_enable_x64", True)
+
+LOADERS = {
+    "breast_cancer": load_breast_cancer,
+    "iris": load_iris,
+    "wine": load_wine,
+    "digits": load_digits,
+}
+
+
+def standardized(name: str, columns=slice(None)):
+    """A bundled scikit-learn dataset, standardized, as ``(X, y)``."""
+    X, y = LOADERS[name](return_X_y=True)
+    return StandardScaler().fit_transform(X[:, columns]), y
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,53 @@
+"""Penalties: prox against brute-force minimization, KKT residuals, unpenalized intercept."""
+
+import jax.numpy as jnp
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from jaxlogreg.penalties import ElasticNet
+
+
+def penalty(lam=0.3, l1_ratio=0.6, factors=(1.0, 2.0, 0.0)):
+    return ElasticNet(jnp.asarray(lam), jnp.asarray(l1_ratio), jnp.asarray(factors))
+
+
+def test_value_matches_formula():
+    pen = penalty()
+    coef = jnp.array([[1.0, -2.0, 5.0], [0.5, 0.0, -3.0]])
+    factors = np.array([1.0, 2.0, 0.0])
+    c = np.asarray(coef)
+    expected = 0.3 * np.sum(factors * (0.4 / 2 * c**2 + 0.6 * np.abs(c)))
+    np.testing.assert_allclose(pen.value(coef), expected, rtol=1e-14)
+
+
+def test_intercept_column_is_never_penalized():
+    pen = penalty()
+    coef = jnp.array([[0.0, 0.0, 7.0]])
+    assert float(pen.value(coef)) == 0.0
+    np.testing.assert_array_equal(pen.prox_l1(coef, 10.0)[:, 2], coef[:, 2])
+
+
+def test_prox_is_the_minimizer_of_the_proximal_problem():
+    pen = penalty()
+    step = 0.7
+    for v in [-3.0, -0.1, 0.0, 0.05, 0.4, 2.5]:
+        coef = jnp.full((1, 3), v)
+        prox = np.asarray(pen.prox_l1(coef, step))[0]
+        for j, w in enumerate(np.asarray(pen.l1_weights())):
+            best = minimize_scalar(
+                lambda x, w=w, v=v: 0.5 * (x - v) ** 2 + step * w * abs(x),
+                bounds=(-10, 10),
+                method="bounded",
+                options={"xatol": 1e-12},
+            ).x
+            np.testing.assert_allclose(prox[j], best, atol=1e-8)
+
+
+def test_kkt_residual_is_zero_exactly_at_optimality():
+    pen = penalty(lam=1.0, l1_ratio=1.0, factors=(1.0, 1.0, 1.0))
+    coef = jnp.array([[0.0, 2.0, -1.0]])
+    # at zero: |g| <= 1 is optimal; off zero: g = -sign(coef)
+    grad = jnp.array([[0.5, -1.0, 1.0]])
+    np.testing.assert_allclose(pen.kkt_residual(coef, grad), [[0.0, 0.0, 0.0]])
+    grad = jnp.array([[1.5, 0.0, 0.0]])
+    np.testing.assert_allclose(pen.kkt_residual(coef, grad), [[0.5, 1.0, 1.0]])
