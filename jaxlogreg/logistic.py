@@ -59,10 +59,16 @@ def _l1_ratio_of(penalty, l1_ratio) -> float:
     return 1.0 if penalty == "l1" else 0.0
 
 
-def _default_solver(l1_ratio: float) -> str:
-    """``solver="auto"``: exact Newton for smooth penalties."""
-    del l1_ratio  # every penalty a solver of this version handles is smooth
-    return "newton"
+#: Largest number of coefficients ``K·d`` for which ``solver="auto"`` uses exact Newton: beyond it
+#: building and factoring the ``K·d × K·d`` Hessian costs more than L-BFGS's gradient steps.
+NEWTON_MAX_PARAMS = 100
+
+
+def _default_solver(l1: bool, n_params: int) -> str:
+    """``solver="auto"``: coordinate descent with an L1 part, else Newton (small) or L-BFGS."""
+    if l1:
+        return "cd"
+    return "newton" if n_params <= NEWTON_MAX_PARAMS else "lbfgs"
 
 
 class LogisticRegression(LinearClassifierMixin, BaseEstimator):
@@ -133,8 +139,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         max_iter = check_positive_int("max_iter", self.max_iter)
         check_choice("multi_class", self.multi_class, MULTI_CLASS)
         check_choice("solver", self.solver, ("auto", *SOLVERS))
-        solver = _default_solver(l1_ratio) if self.solver == "auto" else self.solver
-        get_solver(solver, l1=l1_ratio > 0 and self.penalty is not None)
+        l1 = l1_ratio > 0 and self.penalty is not None
+        if self.solver != "auto":
+            get_solver(self.solver, l1=l1)
 
         dtype = np.dtype(jnp.result_type(float))
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
@@ -146,6 +153,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 f"y has only 1 class ({classes[0]!r}); LogisticRegression needs samples of at "
                 "least 2 classes"
             )
+        n_params = (1 if len(classes) == 2 else len(classes)) * (X.shape[1] + 1)
+        solver = _default_solver(l1, n_params) if self.solver == "auto" else self.solver
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         if self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
