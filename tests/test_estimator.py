@@ -188,7 +188,8 @@ def test_save_load_round_trip_is_exact(tmp_path):
     X, y = standardized("iris")
     frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
     labels = np.array(["a", "b", "c"])[y]
-    model = LogisticRegression(C=0.5, class_weight={"a": 2.0, "b": 1.0, "c": 1.0}).fit(frame, labels)
+    class_weight = {"a": 2.0, "b": 1.0, "c": 1.0}
+    model = LogisticRegression(C=0.5, class_weight=class_weight).fit(frame, labels)
     model.save(tmp_path / "model.npz")
     loaded = jaxlogreg.load(tmp_path / "model.npz")
     assert loaded.get_params() == model.get_params()
