@@ -2,6 +2,9 @@
 
 Public API:
     LogisticRegression: scikit-learn compatible estimator (scikit-learn's ``C`` convention).
+    LogisticRegressionCV: ``C`` (and ``l1_ratio``) chosen by batched cross-validation.
+    LinearRegression, Ridge, Lasso, ElasticNet: least-squares regressors (scikit-learn's alpha).
+    PolynomialFeatures: polynomial feature expansion (a scikit-learn transformer).
     fit: the pure functional fit (glmnet's ``λ`` convention, ``λ = 1/(C·n)``), jit/vmap-able.
     FitResult: what ``fit`` returns.
     load: read a model written by ``estimator.save(path)``.
@@ -9,9 +12,30 @@ Public API:
 """
 
 from . import losses, penalties, solvers
+from .cv import LogisticRegressionCV
+from .features import PolynomialFeatures
 from .functional import FitResult, fit
+from .linear import ElasticNet, Lasso, LinearRegression, Ridge
 from .logistic import LogisticRegression
+from .path import RegularizationPath, lambda_max, regularization_path
 from .persistence import load
 
-__all__ = ["FitResult", "LogisticRegression", "fit", "load", "losses", "penalties", "solvers"]
+__all__ = [
+    "ElasticNet",
+    "FitResult",
+    "Lasso",
+    "LinearRegression",
+    "LogisticRegression",
+    "LogisticRegressionCV",
+    "PolynomialFeatures",
+    "RegularizationPath",
+    "Ridge",
+    "fit",
+    "lambda_max",
+    "load",
+    "losses",
+    "penalties",
+    "regularization_path",
+    "solvers",
+]
 __version__ = "0.1.0"

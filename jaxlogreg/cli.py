@@ -2,6 +2,8 @@
 
 jaxlogreg run [--config PATH] [--output DIR] [--float64]
 jaxlogreg fit --data FILE.csv --target COLUMN [--config PATH] [--output DIR] [--float64]
+jaxlogreg path [--config PATH] [--output DIR] [--float64]
+jaxlogreg cv [--config PATH] [--output DIR] [--float64]
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from jaxlogreg import LogisticRegression
+from jaxlogreg import LogisticRegression, PolynomialFeatures
 from jaxlogreg.config import DEFAULT_CONFIG_PATH, Config, ConfigError, default_config, load_config
 from jaxlogreg.datasets import Dataset, load_builtin, load_table
 from jaxlogreg.report import Experiment, format_report, plot_report, summarize
+from jaxlogreg.sweeps import CV_FILES, PATH_FILES, Split, run_cv, run_path
 
 OUTPUT_FILES = ("model.npz", "report.txt", "metrics.json", "report.png")
+SWEEPS = {"path": (run_path, PATH_FILES), "cv": (run_cv, CV_FILES)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         jax.config.update("jax_enable_x64", True)
     try:
         config, config_source = job_config(args.config)
+        if args.command in SWEEPS:
+            return run_sweep(args, config)
         if args.command == "run":
             dataset = load_builtin(config["data"]["dataset"])
         else:
@@ -54,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with its `run` and `fit` subcommands."""
+    """The argument parser with its `run`, `fit`, `path` and `cv` subcommands."""
     parser = argparse.ArgumentParser(
         prog="jaxlogreg",
         description="Fit a logistic regression with jaxlogreg and report on it.",
@@ -71,7 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", required=True, type=Path, help="CSV file with a header row, or a .parquet file"
     )
     fit.add_argument("--target", required=True, help="name of the column holding the labels")
-    for command in (run, fit):
+    path = commands.add_parser(
+        "path",
+        help="regularization path (config [path]) on the built-in dataset: path.png, path.csv",
+    )
+    cv = commands.add_parser(
+        "cv",
+        help="choose C and l1_ratio by cross-validation (config [cv]): cv.png, cv.csv",
+    )
+    for command in (run, fit, path, cv):
         command.add_argument(
             "--config",
             type=Path,
@@ -99,12 +113,25 @@ def job_config(path: Path | None) -> tuple[Config, str]:
     return default_config(), "built-in defaults"
 
 
-def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Experiment:
-    """Split, optionally standardize, and fit twice: the first fit compiles, the second is timed.
+def run_sweep(args: argparse.Namespace, config: Config) -> int:
+    """The `path` or `cv` job on the built-in dataset of the config."""
+    job, files = SWEEPS[args.command]
+    dataset = load_builtin(config["data"]["dataset"])
+    X_train, X_test, y_train, y_test, _, features = prepare_split(dataset, config)
+    names = dataset.feature_names
+    if features is not None:
+        names = tuple(features.get_feature_names_out(names))
+    split = Split(dataset.name, names, X_train, X_test, y_train, y_test)
+    output_dir = output_directory(args.output, config, dataset.name)
+    print(job(split, config, output_dir))
+    print(f"Wrote {', '.join(files)} to {output_dir}")
+    return 0
 
-    A ConvergenceWarning is recorded for the report rather than printed.
-    """
-    data, model = config["data"], config["model"]
+
+def prepare_split(dataset: Dataset, config: Config) -> tuple[Any, ...]:
+    """Split, optionally standardize, optionally expand into polynomial features:
+    `(X_train, X_test, y_train, y_test, scaler, features)`; scaler and features may be None."""
+    data = config["data"]
     X_train, X_test, y_train, y_test = train_test_split(
         dataset.X,
         dataset.y,
@@ -115,9 +142,25 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
     scaler = StandardScaler().fit(X_train) if data["standardize"] else None
     if scaler is not None:
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    degree = config["features"]["polynomial_degree"]
+    features = PolynomialFeatures(degree).fit(X_train) if degree > 1 else None
+    if features is not None:
+        X_train, X_test = features.transform(X_train), features.transform(X_test)
+    return X_train, X_test, y_train, y_test, scaler, features
+
+
+def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Experiment:
+    """Prepare the split (`prepare_split`) and fit twice: the first fit compiles, the second is
+    timed.
+
+    A ConvergenceWarning is recorded for the report rather than printed.
+    """
+    model = config["model"]
+    X_train, X_test, y_train, y_test, scaler, features = prepare_split(dataset, config)
     estimator = LogisticRegression(
         penalty=None if model["penalty"] == "none" else model["penalty"],
         C=model["C"],
+        l1_ratio=model["l1_ratio"] if model["penalty"] == "elasticnet" else None,
         solver=model["solver"],
         multi_class=model["multi_class"],
         max_iter=model["max_iter"],
@@ -146,6 +189,7 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
         config=config,
         config_source=config_source,
         scaler=scaler,
+        features=features,
         dtype=str(np.dtype(jnp.result_type(float))),
         first_fit_seconds=first_fit_seconds,
         fit_seconds=fit_seconds,

@@ -30,17 +30,27 @@ class Rule:
 
 @dataclass(frozen=True)
 class Option:
-    """One configuration key: its type, its default, and optional allowed values or rule."""
+    """One configuration key: its type, its default, and optional allowed values or rule.
+
+    With `item`, the value is a list (read as a tuple) whose elements have type `item`; `choices`
+    and `rule` then apply to the whole tuple.
+    """
 
     type: type
     default: Any
     choices: tuple[Any, ...] | None = None
     rule: Rule | None = None
+    item: type | None = None
 
 
 POSITIVE = Rule("> 0", lambda value: value > 0)
 AT_LEAST_ONE = Rule(">= 1", lambda value: value >= 1)
 FRACTION = Rule("strictly between 0 and 1", lambda value: 0 < value < 1)
+UNIT_INTERVAL = Rule("between 0 and 1", lambda value: 0 <= value <= 1)
+UNIT_INTERVAL_LIST = Rule(
+    "a non-empty list of numbers between 0 and 1",
+    lambda values: len(values) > 0 and all(0 <= value <= 1 for value in values),
+)
 
 SCHEMA: dict[str, dict[str, Option]] = {
     "data": {
@@ -50,12 +60,29 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "standardize": Option(bool, True),
     },
     "model": {
-        "penalty": Option(str, "l2", choices=("l2", "none")),
+        "penalty": Option(str, "l2", choices=("l2", "l1", "elasticnet", "none")),
         "C": Option(float, 1.0, rule=POSITIVE),
+        "l1_ratio": Option(float, 0.5, rule=UNIT_INTERVAL),
         "solver": Option(str, "auto", choices=("auto", *SOLVERS)),
         "multi_class": Option(str, "auto", choices=("auto", "multinomial", "ovr")),
         "max_iter": Option(int, 100, rule=AT_LEAST_ONE),
         "tol": Option(float, 1e-6, rule=POSITIVE),
+    },
+    "path": {
+        "n_lambdas": Option(int, 100, rule=AT_LEAST_ONE),
+        "lambda_min_ratio": Option(float, 1e-3, rule=FRACTION),
+        "l1_ratio": Option(float, 1.0, rule=UNIT_INTERVAL),
+        "tol": Option(float, 1e-6, rule=POSITIVE),
+    },
+    "cv": {
+        "n_Cs": Option(int, 20, rule=AT_LEAST_ONE),
+        "l1_ratios": Option(tuple, (0.5,), rule=UNIT_INTERVAL_LIST, item=float),
+        "folds": Option(int, 5, rule=Rule(">= 2", lambda value: value >= 2)),
+        "scoring": Option(str, "neg_log_loss", choices=("neg_log_loss", "accuracy", "roc_auc")),
+        "tol": Option(float, 1e-4, rule=POSITIVE),
+    },
+    "features": {
+        "polynomial_degree": Option(int, 1, rule=AT_LEAST_ONE),
     },
     "output": {
         "dir": Option(str, ""),
@@ -108,12 +135,16 @@ def validate_config(raw: Mapping[str, Any], source: str = "<config>") -> Config:
 
 def _checked(value: Any, option: Option, name: str, source: str) -> Any:
     """Return `value` converted to the option's type, or raise ConfigError naming the key."""
-    if not _has_type(value, option.type):
+    if option.item is None:
+        valid, expected = _has_type(value, option.type), option.type.__name__
+    else:
+        valid = isinstance(value, list | tuple) and all(_has_type(v, option.item) for v in value)
+        expected = f"list of {option.item.__name__}"
+    if not valid:
         raise ConfigError(
-            f"{source}: '{name}' must be of type {option.type.__name__}, "
-            f"got {type(value).__name__} {value!r}"
+            f"{source}: '{name}' must be of type {expected}, got {type(value).__name__} {value!r}"
         )
-    value = option.type(value)
+    value = option.type(value) if option.item is None else tuple(map(option.item, value))
     if option.choices is not None and value not in option.choices:
         raise ConfigError(
             f"{source}: '{name}' must be one of {_listing(option.choices)}, got {value!r}"

@@ -1,4 +1,5 @@
-"""Datasets for the command line: those bundled with scikit-learn, and CSV or Parquet files."""
+"""Datasets for the command line: those bundled with scikit-learn, a synthetic one, and CSV or
+Parquet files."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits")
+BUILTIN_DATASETS = ("breast_cancer", "iris", "wine", "digits", "circles")
 MISSING_LABELS = ("", "nan", "NaN", "None")
 
 
@@ -37,10 +38,20 @@ class Dataset:
 
 
 def load_builtin(name: str) -> Dataset:
-    """One of BUILTIN_DATASETS, read from the files bundled with scikit-learn (no download)."""
+    """One of BUILTIN_DATASETS, read from the files bundled with scikit-learn (no download).
+
+    "circles" is synthetic (scikit-learn's make_circles, fixed seed): 500 points on two noisy
+    concentric circles, x1² + x2² = r² with r = 1 ("outer") and r = 0.5 ("inner"). No linear
+    boundary separates them; a quadratic one (polynomial features of degree 2) does.
+    """
     if name not in BUILTIN_DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(BUILTIN_DATASETS)}")
     from sklearn import datasets
+
+    if name == "circles":
+        X, inner = datasets.make_circles(n_samples=500, noise=0.1, factor=0.5, random_state=0)
+        y, classes = _encode_labels(np.where(inner == 1, "inner", "outer"))
+        return Dataset(name, X, y, ("x1", "x2"), classes)
 
     bunch = getattr(datasets, f"load_{name}")()
     y, classes = _encode_labels(np.asarray(bunch.target_names)[bunch.target])

@@ -25,7 +25,7 @@ from .penalties import ElasticNet
 from .problem import Problem
 from .solvers import get_solver, iterative_solve
 
-__all__ = ["FitResult", "fit", "solve", "solve_many"]
+__all__ = ["FitResult", "fit", "make_problem", "solve", "solve_many"]
 
 
 class FitResult(NamedTuple):
@@ -33,6 +33,8 @@ class FitResult(NamedTuple):
 
     ``K = 1`` for binary and single-target squared loss. ``grad_norm`` is the largest violation of
     the optimality (KKT) conditions, ``objective`` the glmnet-convention objective above.
+    ``history`` (with ``history=True``) is the objective at the start and after every iteration,
+    ``(max_iter + 1,)``, NaN after the last one.
     """
 
     coef: jax.Array
@@ -41,9 +43,38 @@ class FitResult(NamedTuple):
     converged: jax.Array
     objective: jax.Array
     grad_norm: jax.Array
+    history: jax.Array | None = None
 
 
-@partial(jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter"))
+def make_problem(
+    X: jax.Array,
+    targets: jax.Array,
+    sample_weight: jax.Array,
+    lam: jax.Array,
+    l1_ratio: jax.Array,
+    penalty_factor: jax.Array,
+    *,
+    loss: Loss,
+    fit_intercept: bool,
+) -> Problem:
+    """The ``Problem`` of these arrays: weights normalized to sum 1, intercept factor ``0``."""
+    dtype = X.dtype
+    factors = penalty_factor.astype(dtype)
+    if fit_intercept:
+        factors = jnp.concatenate([factors, jnp.zeros(1, dtype)])
+    return Problem(
+        X=X,
+        targets=targets.astype(dtype),
+        weights=(sample_weight / jnp.sum(sample_weight)).astype(dtype),
+        penalty=ElasticNet(
+            lam=jnp.asarray(lam, dtype), l1_ratio=jnp.asarray(l1_ratio, dtype), factors=factors
+        ),
+        loss=loss,
+        fit_intercept=fit_intercept,
+    )
+
+
+@partial(jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "history"))
 def solve(
     X: jax.Array,
     targets: jax.Array,
@@ -58,28 +89,30 @@ def solve(
     solver: str,
     fit_intercept: bool,
     max_iter: int,
+    history: bool = False,
 ) -> FitResult:
     """The compiled core of ``fit``: every argument is an array of fixed shape.
 
     Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``,
     ``init (K, p + fit_intercept)``; ``lam``, ``l1_ratio`` and ``tol`` are scalars.
     """
-    dtype = X.dtype
-    factors = penalty_factor.astype(dtype)
-    if fit_intercept:
-        factors = jnp.concatenate([factors, jnp.zeros(1, dtype)])
-    problem = Problem(
-        X=X,
-        targets=targets.astype(dtype),
-        weights=(sample_weight / jnp.sum(sample_weight)).astype(dtype),
-        penalty=ElasticNet(
-            lam=jnp.asarray(lam, dtype), l1_ratio=jnp.asarray(l1_ratio, dtype), factors=factors
-        ),
+    problem = make_problem(
+        X,
+        targets,
+        sample_weight,
+        lam,
+        l1_ratio,
+        penalty_factor,
         loss=loss,
         fit_intercept=fit_intercept,
     )
     solution = iterative_solve(
-        get_solver(solver), problem, init.astype(dtype), max_iter=max_iter, tol=tol
+        get_solver(solver),
+        problem,
+        init.astype(X.dtype),
+        max_iter=max_iter,
+        tol=tol,
+        history=history,
     )
     coef, intercept = problem.split(solution.coef)
     return FitResult(
@@ -89,17 +122,28 @@ def solve(
         converged=solution.converged,
         objective=solution.objective,
         grad_norm=solution.grad_norm,
+        history=solution.history,
     )
 
 
 @cache
-def solve_many(in_axes: tuple, *, loss: Loss, solver: str, fit_intercept: bool, max_iter: int):
+def solve_many(
+    in_axes: tuple,
+    *,
+    loss: Loss,
+    solver: str,
+    fit_intercept: bool,
+    max_iter: int,
+    history: bool = False,
+):
     """``solve`` vmapped over the arguments whose ``in_axes`` entry is not ``None``, compiled once.
 
     E.g. ``in_axes=(None, 0, None, None, None, None, 0, None)`` solves one problem per row of a
     stacked ``targets (B, n, K)`` (one-vs-rest), each from its own ``init (B, K, d)``.
     """
-    static = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter)
+    static = dict(
+        loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter, history=history
+    )
     return jax.jit(jax.vmap(partial(solve, **static), in_axes=in_axes))
 
 
@@ -131,6 +175,7 @@ def fit(
     max_iter: int = 100,
     tol=1e-8,
     init=None,
+    history: bool = False,
 ) -> FitResult:
     """Fit a penalized linear model in the glmnet convention (see the module docstring).
 
@@ -148,6 +193,7 @@ def fit(
         max_iter: maximum number of solver iterations.
         tol: stop when the largest KKT violation (``max |∇F|`` for smooth penalties) is ``≤ tol``.
         init: starting coefficients ``(K, p + fit_intercept)`` (intercept last); default zeros.
+        history: also return the objective after every iteration (``FitResult.history``).
 
     Returns:
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
@@ -186,4 +232,5 @@ def fit(
         solver=solver,
         fit_intercept=fit_intercept,
         max_iter=int(max_iter),
+        history=history,
     )

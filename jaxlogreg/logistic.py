@@ -64,6 +64,21 @@ def _l1_ratio_of(penalty, l1_ratio) -> float:
 NEWTON_MAX_PARAMS = 100
 
 
+def encode_targets(y_index: np.ndarray, n_classes: int, mode: str, dtype=np.float64):
+    """The solver targets of class indices ``y_index (n,)``, and the loss they go with.
+
+    ``"binary"``: ``(n, 1)`` indicator of class 1 (binary loss); ``"ovr"``: ``(K, n, 1)``, one
+    binary problem per class; ``"multinomial"`` and ``"binary-softmax"``: ``(n, K)`` one-hot rows
+    (multinomial loss).
+    """
+    if mode == "binary":
+        return (y_index == 1).astype(dtype)[:, None], BINARY
+    if mode == "ovr":
+        one_vs_rest = y_index[None, :] == np.arange(n_classes)[:, None]
+        return one_vs_rest.astype(dtype)[:, :, None], BINARY
+    return np.eye(n_classes, dtype=dtype)[y_index], MULTINOMIAL
+
+
 def _default_solver(l1: bool, n_params: int) -> str:
     """``solver="auto"``: coordinate descent with an L1 part, else Newton (small) or L-BFGS."""
     if l1:
@@ -87,7 +102,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             by ``C·Σsᵢ`` (the glmnet convention) is at most ``tol``.
         class_weight: ``None``, ``"balanced"`` or a dict ``{class: weight}``.
         warm_start: start from the previous fit's coefficients when shapes match.
-        verbose: print a line per fit when positive.
+        verbose: ``1`` prints a line per fit; ``2`` also records the objective at every iteration
+            (``objective_history_``) and prints it.
 
     Attributes:
         coef_: ``(1, n_features)`` for two classes, else ``(n_classes, n_features)``.
@@ -163,19 +179,19 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
 
         mode = self._mode(len(classes))
         init = self._warm_start_init(mode, len(classes), X.shape[1])
-        static = dict(solver=solver, fit_intercept=bool(self.fit_intercept), max_iter=max_iter)
-        args = (jnp.asarray(X), weights, lam, l1_ratio, np.ones(X.shape[1]))
-        n_outputs = 2 if mode == "binary-softmax" else len(classes)
-        if mode == "binary":
-            targets = (y_index == 1)[:, None]
-            result = solve(*args[:1], targets, *args[1:], init, tol, loss=BINARY, **static)
-        elif mode == "ovr":
-            targets = (y_index[None, :] == np.arange(len(classes))[:, None])[:, :, None]
-            batched = solve_many((None, 0, None, None, None, None, 0, None), loss=BINARY, **static)
-            result = batched(*args[:1], targets, *args[1:], init, tol)
+        static = dict(
+            solver=solver,
+            fit_intercept=bool(self.fit_intercept),
+            max_iter=max_iter,
+            history=self.verbose >= 2,
+        )
+        targets, loss = encode_targets(y_index, len(classes), mode)
+        args = (jnp.asarray(X), targets, weights, lam, l1_ratio, np.ones(X.shape[1]), init, tol)
+        if mode == "ovr":
+            batched = solve_many((None, 0, None, None, None, None, 0, None), loss=loss, **static)
+            result = batched(*args)
         else:
-            targets = np.eye(n_outputs)[y_index]
-            result = solve(*args[:1], targets, *args[1:], init, tol, loss=MULTINOMIAL, **static)
+            result = solve(*args, loss=loss, **static)
 
         coef = np.asarray(result.coef, np.float64).reshape(-1, X.shape[1])
         intercept = np.asarray(result.intercept, np.float64).reshape(-1)
@@ -191,6 +207,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.n_iter_ = n_iter
         self.solver_ = solver
         self.objective_ = float(np.sum(np.asarray(result.objective)))
+        if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
+            self.objective_history_ = np.asarray(result.history, np.float64)
         self._report(solver, n_iter, converged, grad_norm, tol, max_iter)
 
     def _mode(self, n_classes: int) -> str:
@@ -221,6 +239,10 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 f"LogisticRegression(solver={solver!r}): {status} after {n_iter.max()} iterations, "
                 f"max KKT violation {grad_norm:.3e} (tol {tol:g}), objective {self.objective_:.10g}"
             )
+        if self.verbose >= 2:
+            for row in np.atleast_2d(self.objective_history_):
+                steps = row[np.isfinite(row)]
+                print("  objective by iteration: " + ", ".join(f"{v:.10g}" for v in steps))
         if not converged.all():
             reason = (
                 f"reached max_iter={max_iter}"

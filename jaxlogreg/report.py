@@ -1,4 +1,5 @@
-"""What a command-line run reports: its metrics, a text report and a three-panel figure."""
+"""What a command-line run reports: its metrics, a text report and a figure of three panels (four,
+with the decision boundary, for two features and two classes)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,20 @@ from sklearn.preprocessing import StandardScaler
 
 from jaxlogreg.config import Config
 from jaxlogreg.datasets import Dataset
+from jaxlogreg.features import PolynomialFeatures
 
 PLOTTED_COEFFICIENTS = 15
+BOUNDARY_GRID = 200  # points per axis of the decision-boundary grid
 REPORT_WIDTH = 96
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """A fitted estimator, the train/test split it saw, and how long fitting took."""
+    """A fitted estimator, the train/test split it saw, and how long fitting took.
+
+    With polynomial `features`, `X_train` and `X_test` hold the expanded features the estimator
+    saw; their first `features.n_features_in_` columns are the (scaled) raw features.
+    """
 
     dataset: Dataset
     estimator: Any
@@ -35,6 +42,14 @@ class Experiment:
     first_fit_seconds: float
     fit_seconds: float
     convergence_warning: str | None
+    features: PolynomialFeatures | None = None
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """Names of the estimator's features: the dataset's, or their monomials."""
+        if self.features is None:
+            return self.dataset.feature_names
+        return tuple(self.features.get_feature_names_out(self.dataset.feature_names))
 
 
 def summarize(experiment: Experiment) -> dict[str, Any]:
@@ -80,6 +95,10 @@ def summarize(experiment: Experiment) -> dict[str, Any]:
             "train": _scores(estimator, experiment.X_train, experiment.y_train, dataset.classes),
             "test": _scores(estimator, experiment.X_test, experiment.y_test, dataset.classes),
         },
+        "features": {
+            "polynomial_degree": config["features"]["polynomial_degree"],
+            "names": list(experiment.feature_names),
+        },
         "top_coefficients": top_coefficients(experiment, config["output"]["top_coefficients"]),
         "feature_scaling": None
         if experiment.scaler is None
@@ -105,7 +124,7 @@ def top_coefficients(experiment: Experiment, count: int) -> list[dict[str, Any]]
     order = np.argsort(-np.abs(strongest), kind="stable")[:count]
     return [
         {
-            "feature": dataset.feature_names[j],
+            "feature": experiment.feature_names[j],
             "class": row_classes[strongest_row[j]],
             "coefficient": float(strongest[j]),
         }
@@ -133,6 +152,14 @@ def format_report(summary: dict[str, Any]) -> str:
         )
     else:
         scaling = "used as given (not standardized)"
+    degree = summary["features"]["polynomial_degree"]
+    if degree > 1:
+        names = summary["features"]["names"]
+        scaling += (
+            f", then expanded into their {len(names)} monomials of degree 1 to {degree} "
+            f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}), the features model.npz "
+            "expects"
+        )
     solver = model["solver_used"]
     if model["solver"] == "auto":
         solver += " (chosen by solver = auto)"
@@ -189,22 +216,27 @@ def format_report(summary: dict[str, Any]) -> str:
 
 
 def plot_report(experiment: Experiment, summary: dict[str, Any], path: str | Path) -> None:
-    """Save the figure: ROC curve, predicted probabilities (or confusion matrix), coefficients."""
+    """Save the figure: ROC curve, predicted probabilities (or confusion matrix), coefficients,
+    and, for two raw features and two classes, the decision boundary over the data."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     probabilities = np.asarray(experiment.estimator.predict_proba(experiment.X_test))
-    figure, (roc_axes, middle_axes, coef_axes) = plt.subplots(
-        1, 3, figsize=(20, 6.5), layout="constrained"
+    boundary = len(experiment.dataset.feature_names) == 2 and len(experiment.dataset.classes) == 2
+    figure, panels = plt.subplots(
+        1, 4 if boundary else 3, figsize=(26 if boundary else 20, 6.5), layout="constrained"
     )
+    roc_axes, middle_axes, coef_axes = panels[:3]
     _plot_roc(roc_axes, experiment, probabilities)
     if len(experiment.dataset.class_names) == 2:
         _plot_probabilities(middle_axes, experiment, probabilities)
     else:
         _plot_confusion(middle_axes, experiment, probabilities)
     _plot_coefficients(coef_axes, experiment, summary)
+    if boundary:
+        _plot_boundary(panels[3], experiment, summary)
     model = summary["model"]
     penalty = (
         "no penalty" if model["penalty"] == "none" else f"{model['penalty']}, C={model['C']:g}"
@@ -334,6 +366,50 @@ def _plot_coefficients(axes: Any, experiment: Experiment, summary: dict[str, Any
         title=f"Top {len(entries)} coefficients by size\n({meaning})",
         xlabel=f"coefficient: change in log-odds per {unit} of the feature",
     )
+
+
+def _plot_boundary(axes: Any, experiment: Experiment, summary: dict[str, Any]) -> None:
+    """Filled contours of P(second class) over a grid of the two raw features, the P = 0.5
+    contour (the decision boundary) and the train/test points."""
+    names = experiment.dataset.class_names
+    raw_train, raw_test = experiment.X_train[:, :2], experiment.X_test[:, :2]
+    points = np.vstack([raw_train, raw_test])
+    margin = 0.1 * (points.max(axis=0) - points.min(axis=0))
+    low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+    g1, g2 = np.meshgrid(*np.linspace(low, high, BOUNDARY_GRID).T)
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    if experiment.features is not None:
+        grid = experiment.features.transform(grid)
+    probability = np.asarray(experiment.estimator.predict_proba(grid))[:, 1].reshape(g1.shape)
+    filled = axes.contourf(
+        g1, g2, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.45
+    )
+    axes.contour(g1, g2, probability, levels=[0.5], colors="black", linewidths=2)
+    axes.figure.colorbar(filled, ax=axes, label=f"predicted probability of '{names[1]}'")
+    for k, (name, color) in enumerate(zip(names, ("tab:blue", "tab:red"), strict=True)):
+        for raw, y, marker, split in (
+            (raw_train, experiment.y_train, "o", "train"),
+            (raw_test, experiment.y_test, "^", "test"),
+        ):
+            chosen = raw[y == k]
+            axes.scatter(
+                chosen[:, 0],
+                chosen[:, 1],
+                c=color,
+                marker=marker,
+                s=18,
+                edgecolors="black",
+                linewidths=0.5,
+                label=f"'{name}' ({split})",
+            )
+    unit = " (standardized)" if summary["split"]["standardized"] else ""
+    feature_1, feature_2 = experiment.dataset.feature_names
+    axes.set(
+        title="Decision boundary (black: probability 0.5) and the data",
+        xlabel=feature_1 + unit,
+        ylabel=feature_2 + unit,
+    )
+    axes.legend(loc="upper right", fontsize="small")
 
 
 def _duration(seconds: float) -> str:

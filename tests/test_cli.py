@@ -231,6 +231,59 @@ def test_run_multiclass_iris(tmp_path, capsys):
     assert "(class " in out
 
 
+def test_run_nonlinear_config_fits_circles_with_polynomial_features(tmp_path, capsys):
+    config = cli.DEFAULT_CONFIG_PATH.parent / "nonlinear.toml"
+    code, out, err = run_cli(capsys, "run", "--config", config, "--output", tmp_path)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "metrics.json").read_text())
+    assert summary["dataset"]["name"] == "circles" and summary["dataset"]["n_features"] == 2
+    assert summary["features"] == {
+        "polynomial_degree": 2,
+        "names": ["x1", "x2", "x1^2", "x1 x2", "x2^2"],
+    }
+    assert summary["metrics"]["test"]["accuracy"] > 0.95
+    assert {e["feature"] for e in summary["top_coefficients"][:2]} == {"x1^2", "x2^2"}
+    assert jaxlogreg.load(tmp_path / "model.npz").n_features_in_ == 5
+    assert "monomials of degree 1 to 2" in out
+    image = matplotlib.image.imread(tmp_path / "report.png")
+    height, width = image.shape[:2]
+    assert width > 3.5 * height  # four panels: the decision boundary is the fourth
+
+
+def test_path_command_writes_one_csv_row_per_lambda(tmp_path, capsys):
+    config = cli.DEFAULT_CONFIG_PATH.parent / "path_l1.toml"
+    code, out, err = run_cli(capsys, "path", "--config", config, "--output", tmp_path)
+    assert code == 0, err
+    assert {path.name for path in tmp_path.iterdir()} == {"path.png", "path.csv", "metrics.json"}
+    with (tmp_path / "path.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 100
+    lambdas = [float(row["lambda"]) for row in rows]
+    assert lambdas == sorted(lambdas, reverse=True)
+    assert rows[0]["n_nonzero"] == "0" and int(rows[-1]["n_nonzero"]) > 5
+    summary = json.loads((tmp_path / "metrics.json").read_text())
+    assert summary["best_test_accuracy"]["test_accuracy"] > 0.95
+    assert "100 fits" in out and "nonzero" in out
+    assert matplotlib.image.imread(tmp_path / "path.png").shape[0] > 300
+
+
+def test_cv_command_chooses_a_c_of_the_grid(tmp_path, capsys):
+    config = cli.DEFAULT_CONFIG_PATH.parent / "cv_enet.toml"
+    code, out, err = run_cli(capsys, "cv", "--config", config, "--output", tmp_path)
+    assert code == 0, err
+    assert {path.name for path in tmp_path.iterdir()} == {"cv.png", "cv.csv", "metrics.json"}
+    with (tmp_path / "cv.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 20 * 4
+    summary = json.loads((tmp_path / "metrics.json").read_text())
+    grid = {float(row["C"]) for row in rows}
+    assert summary["C_min"] in grid and summary["C_1se"] in grid
+    assert summary["C_1se"] <= summary["C_min"]
+    assert summary["l1_ratio"] in (0.1, 0.5, 0.9, 1.0)
+    assert summary["test"]["accuracy"] > 0.95
+    assert "400 fits" in out and "lambda_1se" in out and "Test set" in out
+
+
 def test_fit_on_a_csv_with_string_labels(tmp_path, capsys):
     data = signal_csv(tmp_path / "survey.csv")
     code, out, err = run_cli(

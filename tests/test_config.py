@@ -148,3 +148,22 @@ def test_missing_file(tmp_path):
 
 def test_config_error_is_a_value_error():
     assert issubclass(ConfigError, ValueError)
+
+
+def test_list_of_floats(tmp_path):
+    config = load_config(write_toml(tmp_path, "[cv]\nl1_ratios = [0, 0.5, 1]\n"))
+    assert config["cv"]["l1_ratios"] == (0.0, 0.5, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0.5", "must be of type list of float"),
+        ('[0.5, "a"]', "must be of type list of float"),
+        ("[0.5, 2.0]", "between 0 and 1"),
+        ("[]", "non-empty"),
+    ],
+)
+def test_bad_list_of_floats(tmp_path, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(write_toml(tmp_path, f"[cv]\nl1_ratios = {value}\n"))

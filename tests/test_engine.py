@@ -2,6 +2,9 @@
 type, handle singular Hessians, batch under vmap exactly like a loop, and compile once."""
 
 import itertools
+import subprocess
+import sys
+import textwrap
 
 import jax
 import jax.numpy as jnp
@@ -180,3 +183,30 @@ def test_newton_refuses_an_l1_penalty_and_names_what_to_use():
     X = np.random.default_rng(0).normal(size=(10, 2))
     with pytest.raises(ValueError, match="cannot handle an L1 penalty"):
         jaxlogreg.fit(X, (X[:, 0] > 0).astype(float), lam=1.0, l1_ratio=0.5, solver="newton")
+
+
+def test_many_vmapped_newton_problems_do_not_deadlock():
+    """Sixteen one-vs-rest Newton solves in one vmap (a batched Cholesky inside a vmapped
+    while loop deadlocked XLA's CPU runtime); run in a subprocess so a regression fails, not hangs.
+    """
+    code = textwrap.dedent(
+        """
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp, numpy as np
+        from sklearn.datasets import load_digits
+        from sklearn.preprocessing import StandardScaler
+        import jaxlogreg
+        X, y = load_digits(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        T = jnp.asarray((y[None, :] == np.arange(16)[:, None] % 10).astype(float))
+        fits = jax.vmap(lambda t: jaxlogreg.fit(X, t, lam=1e-3, tol=1e-10))(T)
+        assert bool(fits.converged.all()), fits.n_iter
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"

@@ -48,13 +48,18 @@ class SolverState(NamedTuple):
 
 
 class Solution(NamedTuple):
-    """The outcome of ``iterative_solve``: coefficients ``Θ (K, d)`` and diagnostics."""
+    """The outcome of ``iterative_solve``: coefficients ``Θ (K, d)`` and diagnostics.
+
+    ``history`` (only when asked for) holds ``F`` at the start and after every step,
+    ``(max_iter + 1,)``, padded with NaN after the last step.
+    """
 
     coef: jax.Array
     objective: jax.Array
     grad_norm: jax.Array
     n_iter: jax.Array
     converged: jax.Array
+    history: jax.Array | None = None
 
 
 class Solver(abc.ABC):
@@ -95,22 +100,42 @@ def initial_state(problem: Problem, coef: jax.Array, extra: Any = None) -> Solve
 
 
 def iterative_solve(
-    solver: Solver, problem: Problem, coef: jax.Array, *, max_iter: int, tol: jax.Array
+    solver: Solver,
+    problem: Problem,
+    coef: jax.Array,
+    *,
+    max_iter: int,
+    tol: jax.Array,
+    history: bool = False,
 ) -> Solution:
-    """Run ``solver`` from ``coef`` until ``optimality ≤ tol``, a stall, or ``max_iter`` steps."""
+    """Run ``solver`` from ``coef`` until ``optimality ≤ tol``, a stall, or ``max_iter`` steps.
 
-    def keep_going(state: SolverState) -> jax.Array:
+    With ``history=True`` the objective after every step is recorded as well (a fixed-size
+    buffer carried through the loop, so the shapes stay static).
+    """
+
+    def keep_going(carry) -> jax.Array:
+        state, _ = carry
         return (state.n_iter < max_iter) & (state.optimality > tol) & ~state.stalled
 
-    def step(state: SolverState) -> SolverState:
+    def step(carry):
+        state, record = carry
         new = solver.step(problem, state)
-        return new._replace(n_iter=state.n_iter + 1)
+        new = new._replace(n_iter=state.n_iter + 1)
+        if record is not None:
+            record = record.at[new.n_iter].set(new.objective)
+        return new, record
 
-    state = jax.lax.while_loop(keep_going, step, solver.init(problem, coef))
+    state = solver.init(problem, coef)
+    record = None
+    if history:
+        record = jnp.full(max_iter + 1, jnp.nan, state.objective.dtype).at[0].set(state.objective)
+    state, record = jax.lax.while_loop(keep_going, step, (state, record))
     return Solution(
         coef=state.coef,
         objective=state.objective,
         grad_norm=state.optimality,
         n_iter=state.n_iter,
         converged=state.optimality <= tol,
+        history=record,
     )

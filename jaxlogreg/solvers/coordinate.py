@@ -162,7 +162,7 @@ class CoordinateDescent(Solver):
 
     def _inner_tol(self, opt, g, h, theta):
         eps = jnp.finfo(theta.dtype).eps
-        floor = 1e3 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
+        floor = 10 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
         return jnp.maximum(jnp.minimum(self.forcing, jnp.sqrt(opt)) * opt, floor)
 
     def _gram_solve(self, problem, coef, grad, l1, opt):

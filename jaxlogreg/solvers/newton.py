@@ -43,6 +43,17 @@ def _null_space_projector(n_outputs: int, d: int, dtype) -> jax.Array:
     return jnp.kron(ones, jnp.eye(d, dtype=dtype))
 
 
+@jax.custom_batching.sequential_vmap
+def _cholesky_solve(A: jax.Array, b: jax.Array) -> jax.Array:
+    """``A⁻¹b`` for symmetric positive definite ``A`` (NaN when the factorization fails).
+
+    Under ``jax.vmap`` the factorizations run one after another (``lax.map``) instead of as one
+    batched LAPACK call: inside a vmapped ``while_loop``, XLA's CPU runtime deadlocks on the batched
+    Cholesky call from about ten problems on (every worker idle, the result never delivered).
+    """
+    return jsl.cho_solve(jsl.cho_factor(A, lower=True), b)
+
+
 def solve_newton_system(problem: Problem, H: jax.Array, rhs: jax.Array) -> jax.Array:
     """Solve ``H x = rhs`` for ``rhs`` of shape ``(K, d)`` (see the module docstring)."""
     K, d = rhs.shape
@@ -55,8 +66,7 @@ def solve_newton_system(problem: Problem, H: jax.Array, rhs: jax.Array) -> jax.A
     eps = jnp.finfo(dtype).eps
 
     def cholesky_solve(ridge):
-        factor = jsl.cho_factor(H + ridge * scale * eye, lower=True)
-        return jsl.cho_solve(factor, rhs.reshape(-1))
+        return _cholesky_solve(H + ridge * scale * eye, rhs.reshape(-1))
 
     x = cholesky_solve(10 * eps)
     x = jax.lax.cond(

@@ -1,0 +1,510 @@
+"""Regularization paths: the solutions of the glmnet-convention problem on a grid of ``λ``.
+
+For every ``λ`` of a decreasing grid ``λ₀ > λ₁ > … > λ_{L−1}`` the path solves::
+
+    min_Θ  F_λ(Θ) = Σᵢ s̃ᵢ ℓ(zᵢ, tᵢ) + λ Σⱼ ϖⱼ [ (1 − α)/2 ‖Θ₍:,ⱼ₎‖² + α ‖Θ₍:,ⱼ₎‖₁ ]
+
+(``s̃ = s / Σs``, see ``jaxlogreg.functional``), starting each solve from the previous solution
+(warm start): the solutions move little from one ``λ`` to the next, so every solve after the
+first takes few iterations. ``path`` runs the whole grid as one ``lax.scan`` in one compiled
+program, and ``jax.vmap`` runs it over cross-validation folds (0/1 ``sample_weight`` masks),
+mixing parameters ``α`` or targets (one-vs-rest) with the answer of a Python loop.
+
+``λ_max``. Let ``Θ⁰`` be the intercept-only optimum (``μ⁰ = Σᵢ s̃ᵢ tᵢ``, the weighted mean of
+the targets, for the canonical-link losses; ``Θ⁰ = 0`` without an intercept) and
+``G = Xᵀ diag(s̃)(μ⁰ − T)`` the gradient of the risk there, ``(p, K)``. ``Θ⁰`` satisfies the KKT
+conditions of ``F_λ`` exactly when ``|G_jk| ≤ λαϖⱼ`` for all ``j, k``, so::
+
+    λ_max = maxⱼ maxₖ |G_jk| / (max(α, 10⁻³) ϖⱼ)     (over ϖⱼ > 0)
+
+is the smallest ``λ`` at which every penalized coefficient is zero when ``α > 0`` (the ``10⁻³``
+floor is glmnet's convention for ridge, where no finite ``λ`` zeroes the coefficients).
+
+Strong rules (Tibshirani et al., 2012). With ``L1`` in the penalty, the sequential strong rule
+discards column ``j`` at ``λ_k`` when it was zero at ``λ_{k−1}`` and::
+
+    maxₖ |∇ₖⱼ R(Θ̂(λ_{k−1}))| < α (2λ_k − λ_{k−1}) ϖⱼ,       R = the risk (loss part of F).
+
+Shapes stay static: the solver runs on the same problem with the discarded columns of ``X``
+set to zero (their coefficients then stay at zero), and the KKT conditions of the discarded
+coordinates are checked on the full problem at the result; where one is violated
+(``|∇ⱼF| > λαϖⱼ + tol``) the full problem is solved from there (a ``lax.cond`` in the scan).
+The rule is a heuristic, this check makes the path exact.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+
+from ._validation import (
+    check_choice,
+    check_positive_int,
+    check_positive_number,
+    check_sample_weight,
+)
+from .functional import make_problem
+from .logistic import _default_solver, encode_targets
+from .losses import Loss, get_loss
+from .solvers import SOLVERS, get_solver, iterative_solve
+from .solvers._driver import Solution
+
+__all__ = [
+    "PathResult",
+    "RegularizationPath",
+    "lambda_max",
+    "null_init",
+    "path",
+    "regularization_path",
+]
+
+#: ``α`` floor of ``λ_max``'s denominator (glmnet): ridge paths start where ``α = 10⁻³`` would.
+ALPHA_FLOOR = 1e-3
+
+
+class PathResult(NamedTuple):
+    """Per-``λ`` results of ``path`` (leading axis ``L``).
+
+    Attributes:
+        coef: ``(L, K, p)``; intercept: ``(L, K)`` (zeros without an intercept).
+        n_iter: solver iterations; converged: ``grad_norm ≤ tol``; objective: ``F_λ(Θ̂)``;
+        grad_norm: largest KKT violation of the full problem, all ``(L,)``.
+        n_discarded: columns discarded by the strong rule (``0`` without screening);
+        kkt_violated: whether a discarded column violated the KKT conditions (and the full
+        problem was solved again).
+    """
+
+    coef: jax.Array
+    intercept: jax.Array
+    n_iter: jax.Array
+    converged: jax.Array
+    objective: jax.Array
+    grad_norm: jax.Array
+    n_discarded: jax.Array
+    kkt_violated: jax.Array
+
+
+class RegularizationPath(NamedTuple):
+    """What ``regularization_path`` returns (NumPy arrays).
+
+    ``coef`` is ``(L, p)`` for a binary model, ``(L, K, p)`` for multinomial and one-vs-rest;
+    ``intercept`` ``(L,)`` or ``(L, K)``; ``n_iter``, ``converged`` and ``objective`` are ``(L,)``,
+    or ``(L, K)`` for one-vs-rest (one binary problem per class); ``objective`` is ``F_λ`` in the
+    glmnet convention. ``classes`` are the sorted labels and ``l1_ratio`` is ``α``.
+    """
+
+    lambdas: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+    objective: np.ndarray
+    classes: np.ndarray
+    l1_ratio: float
+
+
+def _null_mean(targets, weights, loss: Loss, fit_intercept: bool) -> jax.Array:
+    """``μ⁰ (K,)``: the fitted mean of the intercept-only model (normalized ``weights``)."""
+    if fit_intercept:
+        return weights @ targets
+    return loss.mean(jnp.zeros((1, targets.shape[1]), targets.dtype))[0]
+
+
+def _link(mu: jax.Array, loss: Loss) -> jax.Array:
+    """The intercept whose mean is ``μ``: logit, centred log, or identity (squared loss)."""
+    tiny = jnp.finfo(mu.dtype).tiny
+    if loss.name == "binary":
+        mu = jnp.clip(mu, tiny, 1.0 - jnp.finfo(mu.dtype).eps)
+        return jnp.log(mu) - jnp.log1p(-mu)
+    if loss.name == "multinomial":
+        logs = jnp.log(jnp.maximum(mu, tiny))
+        return logs - jnp.mean(logs)
+    return mu
+
+
+@partial(jax.jit, static_argnames=("loss", "fit_intercept"))
+def null_init(X, targets, sample_weight, *, loss, fit_intercept: bool) -> jax.Array:
+    """The intercept-only optimum ``Θ⁰ (K, p + fit_intercept)``: ``W = 0``, ``b = link(μ⁰)``.
+
+    Binary: ``b = logit(Σ s̃ᵢtᵢ)``; multinomial: ``b_k = log(Σ s̃ᵢtᵢₖ)`` centred; squared:
+    ``b = Σ s̃ᵢtᵢ``. Without an intercept ``Θ⁰ = 0``. The natural first point of a path.
+    """
+    loss = get_loss(loss)
+    dtype = X.dtype
+    targets = targets.astype(dtype)
+    K, p = targets.shape[1], X.shape[1]
+    coef = jnp.zeros((K, p), dtype)
+    if not fit_intercept:
+        return coef
+    weights = (sample_weight / jnp.sum(sample_weight)).astype(dtype)
+    b = _link(_null_mean(targets, weights, loss, fit_intercept), loss)
+    return jnp.concatenate([coef, b[:, None]], axis=1)
+
+
+@partial(jax.jit, static_argnames=("loss", "fit_intercept"))
+def lambda_max(
+    X, targets, sample_weight, l1_ratio, *, loss, fit_intercept: bool, penalty_factor=None
+) -> jax.Array:
+    """``λ_max = maxⱼₖ |Xᵀdiag(s̃)(μ⁰ − T)|ⱼₖ / (max(α, 10⁻³)ϖⱼ)`` (module docstring).
+
+    Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``
+    (default ones; columns with ``ϖⱼ = 0`` are never zeroed and are left out); ``l1_ratio``
+    scalar. Zero when no penalized column can enter the model.
+    """
+    loss = get_loss(loss)
+    dtype = X.dtype
+    targets = targets.astype(dtype)
+    weights = (sample_weight / jnp.sum(sample_weight)).astype(dtype)
+    factors = (
+        jnp.ones(X.shape[1], dtype) if penalty_factor is None else penalty_factor.astype(dtype)
+    )
+    mu = _null_mean(targets, weights, loss, fit_intercept)
+    G = X.T @ (weights[:, None] * (mu - targets))  # (p, K)
+    score = jnp.max(jnp.abs(G), axis=1)
+    alpha = jnp.maximum(jnp.asarray(l1_ratio, dtype), ALPHA_FLOOR)
+    ratio = jnp.where(factors > 0, score / (alpha * jnp.where(factors > 0, factors, 1.0)), 0.0)
+    return jnp.max(ratio)
+
+
+def _risk_grad(problem, coef, smooth_grad) -> jax.Array:
+    """Gradient of the risk alone: the smooth gradient less the ridge part ``λ(1−α)ϖΘ``."""
+    return smooth_grad - problem.penalty.l2_weights() * coef
+
+
+@partial(jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "screening"))
+def _path(
+    X,
+    targets,
+    sample_weight,
+    lambdas,
+    l1_ratio,
+    penalty_factor,
+    init,
+    tol,
+    *,
+    loss: Loss,
+    solver: str,
+    fit_intercept: bool,
+    max_iter: int,
+    screening: bool,
+) -> PathResult:
+    dtype = X.dtype
+    method = get_solver(solver)
+    lambdas = lambdas.astype(dtype)
+    l1_ratio = jnp.asarray(l1_ratio, dtype)
+    penalty_factor = penalty_factor.astype(dtype)
+    tol = jnp.asarray(tol, dtype)
+    p = X.shape[1]
+
+    def problem_at(lam, design):
+        return make_problem(
+            design,
+            targets,
+            sample_weight,
+            lam,
+            l1_ratio,
+            penalty_factor,
+            loss=loss,
+            fit_intercept=fit_intercept,
+        )
+
+    def plain(carry, lam):
+        coef, _, _ = carry
+        solution = iterative_solve(method, problem_at(lam, X), coef, max_iter=max_iter, tol=tol)
+        zero = jnp.zeros((), jnp.int32)
+        return (solution.coef, carry[1], lam), (solution, zero, jnp.zeros((), bool))
+
+    def screened(carry, lam):
+        coef, risk_grad, lam_prev = carry
+        full = problem_at(lam, X)
+        threshold = l1_ratio * (2.0 * lam - lam_prev) * penalty_factor  # (p,)
+        score = jnp.max(jnp.abs(risk_grad[:, :p]), axis=0)
+        discard = (score < threshold) & jnp.all(coef[:, :p] == 0, axis=0)
+        restricted = problem_at(lam, jnp.where(discard, 0.0, X))
+        first = iterative_solve(method, restricted, coef, max_iter=max_iter, tol=tol)
+        # KKT check on the full problem (same objective: discarded coefficients are zero).
+        _, grad = full.smooth_value_and_grad(first.coef)
+        kkt = full.penalty.kkt_residual(first.coef, grad)  # (K, d)
+        violated = jnp.any(kkt[:, :p] > tol, axis=0) & discard
+        violated = jnp.any(violated)
+
+        def resolve(_):
+            again = iterative_solve(method, full, first.coef, max_iter=max_iter, tol=tol)
+            _, g = full.smooth_value_and_grad(again.coef)
+            return again._replace(n_iter=again.n_iter + first.n_iter), g
+
+        def accept(_):
+            grad_norm = jnp.max(kkt)
+            checked = Solution(
+                coef=first.coef,
+                objective=first.objective,
+                grad_norm=grad_norm,
+                n_iter=first.n_iter,
+                converged=grad_norm <= tol,
+            )
+            return checked, grad
+
+        solution, grad = jax.lax.cond(violated, resolve, accept, None)
+        new_risk_grad = _risk_grad(full, solution.coef, grad)
+        n_discarded = jnp.sum(discard).astype(jnp.int32)
+        return (solution.coef, new_risk_grad, lam), (solution, n_discarded, violated)
+
+    coef0 = init.astype(dtype)
+    start = problem_at(lambdas[0], X)
+    risk_grad0 = _risk_grad(start, coef0, start.smooth_value_and_grad(coef0)[1])
+    carry = (coef0, risk_grad0, lambdas[0])
+    _, (solutions, n_discarded, violated) = jax.lax.scan(
+        screened if screening else plain, carry, lambdas
+    )
+    coef, intercept = jax.vmap(start.split)(solutions.coef)
+    return PathResult(
+        coef=coef,
+        intercept=intercept,
+        n_iter=solutions.n_iter,
+        converged=solutions.converged,
+        objective=solutions.objective,
+        grad_norm=solutions.grad_norm,
+        n_discarded=n_discarded,
+        kkt_violated=violated,
+    )
+
+
+def _auto_solver(l1_ratio, n_params: int) -> str:
+    """``"auto"``: the estimator's rule when ``α`` is known; ``"cd"`` (any ``α``) when traced."""
+    if isinstance(l1_ratio, jax.core.Tracer):
+        return "cd"
+    return _default_solver(bool(np.asarray(l1_ratio) > 0), n_params)
+
+
+def path(
+    X,
+    targets,
+    sample_weight,
+    lambdas,
+    l1_ratio,
+    penalty_factor,
+    init,
+    tol,
+    *,
+    loss,
+    solver: str = "auto",
+    fit_intercept: bool = True,
+    max_iter: int = 1000,
+    screening: bool = True,
+) -> PathResult:
+    """Solve ``F_λ`` for every ``λ`` of ``lambdas`` with warm starts, in one compiled scan.
+
+    Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``lambdas (L,)``
+    (decreasing for warm starts to help), ``penalty_factor (p,)``,
+    ``init (K, p + fit_intercept)`` (e.g. ``null_init``); ``l1_ratio``, ``tol`` scalars. All
+    are run-time arrays: ``jax.vmap`` batches any of them with one compilation.
+
+    ``solver="auto"``: ``"cd"`` when ``α > 0``, else Newton for at most 100 coefficients and
+    L-BFGS beyond (the estimator's rule); ``"cd"`` when ``α`` is traced (e.g. vmapped).
+    ``screening`` applies the sequential strong rule with a KKT check (module docstring); it
+    changes nothing when ``α = 0``.
+    """
+    loss = get_loss(loss)
+    if solver == "auto":
+        solver = _auto_solver(l1_ratio, targets.shape[1] * (X.shape[1] + int(fit_intercept)))
+    return _path(
+        X,
+        targets,
+        sample_weight,
+        jnp.asarray(lambdas),
+        l1_ratio,
+        penalty_factor,
+        init,
+        tol,
+        loss=loss,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        max_iter=int(max_iter),
+        screening=bool(screening),
+    )
+
+
+def _check_lambdas(lambdas) -> np.ndarray:
+    """A finite non-negative 1-D grid, sorted in decreasing order (with a warning if it was not)."""
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    if lambdas.ndim != 1 or lambdas.size == 0:
+        raise ValueError(f"lambdas must be a non-empty 1-D array, got shape {lambdas.shape}")
+    if not np.all(np.isfinite(lambdas)):
+        raise ValueError("lambdas contains NaN or infinity")
+    if np.any(lambdas < 0):
+        raise ValueError(f"lambdas must be >= 0, got min {lambdas.min()!r}")
+    if np.any(np.diff(lambdas) > 0):
+        warnings.warn(
+            "lambdas is not in decreasing order; it was sorted from largest to smallest "
+            "(warm starts run from strong to weak penalties)",
+            UserWarning,
+            stacklevel=3,
+        )
+        lambdas = np.sort(lambdas)[::-1]
+    return lambdas
+
+
+def _check_l1_ratio(l1_ratio) -> float:
+    if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, numbers.Real):
+        raise TypeError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
+    if not 0 <= l1_ratio <= 1:
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
+    return float(l1_ratio)
+
+
+def _check_penalty_factor(penalty_factor, p: int) -> np.ndarray:
+    if penalty_factor is None:
+        return np.ones(p)
+    factor = np.asarray(penalty_factor, dtype=np.float64)
+    if factor.shape != (p,):
+        raise ValueError(f"penalty_factor must have shape ({p},) to match X, got {factor.shape}")
+    if not np.all(np.isfinite(factor)) or np.any(factor < 0):
+        raise ValueError("penalty_factor must be finite and non-negative")
+    return factor
+
+
+def regularization_path(
+    X,
+    y,
+    *,
+    lambdas=None,
+    n_lambdas: int = 100,
+    lambda_min_ratio=None,
+    l1_ratio=0.0,
+    multi_class: str = "auto",
+    fit_intercept: bool = True,
+    sample_weight=None,
+    penalty_factor=None,
+    solver: str = "auto",
+    tol=1e-7,
+    max_iter: int = 1000,
+    screening=None,
+) -> RegularizationPath:
+    """Logistic-regression solutions along a decreasing grid of ``λ`` (glmnet convention).
+
+    Minimizes ``(1/Σs)·Σ sᵢℓᵢ + λ[(1−α)/2‖W‖² + α‖W‖₁]`` (per-feature factors ``ϖ``) for every
+    ``λ``; scikit-learn's ``C`` is ``1/(λ·Σs)``.
+
+    Args:
+        X: ``(n, p)`` features.
+        y: ``(n,)`` labels of any type (classes sorted with ``np.unique``).
+        lambdas: explicit grid ``(L,)`` of non-negative values; sorted into decreasing order
+            with a ``UserWarning`` when it is not. Default: ``n_lambdas`` log-spaced values from
+            ``λ_max`` down to ``λ_max·lambda_min_ratio`` (``λ_max`` of ``lambda_max``; the
+            largest over classes for one-vs-rest; ``1`` when no column can enter the model).
+        n_lambdas: size of the default grid.
+        lambda_min_ratio: in ``(0, 1)``; default ``1e-4`` if ``n > p`` else ``1e-2``.
+        l1_ratio: ``α ∈ [0, 1]``.
+        multi_class: ``"auto"`` (binary for 2 classes, else multinomial), ``"multinomial"`` or
+            ``"ovr"`` (binary with 2 classes, like ``LogisticRegression``).
+        fit_intercept: fit unpenalized intercepts.
+        sample_weight: ``(n,)`` non-negative weights.
+        penalty_factor: ``(p,)`` non-negative per-feature factors ``ϖ`` (default ones).
+        solver: ``"auto"`` (``"cd"`` when ``α > 0``, else Newton or L-BFGS) or a solver name.
+        tol: largest KKT violation accepted at each ``λ``.
+        max_iter: most solver iterations per ``λ``.
+        screening: strong-rule screening (default: on when ``α > 0``).
+
+    Returns:
+        A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
+        not converge.
+    """
+    check_choice("multi_class", multi_class, ("auto", "multinomial", "ovr"))
+    check_choice("solver", solver, ("auto", *SOLVERS))
+    alpha = _check_l1_ratio(l1_ratio)
+    tol = check_positive_number("tol", tol)
+    max_iter = check_positive_int("max_iter", max_iter)
+    dtype = np.dtype(jnp.result_type(float))
+    X = check_array(X, dtype=[np.float64, np.float32]).astype(dtype, copy=False)
+    y = column_or_1d(y, warn=True)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} samples but X has {X.shape[0]}")
+    check_classification_targets(y)
+    classes, y_index = np.unique(y, return_inverse=True)
+    n_classes = len(classes)
+    if n_classes < 2:
+        raise ValueError(f"y has only 1 class ({classes[0]!r}); a path needs at least 2 classes")
+    n, p = X.shape
+    weights = check_sample_weight(sample_weight, n, dtype)
+    factor = _check_penalty_factor(penalty_factor, p).astype(dtype)
+
+    if multi_class == "multinomial" or (multi_class == "auto" and n_classes > 2):
+        mode = "multinomial"
+    else:
+        mode = "binary" if n_classes == 2 else "ovr"
+    targets, loss = encode_targets(y_index, n_classes, mode, dtype)
+
+    l1 = alpha > 0
+    n_params = (n_classes if mode == "multinomial" else 1) * (p + int(fit_intercept))
+    solver = _default_solver(l1, n_params) if solver == "auto" else solver
+    get_solver(solver, l1=l1)
+    screening = l1 if screening is None else bool(screening)
+
+    Xj = jnp.asarray(X)
+    static = dict(loss=loss, fit_intercept=bool(fit_intercept))
+    batched = mode == "ovr"
+    if batched:
+        init = jax.vmap(partial(null_init, **static), in_axes=(None, 0, None))(Xj, targets, weights)
+    else:
+        init = null_init(Xj, targets, weights, **static)
+
+    if lambdas is None:
+        n_lambdas = check_positive_int("n_lambdas", n_lambdas)
+        if lambda_min_ratio is None:
+            lambda_min_ratio = 1e-4 if n > p else 1e-2
+        ratio = check_positive_number("lambda_min_ratio", lambda_min_ratio)
+        if not ratio < 1:
+            raise ValueError(f"lambda_min_ratio must be in (0, 1), got {lambda_min_ratio!r}")
+        lmax_of = partial(lambda_max, penalty_factor=jnp.asarray(factor), **static)
+        if batched:
+            lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None))
+        lmax = float(np.max(np.asarray(lmax_of(Xj, targets, weights, alpha))))
+        lmax = lmax if lmax > 0 else 1.0
+        grid = lmax * ratio ** np.linspace(0.0, 1.0, n_lambdas) if n_lambdas > 1 else [lmax]
+        lambdas = np.asarray(grid, dtype=np.float64)
+    else:
+        lambdas = _check_lambdas(lambdas)
+
+    run = partial(path, solver=solver, max_iter=max_iter, screening=screening, **static)
+    if batched:
+        run = jax.vmap(run, in_axes=(None, 0, None, None, None, None, 0, None))
+    result = run(Xj, targets, weights, lambdas.astype(dtype), alpha, factor, init, tol)
+    result = jax.tree_util.tree_map(np.asarray, result)
+
+    coef, intercept = result.coef, result.intercept
+    n_iter, converged, objective = result.n_iter, result.converged, result.objective
+    if mode == "binary":
+        coef, intercept = coef[:, 0], intercept[:, 0]
+    elif mode == "ovr":  # (K, L, 1, ...) -> (L, K, ...)
+        coef = coef[:, :, 0].transpose(1, 0, 2)
+        intercept = intercept[:, :, 0].T
+        n_iter, converged, objective = n_iter.T, converged.T, objective.T
+    failed = ~converged if converged.ndim == 1 else ~converged.all(axis=1)
+    if failed.any():
+        shown = ", ".join(f"{lam:.4g}" for lam in lambdas[failed][:10])
+        more = f" and {failed.sum() - 10} more" if failed.sum() > 10 else ""
+        warnings.warn(
+            f"solver {solver!r} did not converge to tol={tol:g} within max_iter={max_iter} at "
+            f"lambda = {shown}{more}. Increase max_iter, standardize the features, or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return RegularizationPath(
+        lambdas=lambdas,
+        coef=coef.astype(np.float64),
+        intercept=intercept.astype(np.float64),
+        n_iter=n_iter,
+        converged=converged,
+        objective=objective.astype(np.float64),
+        classes=classes,
+        l1_ratio=alpha,
+    )

@@ -1,0 +1,271 @@
+"""Figures of regularization paths and cross-validation results (matplotlib).
+
+The ``λ`` axes are logarithmic with ``λ`` decreasing to the right, as in glmnet: the penalty
+weakens and the model grows from left to right. Each ``plot_*`` function draws on the given Axes
+(or a new figure) and returns it; the ``save_*`` functions write a PNG or SVG file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "plot_coefficient_path",
+    "plot_cv_curve",
+    "plot_train_validation",
+    "save_cv_plot",
+    "save_path_plot",
+]
+
+FILE_FORMATS = (".png", ".svg")
+LABELLED_FEATURES = 8  # features named at the end of a coefficient path
+NONZERO_TICKS = 6  # ticks of the "nonzero coefficients" top axis
+
+
+def plot_coefficient_path(path, feature_names=None, ax=None, *, class_index: int = 0):
+    """Coefficients against ``λ``: one line per feature, the largest ones at the end of the path
+    named and coloured; the top axis counts the nonzero coefficients.
+
+    ``path`` is a ``RegularizationPath``; for a multiclass path the coefficients of class
+    ``class_index`` are drawn. Returns the Axes.
+    """
+    ax = _axes(ax)
+    coef = np.asarray(path.coef)
+    multiclass = coef.ndim == 3
+    if multiclass:
+        coef = coef[:, class_index]
+    lambdas = np.asarray(path.lambdas)
+    p = coef.shape[1]
+    names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(p)]
+    labelled = np.argsort(-np.abs(coef[-1]))[: min(LABELLED_FEATURES, p)]
+    labelled = labelled[coef[-1, labelled] != 0]
+    colors = _palette(len(labelled))
+    for j in range(p):
+        if j not in labelled:
+            ax.plot(lambdas, coef[:, j], color="0.75", linewidth=0.8)
+    for color, j in zip(colors, labelled, strict=True):
+        ax.plot(lambdas, coef[:, j], color=color, linewidth=1.6, label=names[j])
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.set_xscale("log")
+    span = lambdas.max() / lambdas.min() if lambdas.min() > 0 else 10.0
+    ax.set_xlim(lambdas.max() * 1.05, lambdas.min() / span**0.15)  # room for the names
+    _name_line_ends(ax, lambdas[-1], coef[-1, labelled], [names[j] for j in labelled], colors)
+
+    nonzero = np.count_nonzero(coef, axis=1)
+    top = ax.twiny()
+    top.set_xscale("log")
+    top.set_xlim(ax.get_xlim())
+    ticks = np.unique(np.linspace(0, len(lambdas) - 1, NONZERO_TICKS).round().astype(int))
+    top.set_xticks(lambdas[ticks], [str(n) for n in nonzero[ticks]])
+    top.minorticks_off()
+    top.set_xlabel("nonzero coefficients")
+    ax.set_xlabel("λ (penalty strength, log scale; weaker to the right)")
+    ax.set_ylabel("coefficient (standardized features)")
+    title = f"Regularization path (l1_ratio = {path.l1_ratio:g})"
+    if multiclass:
+        title += f", class {path.classes[class_index]}"
+    ax.set_title(title)
+    return ax
+
+
+def plot_cv_curve(cv_model, ax=None):
+    """Mean validation score (log-loss for ``neg_log_loss``) against ``λ`` with ±1 standard-error
+    bars, one curve per ``l1_ratio``, and vertical lines at ``λ_min`` and ``λ_1se``.
+
+    ``cv_model`` is a fitted ``LogisticRegressionCV``. Returns the Axes.
+    """
+    ax = _axes(ax)
+    lambdas, order = _lambdas(cv_model)
+    scores = _grid(next(iter(cv_model.scores_.values())), axis=2)  # (F, L, A)
+    loss = _scoring(cv_model) == "neg_log_loss"
+    values = -scores if loss else scores
+    mean = values.mean(axis=0)[order]
+    error = values.std(axis=0, ddof=min(1, len(values) - 1))[order] / np.sqrt(len(values))
+    chosen = _chosen_l1_index(cv_model)
+    l1_ratios = np.atleast_1d(cv_model.l1_ratios_)
+    for a, color in zip(range(len(l1_ratios)), _palette(len(l1_ratios)), strict=True):
+        label = f"l1_ratio = {l1_ratios[a]:g}"
+        if a == chosen:
+            ax.errorbar(
+                lambdas,
+                mean[:, a],
+                yerr=error[:, a],
+                color=color,
+                marker="o",
+                markersize=3,
+                capsize=2,
+                linewidth=1.6,
+                label=label + " (chosen), ±1 SE",
+                zorder=3,
+            )
+        else:
+            ax.plot(lambdas, mean[:, a], color=color, linewidth=1, alpha=0.6, label=label)
+    _mark_lambdas(ax, cv_model)
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("λ (penalty strength, log scale; weaker to the right)")
+    name = "validation log-loss (lower is better)" if loss else f"validation {_scoring(cv_model)}"
+    ax.set_ylabel(name)
+    ax.set_title(f"{len(values)}-fold cross-validation")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_train_validation(cv_model, axes=None):
+    """Training and validation log-loss (first Axes) and accuracy (second) against ``λ`` at the
+    chosen ``l1_ratio``: a strong penalty (left) underfits, both losses high; a weak one (right)
+    overfits, the training loss falls below the validation loss.
+
+    ``axes``: two Axes, or None for a new figure. Returns the figure.
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")[1]
+    lambdas, order = _lambdas(cv_model)
+    chosen = _chosen_l1_index(cv_model)
+    results = cv_model.cv_results_
+
+    def column(key):
+        return _grid(np.asarray(results[key]), axis=1)[order, chosen]
+
+    panels = (("loss", "log-loss", "upper center"), ("accuracy", "accuracy", "lower right"))
+    for ax, (metric, label, corner) in zip(axes, panels, strict=True):
+        ax.plot(lambdas, column(f"mean_train_{metric}"), color="tab:blue", label="training")
+        mean, std = column(f"mean_val_{metric}"), column(f"std_val_{metric}")
+        ax.plot(lambdas, mean, color="tab:orange", label="validation (mean over folds)")
+        ax.fill_between(lambdas, mean - std, mean + std, color="tab:orange", alpha=0.2)
+        _mark_lambdas(ax, cv_model)
+        ax.set_xscale("log")
+        ax.invert_xaxis()
+        ax.set_xlabel("λ (penalty strength, log scale; weaker to the right)")
+        ax.set_ylabel(label)
+        ax.set_title(f"Training vs validation {label}")
+        ax.legend(fontsize="small", loc=corner)
+    regions = (
+        (0.02, "left", "← underfitting:\nboth losses high"),
+        (0.98, "right", "overfitting: →\ntraining ≪ validation"),
+    )
+    for x, align, text in regions:
+        axes[0].text(x, 0.85, text, transform=axes[0].transAxes, ha=align, va="top", color="0.3")
+    return axes[0].figure
+
+
+def save_path_plot(path, file, feature_names=None) -> None:
+    """Write ``plot_coefficient_path`` to ``file`` (``.png`` or ``.svg``)."""
+    plt = _pyplot_for_files(file)
+    figure, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    plot_coefficient_path(path, feature_names, ax)
+    figure.savefig(file, dpi=110)
+    plt.close(figure)
+
+
+def save_cv_plot(cv_model, file) -> None:
+    """Write the CV curve and the training-vs-validation panels to ``file`` (``.png``/``.svg``)."""
+    plt = _pyplot_for_files(file)
+    figure, axes = plt.subplots(1, 3, figsize=(19, 5.5), layout="constrained")
+    plot_cv_curve(cv_model, axes[0])
+    plot_train_validation(cv_model, axes[1:])
+    figure.suptitle(
+        f"Choosing the penalty by cross-validation: C = {cv_model.C_[0]:.4g}, "
+        f"l1_ratio = {cv_model.l1_ratio_[0]:g} (λ_min = {cv_model.lambda_min_:.3g}, "
+        f"λ_1se = {cv_model.lambda_1se_:.3g})",
+        fontsize=13,
+    )
+    figure.savefig(file, dpi=110)
+    plt.close(figure)
+
+
+def _pyplot_for_files(file) -> Any:
+    """pyplot on the non-interactive Agg backend, after checking the file suffix."""
+    if Path(file).suffix.lower() not in FILE_FORMATS:
+        raise ValueError(f"plot file must end in {' or '.join(FILE_FORMATS)}, got {str(file)!r}")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _axes(ax) -> Any:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(10, 6), layout="constrained")[1]
+
+
+def _palette(count: int) -> list:
+    import matplotlib
+
+    colors = matplotlib.colormaps["tab10"].colors
+    return [colors[i % len(colors)] for i in range(count)]
+
+
+def _name_line_ends(ax, x, ys, names, colors) -> None:
+    """Write `names` just right of the line ends at `(x, ys)`, spread so they do not overlap."""
+    if len(ys) == 0:
+        return
+    low, high = ax.get_ylim()
+    gap = 0.045 * (high - low)
+    order = np.argsort(ys)
+    placed = np.array(ys, dtype=float)[order]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    placed -= max(0.0, placed[-1] - high + gap / 2)
+    for position, i in zip(placed, order, strict=True):
+        ax.annotate(
+            names[i],
+            (x, ys[i]),
+            xytext=(x, position),
+            textcoords="data",
+            fontsize="small",
+            color=colors[i],
+            va="center",
+            ha="left",
+            annotation_clip=False,
+        )
+
+
+def _scoring(cv_model) -> str:
+    return cv_model.scoring or "neg_log_loss"
+
+
+def _lambdas(cv_model) -> tuple[np.ndarray, np.ndarray]:
+    """The ``λ`` of the C grid in decreasing order, and the order that sorts the grid so."""
+    lambdas = _grid(np.asarray(cv_model.cv_results_["lambda"]), axis=1)[:, 0]
+    order = np.argsort(-lambdas, kind="stable")
+    return lambdas[order], order
+
+
+def _grid(values: np.ndarray, axis: int) -> np.ndarray:
+    """`values` with an ``l1_ratio`` axis at `axis` (added when the penalty is not elastic-net)."""
+    return values if values.ndim > axis else np.expand_dims(values, axis)
+
+
+def _chosen_l1_index(cv_model) -> int:
+    return int(np.argmin(np.abs(np.atleast_1d(cv_model.l1_ratios_) - cv_model.l1_ratio_[0])))
+
+
+def _mark_lambdas(ax, cv_model) -> None:
+    """Dashed vertical lines at ``λ_min`` (best mean score) and ``λ_1se`` (one-SE rule)."""
+    ax.axvline(
+        cv_model.lambda_min_,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"λ_min = {cv_model.lambda_min_:.3g}",
+        gid="lambda_min",
+    )
+    ax.axvline(
+        cv_model.lambda_1se_,
+        color="0.45",
+        linestyle=":",
+        linewidth=1.2,
+        label=f"λ_1se = {cv_model.lambda_1se_:.3g}",
+        gid="lambda_1se",
+    )
