@@ -31,8 +31,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import check_cv
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 from ._validation import (
     check_choice,
@@ -292,17 +290,9 @@ class LogisticRegressionCV(LogisticRegression):
         if self.solver != "auto":
             get_solver(self.solver, l1=l1)
 
-        dtype = np.dtype(jnp.result_type(float))
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
-        X = X.astype(dtype, copy=False)
-        check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
+        X, y, classes, y_index = self._classification_data(X, y)
+        dtype = X.dtype
         n_classes = len(classes)
-        if n_classes < 2:
-            raise ValueError(
-                f"y has only 1 class ({classes[0]!r}); LogisticRegressionCV needs samples of at "
-                "least 2 classes"
-            )
         n_params = (1 if n_classes == 2 else n_classes) * (X.shape[1] + 1)
         solver = _default_solver(l1, n_params) if self.solver == "auto" else self.solver
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)

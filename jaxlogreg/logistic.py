@@ -159,16 +159,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         if self.solver != "auto":
             get_solver(self.solver, l1=l1)
 
-        dtype = np.dtype(jnp.result_type(float))
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
-        X = X.astype(dtype, copy=False)
-        check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y has only 1 class ({classes[0]!r}); LogisticRegression needs samples of at "
-                "least 2 classes"
-            )
+        X, y, classes, y_index = self._classification_data(X, y)
         n_params = (1 if len(classes) == 2 else len(classes)) * (X.shape[1] + 1)
         solver = _default_solver(l1, n_params) if self.solver == "auto" else self.solver
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
@@ -210,6 +201,19 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
             self.objective_history_ = np.asarray(result.history, np.float64)
         self._report(solver, n_iter, converged, grad_norm, tol, max_iter)
+
+    def _classification_data(self, X, y):
+        """Validated ``X`` (in the compute dtype) and ``y``, the sorted classes, class indices."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        X = X.astype(np.dtype(jnp.result_type(float)), copy=False)
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y has only 1 class ({classes[0]!r}); {type(self).__name__} needs samples of at "
+                "least 2 classes"
+            )
+        return X, y, classes, y_index
 
     def _mode(self, n_classes: int) -> str:
         if self.multi_class == "ovr":

@@ -1,6 +1,11 @@
 """Test configuration: float64 for the whole run (parity is tested in float64).
 
 Tests of float32 behaviour switch back locally with ``jax.enable_x64(False)``.
+
+Every compiled program keeps memory mappings for its machine code; the suite compiles thousands
+(``check_estimator`` alone fits dozens of shapes), which would exhaust the kernel's per-process map
+limit (``vm.max_map_count``, 65,530 by default) and crash the compiler. The compiled programs of a
+test module are released after it.
 """
 
 import jax
@@ -23,6 +28,12 @@ def standardized(name: str, columns=slice(None)):
     """A bundled scikit-learn dataset, standardized, as ``(X, y)``."""
     X, y = LOADERS[name](return_X_y=True)
     return StandardScaler().fit_transform(X[:, columns]), y
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    yield
+    jax.clear_caches()
 
 
 @pytest.fixture
