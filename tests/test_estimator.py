@@ -199,3 +199,15 @@ def test_save_load_round_trip_is_exact(tmp_path):
     (tmp_path / "broken.npz").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not a readable jaxlogreg model file"):
         jaxlogreg.load(tmp_path / "broken.npz")
+
+
+def test_refitting_the_estimator_with_the_same_shapes_does_not_recompile():
+    from jaxlogreg.functional import solve
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 5))
+    LogisticRegression(C=1.0).fit(X, X[:, 0] > 0)
+    compiled = solve._cache_size()
+    X2 = rng.normal(size=(80, 5))
+    LogisticRegression(C=0.3, tol=1e-6).fit(X2, X2[:, 1] > 0.2, sample_weight=np.ones(80))
+    assert solve._cache_size() == compiled
