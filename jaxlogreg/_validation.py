@@ -10,6 +10,8 @@ import numpy as np
 
 __all__ = [
     "check_choice",
+    "check_l1_ratio",
+    "check_penalty_factor",
     "check_positive_int",
     "check_positive_number",
     "check_sample_weight",
@@ -31,6 +33,27 @@ def check_positive_number(name: str, value, *, allow_inf: bool = False) -> float
             f"{name} must be a positive{'' if allow_inf else ' finite'} number, got {value!r}"
         )
     return value
+
+
+def check_l1_ratio(value) -> float:
+    """The elastic-net mixing parameter: a real number in ``[0, 1]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"l1_ratio must be a number in [0, 1], got {value!r}")
+    if not 0 <= value <= 1:
+        raise ValueError(f"l1_ratio must be in [0, 1], got {value!r}")
+    return float(value)
+
+
+def check_penalty_factor(penalty_factor, p: int) -> np.ndarray:
+    """Per-feature penalty factors ``ϖ (p,)``, finite and non-negative; ones when ``None``."""
+    if penalty_factor is None:
+        return np.ones(p)
+    factor = np.asarray(penalty_factor, dtype=np.float64)
+    if factor.shape != (p,):
+        raise ValueError(f"penalty_factor must have shape ({p},) to match X, got {factor.shape}")
+    if not np.all(np.isfinite(factor)) or np.any(factor < 0):
+        raise ValueError("penalty_factor must be finite and non-negative")
+    return factor
 
 
 def check_positive_int(name: str, value) -> int:

@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import persistence
 from ._validation import (
     check_choice,
+    check_l1_ratio,
     check_positive_int,
     check_positive_number,
     check_sample_weight,
@@ -226,11 +227,7 @@ class ElasticNet(_LeastSquares):
 
     def _fit(self, X, y, sample_weight):
         alpha = _check_alpha(self.alpha)
-        if isinstance(self.l1_ratio, bool) or not isinstance(self.l1_ratio, numbers.Real):
-            raise TypeError(f"l1_ratio must be a number in [0, 1], got {self.l1_ratio!r}")
-        if not 0 <= self.l1_ratio <= 1:
-            raise ValueError(f"l1_ratio must be in [0, 1], got {self.l1_ratio!r}")
-        l1_ratio = float(self.l1_ratio)
+        l1_ratio = check_l1_ratio(self.l1_ratio)
         tol = check_positive_number("tol", self.tol)
         max_iter = check_positive_int("max_iter", self.max_iter)
         check_choice("solver", self.solver, ("auto", *SOLVERS))

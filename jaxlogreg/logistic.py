@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import persistence
 from ._validation import (
     check_choice,
+    check_l1_ratio,
     check_positive_int,
     check_positive_number,
     check_sample_weight,
@@ -47,9 +48,7 @@ def _l1_ratio_of(penalty, l1_ratio) -> float:
     if penalty == "elasticnet":
         if l1_ratio is None:
             raise ValueError("penalty='elasticnet' needs l1_ratio, a number in [0, 1]")
-        if not 0 <= l1_ratio <= 1:
-            raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
-        return float(l1_ratio)
+        return check_l1_ratio(l1_ratio)
     if l1_ratio is not None:
         warnings.warn(
             f"l1_ratio={l1_ratio!r} is ignored: it is used only with penalty='elasticnet'",

@@ -34,7 +34,6 @@ The rule is a heuristic, this check makes the path exact.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from functools import partial
 from typing import NamedTuple
@@ -48,6 +47,8 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ._validation import (
     check_choice,
+    check_l1_ratio,
+    check_penalty_factor,
     check_positive_int,
     check_positive_number,
     check_sample_weight,
@@ -353,25 +354,6 @@ def _check_lambdas(lambdas) -> np.ndarray:
     return lambdas
 
 
-def _check_l1_ratio(l1_ratio) -> float:
-    if isinstance(l1_ratio, bool) or not isinstance(l1_ratio, numbers.Real):
-        raise TypeError(f"l1_ratio must be a number in [0, 1], got {l1_ratio!r}")
-    if not 0 <= l1_ratio <= 1:
-        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
-    return float(l1_ratio)
-
-
-def _check_penalty_factor(penalty_factor, p: int) -> np.ndarray:
-    if penalty_factor is None:
-        return np.ones(p)
-    factor = np.asarray(penalty_factor, dtype=np.float64)
-    if factor.shape != (p,):
-        raise ValueError(f"penalty_factor must have shape ({p},) to match X, got {factor.shape}")
-    if not np.all(np.isfinite(factor)) or np.any(factor < 0):
-        raise ValueError("penalty_factor must be finite and non-negative")
-    return factor
-
-
 def regularization_path(
     X,
     y,
@@ -420,7 +402,7 @@ def regularization_path(
     """
     check_choice("multi_class", multi_class, ("auto", "multinomial", "ovr"))
     check_choice("solver", solver, ("auto", *SOLVERS))
-    alpha = _check_l1_ratio(l1_ratio)
+    alpha = check_l1_ratio(l1_ratio)
     tol = check_positive_number("tol", tol)
     max_iter = check_positive_int("max_iter", max_iter)
     dtype = np.dtype(jnp.result_type(float))
@@ -435,7 +417,7 @@ def regularization_path(
         raise ValueError(f"y has only 1 class ({classes[0]!r}); a path needs at least 2 classes")
     n, p = X.shape
     weights = check_sample_weight(sample_weight, n, dtype)
-    factor = _check_penalty_factor(penalty_factor, p).astype(dtype)
+    factor = check_penalty_factor(penalty_factor, p).astype(dtype)
 
     if multi_class == "multinomial" or (multi_class == "auto" and n_classes > 2):
         mode = "multinomial"
