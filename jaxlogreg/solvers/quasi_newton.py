@@ -1,4 +1,4 @@
-"""Quasi-Newton solvers: dense BFGS and limited-memory BFGS (optax).
+"""Quasi-Newton solvers: dense BFGS and limited-memory BFGS.
 
 Both build an approximation ``Hₖ ≈ ∇²F⁻¹`` from the secant pairs ``s = Θₖ₊₁ − Θₖ``,
 ``y = ∇Fₖ₊₁ − ∇Fₖ`` and step along ``−Hₖ∇F``:
@@ -6,8 +6,8 @@ Both build an approximation ``Hₖ ≈ ∇²F⁻¹`` from the secant pairs ``s =
 - ``BFGS`` keeps the dense ``K·d × K·d`` inverse and updates it by
   ``H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ``, ``ρ = 1/sᵀy`` (skipped unless ``sᵀy > 0``, which keeps
   ``H`` positive definite), with the backtracking line search of ``_linesearch``;
-- ``LBFGS`` runs ``optax.lbfgs`` (two-loop recursion over the last ``memory_size`` pairs) with its
-  zoom (strong Wolfe) line search; the optax state is the solver's ``extra`` state.
+- ``LBFGS`` keeps the last ``memory_size`` pairs and applies ``Hₖ`` by the two-loop recursion,
+  with the same backtracking line search.
 
 The multinomial null space needs no special care: iterates start class-centred, gradients are then
 orthogonal to the shifts ``1 ⊗ v`` shared by every class, and so are ``s``, ``y``, ``H∇F``.
@@ -19,11 +19,10 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import optax
 
 from ..problem import Problem
 from ._driver import Solver, SolverState, initial_state
-from .first_order import advance, descend, lipschitz_bound
+from .first_order import advance, descend, directional_curvature, lipschitz_bound
 from .newton import _center_classes
 
 __all__ = ["BFGS", "LBFGS"]
@@ -87,69 +86,98 @@ class BFGS(Solver):
         )
 
 
-class LBFGS(Solver):
-    """``optax.lbfgs`` with its zoom line search, run one iteration per ``step``.
+class _LBFGSMemory(NamedTuple):
+    s: jax.Array  # (m, K·d) steps, a circular buffer
+    y: jax.Array  # (m, K·d) gradient changes
+    rho: jax.Array  # (m,) 1/sᵀy, 0 for an empty slot
+    count: jax.Array  # pairs stored so far; the newest is at (count − 1) mod m
+    scale: jax.Array  # γ of H₀ = γI
 
-    The line search returns the objective and gradient at the point it accepts; they become the
-    next state's, so an iteration whose first trial step (length one along the L-BFGS direction)
-    satisfies the Wolfe conditions costs one ``value_and_grad``. The zoom line search may accept a
-    step whose objective is higher than the current one by up to a relative ``10⁻⁶`` (its
-    approximate sufficient-decrease test, meant for flat regions): such a step is refused, the
-    iterate stays and the L-BFGS memory is cleared (the next direction is a scaled negative
-    gradient); the method stalls only when a step from a cleared memory is refused too, so the
-    objective never increases.
+
+def _two_loop(memory: _LBFGSMemory, g: jax.Array) -> jax.Array:
+    """``H g`` by the two-loop recursion (Nocedal & Wright, Algorithm 7.4); empty slots add 0."""
+    m = memory.rho.shape[0]
+
+    def newest_first(i, carry):
+        q, alpha = carry
+        j = (memory.count - 1 - i) % m
+        a = memory.rho[j] * jnp.vdot(memory.s[j], q)
+        return q - a * memory.y[j], alpha.at[j].set(a)
+
+    q, alpha = jax.lax.fori_loop(0, m, newest_first, (g, jnp.zeros_like(memory.rho)))
+
+    def oldest_first(i, r):
+        j = (memory.count + i) % m
+        b = memory.rho[j] * jnp.vdot(memory.y[j], r)
+        return r + (alpha[j] - b) * memory.s[j]
+
+    return jax.lax.fori_loop(0, m, oldest_first, memory.scale * q)
+
+
+class LBFGS(Solver):
+    """Limited-memory BFGS with a backtracking (Armijo) line search.
+
+    The direction is ``−H∇F`` with ``H`` the L-BFGS inverse-Hessian approximation of the last
+    ``memory_size`` secant pairs and ``H₀ = γI``, ``γ = sᵀy/yᵀy`` of the newest pair (Nocedal &
+    Wright, eq. 7.20). Before the first pair ``γ = ‖∇F‖²/∇Fᵀ∇²F∇F``, the exact minimizing step
+    along ``−∇F`` for the quadratic model (one Hessian-vector product, like a gradient). The line
+    search tries the unit step first: most iterations cost one ``value_and_grad``, also under
+    ``jax.vmap`` (no branch is evaluated both ways). A pair is stored only when
+    ``sᵀy > ε‖s‖‖y‖`` (keeps ``H`` positive definite); a failed line search clears the memory
+    and the next step is a scaled gradient step; the method stalls only when that fails too.
 
     Args:
         memory_size: number of secant pairs kept.
-        max_linesearch_steps: most objective evaluations of one line search.
     """
 
-    def __init__(self, memory_size: int = 10, max_linesearch_steps: int = 20):
+    def __init__(self, memory_size: int = 10):
         self.memory_size = int(memory_size)
-        self.max_linesearch_steps = int(max_linesearch_steps)
 
     def __repr__(self) -> str:
-        return (
-            f"LBFGS(memory_size={self.memory_size}, "
-            f"max_linesearch_steps={self.max_linesearch_steps})"
-        )
-
-    def optimizer(self) -> optax.GradientTransformationExtraArgs:
-        linesearch = optax.scale_by_zoom_linesearch(
-            max_linesearch_steps=self.max_linesearch_steps, initial_guess_strategy="one"
-        )
-        return optax.lbfgs(memory_size=self.memory_size, linesearch=linesearch)
+        return f"LBFGS(memory_size={self.memory_size})"
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
         coef = _center_classes(problem, coef)
-        return initial_state(problem, coef, self.optimizer().init(coef))
+        state = initial_state(problem, coef)
+        g = state.grad
+        curvature = directional_curvature(problem, coef, g)
+        gg = jnp.vdot(g, g)
+        scale = jnp.where(curvature > 0, gg / jnp.where(curvature > 0, curvature, 1.0), 1.0)
+        zeros = jnp.zeros((self.memory_size, coef.size), coef.dtype)
+        memory = _LBFGSMemory(
+            s=zeros,
+            y=zeros,
+            rho=jnp.zeros(self.memory_size, coef.dtype),
+            count=jnp.zeros((), jnp.int32),
+            scale=scale,
+        )
+        return state._replace(extra=memory)
 
     def step(self, problem: Problem, state: SolverState) -> SolverState:
-        optimizer = self.optimizer()
-        updates, opt_state = optimizer.update(
-            state.grad,
-            state.extra,
-            state.coef,
-            value=state.objective,
-            grad=state.grad,
-            value_fn=problem.smooth_objective,
+        memory = state.extra
+        g = state.grad.reshape(-1)
+        direction = -_two_loop(memory, g)
+        found = descend(problem, state, direction.reshape(state.coef.shape))
+
+        s = (found.coef - state.coef).reshape(-1)
+        y = (found.grad - state.grad).reshape(-1)
+        sy, yy = jnp.vdot(s, y), jnp.vdot(y, y)
+        eps = jnp.finfo(sy.dtype).eps
+        valid = found.accepted & (sy > eps * jnp.linalg.norm(s) * jnp.sqrt(yy))
+        slot = memory.count % self.memory_size
+        stored = _LBFGSMemory(
+            s=memory.s.at[slot].set(s),
+            y=memory.y.at[slot].set(y),
+            rho=memory.rho.at[slot].set(1.0 / jnp.where(valid, sy, 1.0)),
+            count=memory.count + 1,
+            scale=sy / jnp.where(valid, yy, 1.0),
         )
-        coef = optax.apply_updates(state.coef, updates)
-        objective = optax.tree.get(opt_state, "value")
-        grad = optax.tree.get(opt_state, "grad")
-        ok = (
-            jnp.isfinite(objective)
-            & (objective <= state.objective)
-            & jnp.all(jnp.isfinite(grad))
-            & jnp.all(jnp.isfinite(coef))
+        cleared = memory._replace(
+            rho=jnp.zeros_like(memory.rho), count=jnp.zeros_like(memory.count)
         )
-        memory_was_empty = state.extra[0].count == 0
-        cleared = optimizer.init(state.coef)
-        return state._replace(
-            coef=jnp.where(ok, coef, state.coef),
-            objective=jnp.where(ok, objective, state.objective),
-            grad=jnp.where(ok, grad, state.grad),
-            optimality=jnp.where(ok, problem.optimality(coef, grad), state.optimality),
-            stalled=~ok & memory_was_empty,
-            extra=optax.tree.where(ok, opt_state, cleared),
-        )
+        # Store a valid pair; keep the memory after an accepted step with sᵀy ≤ 0; clear it
+        # after a failed line search.
+        kept = jax.tree_util.tree_map(lambda a, b: jnp.where(found.accepted, a, b), memory, cleared)
+        new_memory = jax.tree_util.tree_map(lambda a, b: jnp.where(valid, a, b), stored, kept)
+        stalled = ~found.accepted & (memory.count == 0)
+        return advance(problem, state, found, stalled=stalled, extra=new_memory)
