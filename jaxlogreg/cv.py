@@ -77,7 +77,6 @@ def _decision_coef(coef, intercept, mode: str):
         "solver",
         "fit_intercept",
         "max_iter",
-        "screening",
         "mode",
         "ovr_batch",
     ),
@@ -98,7 +97,6 @@ def _cross_validate(
     solver,
     fit_intercept,
     max_iter,
-    screening,
     mode,
     ovr_batch,
 ):
@@ -115,7 +113,8 @@ def _cross_validate(
     """
     p = X.shape[1]
     static = dict(loss=loss, fit_intercept=fit_intercept)
-    core = partial(path, solver=solver, max_iter=max_iter, screening=screening, **static)
+    # Working sets branch on the data (``lax.switch``), and under ``vmap`` every branch would run.
+    core = partial(path, solver=solver, max_iter=max_iter, screening=False, **static)
     start = partial(null_init, **static)
     if ovr_batch:  # one binary problem per class: targets (n_classes, n, 1)
         core = jax.vmap(core, in_axes=(None, 0, None, None, None, None, 0, None))
@@ -330,7 +329,6 @@ class LogisticRegressionCV(LogisticRegression):
             solver=solver,
             fit_intercept=bool(self.fit_intercept),
             max_iter=max_iter,
-            screening=l1,  # strong rules pay off only with an L1 part
             mode=mode,
             ovr_batch=mode == "ovr",
         )

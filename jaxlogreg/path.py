@@ -198,9 +198,9 @@ def _path(
     penalty_factor = penalty_factor.astype(dtype)
     tol = jnp.asarray(tol, dtype)
 
-    def problem_at(lam, design):
+    def problem_at(lam):
         return make_problem(
-            design,
+            X,
             targets,
             sample_weight,
             lam,
@@ -212,13 +212,13 @@ def _path(
 
     def plain(carry, lam):
         coef, _, _ = carry
-        solution = iterative_solve(method, problem_at(lam, X), coef, max_iter=max_iter, tol=tol)
+        solution = iterative_solve(method, problem_at(lam), coef, max_iter=max_iter, tol=tol)
         zero = jnp.zeros((), jnp.int32)
         return (solution.coef, carry[1], lam), (solution, zero, jnp.zeros((), bool))
 
     def screened(carry, lam):
         coef, risk_grad, lam_prev = carry
-        full = problem_at(lam, X)
+        full = problem_at(lam)
         keep = strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor)
         solution, grad, violated = working_set_solve(
             method, full, coef, keep, max_iter=max_iter, tol=tol
@@ -228,7 +228,7 @@ def _path(
         return (solution.coef, new_risk_grad, lam), (solution, n_discarded, violated)
 
     coef0 = init.astype(dtype)
-    start = problem_at(lambdas[0], X)
+    start = problem_at(lambdas[0])
     risk_grad0 = _risk_grad(start, coef0, start.smooth_value_and_grad(coef0)[1])
     carry = (coef0, risk_grad0, lambdas[0])
     _, (solutions, n_discarded, violated) = jax.lax.scan(
@@ -362,7 +362,8 @@ def regularization_path(
         solver: ``"auto"`` (``"cd"`` when ``α > 0``, else Newton or L-BFGS) or a solver name.
         tol: largest KKT violation accepted at each ``λ``.
         max_iter: most solver iterations per ``λ``.
-        screening: strong-rule screening (default: on when ``α > 0``).
+        screening: strong-rule working sets (default: on when ``α > 0``, except one-vs-rest,
+            whose classes run vmapped).
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
@@ -397,11 +398,12 @@ def regularization_path(
     n_params = (n_classes if mode == "multinomial" else 1) * (p + int(fit_intercept))
     solver = _default_solver(l1, n_params) if solver == "auto" else solver
     get_solver(solver, l1=l1)
-    screening = l1 if screening is None else bool(screening)
 
     Xj = jnp.asarray(X)
     static = dict(loss=loss, fit_intercept=bool(fit_intercept))
     batched = mode == "ovr"
+    # Working sets branch on the data; under vmap (one-vs-rest) every branch would run.
+    screening = (l1 and not batched) if screening is None else bool(screening)
     if batched:
         init = jax.vmap(partial(null_init, **static), in_axes=(None, 0, None))(Xj, targets, weights)
     else:
