@@ -45,6 +45,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 
+from . import sharding
 from ._validation import (
     check_choice,
     check_l1_ratio,
@@ -370,6 +371,7 @@ def regularization_path(
     tol=1e-7,
     max_iter: int = 1000,
     screening=None,
+    mesh=None,
 ) -> RegularizationPath:
     """Logistic-regression solutions along a decreasing grid of ``λ`` (glmnet convention).
 
@@ -395,6 +397,8 @@ def regularization_path(
         tol: largest KKT violation accepted at each ``λ``.
         max_iter: most solver iterations per ``λ``.
         screening: strong-rule screening (default: on when ``α > 0``).
+        mesh: a ``jax.sharding.Mesh`` to split the rows over its devices (one-vs-rest classes
+            over its ``"batch"`` axis); same path as without (``jaxlogreg.sharding``).
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
@@ -431,7 +435,10 @@ def regularization_path(
     get_solver(solver, l1=l1)
     screening = l1 if screening is None else bool(screening)
 
-    Xj = jnp.asarray(X)
+    if mesh is None:
+        Xj = jnp.asarray(X)
+    else:
+        Xj, targets, weights = sharding.shard_data(mesh, X, targets, weights)
     static = dict(loss=loss, fit_intercept=bool(fit_intercept))
     batched = mode == "ovr"
     if batched:
@@ -449,7 +456,7 @@ def regularization_path(
         lmax_of = partial(lambda_max, penalty_factor=jnp.asarray(factor), **static)
         if batched:
             lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None))
-        lmax = float(np.max(np.asarray(lmax_of(Xj, targets, weights, alpha))))
+        lmax = float(np.max(sharding.fetch(lmax_of(Xj, targets, weights, alpha))))
         lmax = lmax if lmax > 0 else 1.0
         grid = lmax * ratio ** np.linspace(0.0, 1.0, n_lambdas) if n_lambdas > 1 else [lmax]
         lambdas = np.asarray(grid, dtype=np.float64)
@@ -460,7 +467,7 @@ def regularization_path(
     if batched:
         run = jax.vmap(run, in_axes=(None, 0, None, None, None, None, 0, None))
     result = run(Xj, targets, weights, lambdas.astype(dtype), alpha, factor, init, tol)
-    result = jax.tree_util.tree_map(np.asarray, result)
+    result = sharding.fetch(result)
 
     coef, intercept = result.coef, result.intercept
     n_iter, converged, objective = result.n_iter, result.converged, result.objective
