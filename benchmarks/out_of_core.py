@@ -101,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000_000)
     parser.add_argument("--features", type=int, default=50)
-    parser.add_argument("--chunk-rows", type=int, default=262_144)
+    parser.add_argument("--chunk-rows", type=int, default=65_536)
     parser.add_argument("--compare-rows", type=int, default=1_000_000)
     parser.add_argument("--lam", type=float, default=1e-4)
     parser.add_argument("--tol", type=float, default=1e-10)
