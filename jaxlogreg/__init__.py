@@ -6,17 +6,21 @@ Public API:
     LinearRegression, Ridge, Lasso, ElasticNet: least-squares regressors (scikit-learn's alpha).
     PolynomialFeatures: polynomial feature expansion (a scikit-learn transformer).
     fit: the pure functional fit (glmnet's ``λ`` convention, ``λ = 1/(C·n)``), jit/vmap-able.
+    fit_out_of_core: the same fit (ridge) on data read in chunks from files larger than memory.
     FitResult: what ``fit`` returns.
     load: read a model written by ``estimator.save(path)``.
     losses, penalties, solvers: the building blocks.
+    sharding: meshes and row-sharded data for multi-device and multi-host fits (``mesh=``).
+    out_of_core: chunked fits (``fit_out_of_core``, ``logistic_regression``, ``find_classes``).
 """
 
-from . import losses, penalties, solvers
+from . import losses, out_of_core, penalties, sharding, solvers
 from .cv import LogisticRegressionCV
 from .features import PolynomialFeatures
 from .functional import FitResult, fit
 from .linear import ElasticNet, Lasso, LinearRegression, Ridge
 from .logistic import LogisticRegression
+from .out_of_core import fit_out_of_core
 from .path import RegularizationPath, lambda_max, regularization_path
 from .persistence import load
 
@@ -31,11 +35,14 @@ __all__ = [
     "RegularizationPath",
     "Ridge",
     "fit",
+    "fit_out_of_core",
     "lambda_max",
     "load",
     "losses",
+    "out_of_core",
     "penalties",
     "regularization_path",
+    "sharding",
     "solvers",
 ]
 __version__ = "0.1.0"

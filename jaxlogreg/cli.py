@@ -2,6 +2,7 @@
 
 jaxlogreg run [--config PATH] [--output DIR] [--float64]
 jaxlogreg fit --data FILE.csv --target COLUMN [--config PATH] [--output DIR] [--float64]
+jaxlogreg fit --data X.npy --target y.npy [--chunk-rows N] [--config PATH] [--output DIR] …
 jaxlogreg path [--config PATH] [--output DIR] [--float64]
 jaxlogreg cv [--config PATH] [--output DIR] [--float64]
 """
@@ -27,6 +28,7 @@ from sklearn.preprocessing import StandardScaler
 from jaxlogreg import LogisticRegression, PolynomialFeatures
 from jaxlogreg.config import DEFAULT_CONFIG_PATH, Config, ConfigError, default_config, load_config
 from jaxlogreg.datasets import Dataset, load_builtin, load_table
+from jaxlogreg.out_of_core import logistic_regression as out_of_core_logistic_regression
 from jaxlogreg.report import Experiment, format_report, plot_report, summarize
 from jaxlogreg.sweeps import CV_FILES, PATH_FILES, Split, run_cv, run_path
 
@@ -41,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         jax.config.update("jax_enable_x64", True)
     try:
         config, config_source = job_config(args.config)
+        if uses_out_of_core(args):
+            return run_out_of_core(args, config)
         if args.command in SWEEPS:
             return run_sweep(args, config)
         if args.command == "run":
@@ -76,7 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--data", required=True, type=Path, help="CSV file with a header row, or a .parquet file"
     )
-    fit.add_argument("--target", required=True, help="name of the column holding the labels")
+    fit.add_argument(
+        "--target",
+        required=True,
+        help="name of the column holding the labels (for .npy data: the .npy file of labels)",
+    )
+    add_out_of_core_options(fit)
     path = commands.add_parser(
         "path",
         help="regularization path (config [path]) on the built-in dataset: path.png, path.csv",
@@ -224,3 +233,88 @@ def _timed_fit(estimator: Any, X: np.ndarray, y: np.ndarray) -> float:
     estimator.fit(X, y)
     jax.block_until_ready(estimator.coef_)
     return time.perf_counter() - start
+
+
+OUT_OF_CORE_FILES = ("model.npz", "report.txt", "metrics.json")
+
+
+def add_out_of_core_options(fit: argparse.ArgumentParser) -> None:
+    """`fit --chunk-rows N`: read the data N rows at a time (implied for .npy data)."""
+    fit.add_argument(
+        "--chunk-rows",
+        type=int,
+        help="fit out of core, reading this many rows at a time (the exact full-data solution "
+        "for solver newton or lbfgs); implied for .npy data, whose default is the config's "
+        "out_of_core.chunk_rows",
+    )
+
+
+def uses_out_of_core(args: argparse.Namespace) -> bool:
+    """Whether `args` ask for an out-of-core fit: `fit` on a .npy file, or with --chunk-rows."""
+    if args.command != "fit":
+        return False
+    return args.chunk_rows is not None or args.data.suffix.lower() == ".npy"
+
+
+def run_out_of_core(args: argparse.Namespace, config: Config) -> int:
+    """Fit on data read in chunks ([model] penalty, C, multi_class; [out_of_core] settings);
+    write OUT_OF_CORE_FILES. The data are used as they are (no split, no standardization)."""
+    model, settings = config["model"], config["out_of_core"]
+    chunk_rows = settings["chunk_rows"] if args.chunk_rows is None else args.chunk_rows
+    if chunk_rows < 1:
+        raise ValueError(f"--chunk-rows must be a positive integer, got {chunk_rows}")
+    if model["penalty"] not in ("l2", "none") or model["multi_class"] == "ovr":
+        raise ValueError(
+            "out-of-core fits take model.penalty 'l2' or 'none' and model.multi_class 'auto' or "
+            f"'multinomial', got {model['penalty']!r} and {model['multi_class']!r}"
+        )
+    parquet = args.data.suffix.lower() == ".parquet"
+    if not parquet and args.data.suffix.lower() != ".npy":
+        raise ValueError(f"{args.data}: out-of-core fits read .npy or .parquet files")
+    target = args.target if parquet else Path(args.target)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator = out_of_core_logistic_regression(
+            args.data,
+            target,
+            C=model["C"],
+            penalty=None if model["penalty"] == "none" else "l2",
+            multi_class=model["multi_class"],
+            solver=settings["solver"],
+            chunk_rows=chunk_rows,
+            max_iter=settings["max_iter"],
+            tol=settings["tol"],
+            progress=True,
+        )
+    seconds = time.perf_counter() - start
+    convergence_warning = None
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            convergence_warning = str(warning.message)  # stated in the report instead
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    metrics = {
+        "data": str(args.data),
+        "target": str(args.target),
+        "n_features": int(estimator.n_features_in_),
+        "classes": [str(label) for label in estimator.classes_],
+        "solver": settings["solver"],
+        "chunk_rows": chunk_rows,
+        "n_iter": int(estimator.n_iter_[0]),
+        "objective": estimator.objective_,
+        "fit_seconds": seconds,
+        "dtype": str(np.dtype(jnp.result_type(float))),
+        "convergence_warning": convergence_warning,
+    }
+    output_dir = output_directory(args.output, config, args.data.stem)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    estimator.save(output_dir / "model.npz")
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    report = "\n".join(f"{key}: {value}" for key, value in metrics.items())
+    (output_dir / "report.txt").write_text(report + "\n", encoding="utf-8")
+    print(report)
+    print(f"Wrote {', '.join(OUT_OF_CORE_FILES)} to {output_dir}")
+    return 0

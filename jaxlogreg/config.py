@@ -81,6 +81,12 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "scoring": Option(str, "neg_log_loss", choices=("neg_log_loss", "accuracy", "roc_auc")),
         "tol": Option(float, 1e-4, rule=POSITIVE),
     },
+    "out_of_core": {
+        "chunk_rows": Option(int, 65536, rule=AT_LEAST_ONE),
+        "solver": Option(str, "newton", choices=("newton", "lbfgs", "sgd", "adam")),
+        "max_iter": Option(int, 100, rule=AT_LEAST_ONE),
+        "tol": Option(float, 1e-6, rule=POSITIVE),
+    },
     "features": {
         "polynomial_degree": Option(int, 1, rule=AT_LEAST_ONE),
     },

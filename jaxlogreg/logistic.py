@@ -11,6 +11,7 @@ binary problems in one ``jax.vmap``-ed solve.
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import jax.numpy as jnp
@@ -23,7 +24,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import persistence
+from . import persistence, sharding
 from ._validation import (
     check_choice,
     check_l1_ratio,
@@ -103,6 +104,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         warm_start: start from the previous fit's coefficients when shapes match.
         verbose: ``1`` prints a line per fit; ``2`` also records the objective at every iteration
             (``objective_history_``) and prints it.
+        mesh: a ``jax.sharding.Mesh`` (e.g. ``jaxlogreg.sharding.make_mesh()``) to split the
+            rows over its devices (data parallelism, also across hosts); same answer as without.
+            It is where the fit runs, not part of the model: ``save`` does not store it.
 
     Attributes:
         coef_: ``(1, n_features)`` for two classes, else ``(n_classes, n_features)``.
@@ -128,6 +132,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         class_weight=None,
         warm_start=False,
         verbose=0,
+        mesh=None,
     ):
         self.penalty = penalty
         self.C = C
@@ -140,6 +145,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.verbose = verbose
+        self.mesh = mesh
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model; on error the estimator is left exactly as it was."""
@@ -176,12 +182,17 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             history=self.verbose >= 2,
         )
         targets, loss = encode_targets(y_index, len(classes), mode)
-        args = (jnp.asarray(X), targets, weights, lam, l1_ratio, np.ones(X.shape[1]), init, tol)
+        if self.mesh is None:
+            data = (jnp.asarray(X), targets, weights)
+        else:
+            data = sharding.shard_data(self.mesh, X, targets, weights)
+        args = (*data, lam, l1_ratio, np.ones(X.shape[1]), init, tol)
         if mode == "ovr":
             batched = solve_many((None, 0, None, None, None, None, 0, None), loss=loss, **static)
             result = batched(*args)
         else:
             result = solve(*args, loss=loss, **static)
+        result = sharding.fetch(result)
 
         coef = np.asarray(result.coef, np.float64).reshape(-1, X.shape[1])
         intercept = np.asarray(result.intercept, np.float64).reshape(-1)
@@ -278,7 +289,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
     def save(self, path) -> None:
         """Write the fitted model to ``path`` (``.npz`` arrays + JSON metadata, no pickle)."""
         check_is_fitted(self)
-        persistence.save(self, path)
+        model = copy.copy(self)
+        model.mesh = None  # where the fit ran, not part of the model
+        persistence.save(model, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

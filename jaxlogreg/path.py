@@ -38,6 +38,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 
+from . import sharding
 from ._validation import (
     check_choice,
     check_l1_ratio,
@@ -338,6 +339,7 @@ def regularization_path(
     tol=1e-7,
     max_iter: int = 1000,
     screening=None,
+    mesh=None,
 ) -> RegularizationPath:
     """Logistic-regression solutions along a decreasing grid of ``λ`` (glmnet convention).
 
@@ -364,6 +366,8 @@ def regularization_path(
         max_iter: most solver iterations per ``λ``.
         screening: strong-rule working sets (default: on when ``α > 0``, except one-vs-rest,
             whose classes run vmapped).
+        mesh: a ``jax.sharding.Mesh`` to split the rows over its devices (one-vs-rest classes
+            over its ``"batch"`` axis); same path as without (``jaxlogreg.sharding``).
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
@@ -399,7 +403,10 @@ def regularization_path(
     solver = _default_solver(l1, n_params) if solver == "auto" else solver
     get_solver(solver, l1=l1)
 
-    Xj = jnp.asarray(X)
+    if mesh is None:
+        Xj = jnp.asarray(X)
+    else:
+        Xj, targets, weights = sharding.shard_data(mesh, X, targets, weights)
     static = dict(loss=loss, fit_intercept=bool(fit_intercept))
     batched = mode == "ovr"
     # Working sets branch on the data; under vmap (one-vs-rest) every branch would run.
@@ -419,7 +426,7 @@ def regularization_path(
         lmax_of = partial(lambda_max, penalty_factor=jnp.asarray(factor), **static)
         if batched:
             lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None))
-        lmax = float(np.max(np.asarray(lmax_of(Xj, targets, weights, alpha))))
+        lmax = float(np.max(sharding.fetch(lmax_of(Xj, targets, weights, alpha))))
         lmax = lmax if lmax > 0 else 1.0
         grid = lmax * ratio ** np.linspace(0.0, 1.0, n_lambdas) if n_lambdas > 1 else [lmax]
         lambdas = np.asarray(grid, dtype=np.float64)
@@ -430,7 +437,7 @@ def regularization_path(
     if batched:
         run = jax.vmap(run, in_axes=(None, 0, None, None, None, None, 0, None))
     result = run(Xj, targets, weights, lambdas.astype(dtype), alpha, factor, init, tol)
-    result = jax.tree_util.tree_map(np.asarray, result)
+    result = sharding.fetch(result)
 
     coef, intercept = result.coef, result.intercept
     n_iter, converged, objective = result.n_iter, result.converged, result.objective
