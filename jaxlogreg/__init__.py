@@ -8,13 +8,17 @@ Public API:
     fit: the pure functional fit (glmnet's ``λ`` convention, ``λ = 1/(C·n)``), jit/vmap-able.
     FitResult: what ``fit`` returns.
     load: read a model written by ``estimator.save(path)``.
+    infer, likelihood_ratio_test: Wald inference (``estimator.summary(X, y)`` prints it).
+    bootstrap: ``bootstrap.bootstrap`` gives bootstrap standard errors and percentile
+        intervals, all refits in one compiled call; inference: the Wald machinery.
     losses, penalties, solvers: the building blocks.
 """
 
-from . import losses, penalties, solvers
+from . import bootstrap, inference, losses, penalties, solvers
 from .cv import LogisticRegressionCV
 from .features import PolynomialFeatures
 from .functional import FitResult, fit
+from .inference import infer, likelihood_ratio_test
 from .linear import ElasticNet, Lasso, LinearRegression, Ridge
 from .logistic import LogisticRegression
 from .path import RegularizationPath, lambda_max, regularization_path
@@ -30,8 +34,12 @@ __all__ = [
     "PolynomialFeatures",
     "RegularizationPath",
     "Ridge",
+    "bootstrap",
     "fit",
+    "infer",
+    "inference",
     "lambda_max",
+    "likelihood_ratio_test",
     "load",
     "losses",
     "penalties",
