@@ -38,17 +38,23 @@ def main() -> None:
     y = (rng.random(args.samples) < 1 / (1 + np.exp(-X @ beta))).astype(int)
     model = LogisticRegression(C=1.0).fit(X, y)
     B = args.resamples
-    print(f"{args.samples} × {args.features}, B = {B}, solver {model.solver_!r}, "
-          f"{'float32' if args.float32 else 'float64'}, {jax.devices()[0].platform}")
+    print(
+        f"{args.samples} x {args.features}, B = {B}, solver {model.solver_!r}, "
+        f"{'float32' if args.float32 else 'float64'}, {jax.devices()[0].platform}"
+    )
 
     timings = []
     for seed in (0, 1):  # the first call compiles
         start = time.perf_counter()
-        result = bootstrap(model, X, y, n_resamples=B, random_state=seed, batch_size=args.batch_size)
+        result = bootstrap(
+            model, X, y, n_resamples=B, random_state=seed, batch_size=args.batch_size
+        )
         result.samples.sum()  # results are on the host: the call has finished
         timings.append(time.perf_counter() - start)
-    print(f"one compiled call: {timings[0]:.2f} s with compilation, {timings[1]:.2f} s without "
-          f"({result.converged.mean():.0%} converged)")
+    print(
+        f"one compiled call: {timings[0]:.2f} s with compilation, {timings[1]:.2f} s without "
+        f"({result.converged.mean():.0%} converged)"
+    )
 
     weights = np.asarray(resampling_weights(jax.random.key(1), args.loop, args.samples))
     LogisticRegression(C=1.0).fit(X, y, sample_weight=weights[0])  # compiled once, up front
@@ -57,7 +63,7 @@ def main() -> None:
         LogisticRegression(C=1.0).fit(X, y, sample_weight=w)
     loop = (time.perf_counter() - start) / args.loop * B
     print(f"Python loop of fits: {loop:.2f} s for {B} (timed {args.loop}, extrapolated)")
-    print(f"ratio loop / compiled call: {loop / timings[1]:.1f}×")
+    print(f"ratio loop / compiled call: {loop / timings[1]:.1f}x")
 
 
 if __name__ == "__main__":

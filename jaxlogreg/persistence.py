@@ -79,11 +79,11 @@ def _splitter_params(splitter) -> dict:
 
 def _encode(value, key: str, arrays: dict):
     """JSON form of ``value``; arrays go into ``arrays`` under keys derived from ``key``."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, np.generic) and value.dtype != object:
+    if isinstance(value, np.generic) and value.dtype != object:  # before str, float: subclasses
         arrays[key] = np.asarray(value)
         return {"__array__": key, "scalar": True}
+    if value is None or isinstance(value, bool | str):
+        return value
     if isinstance(value, int):
         return value
     if isinstance(value, float):
@@ -159,9 +159,12 @@ def read_model(path) -> tuple[dict, dict[str, np.ndarray]]:
     """
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files") or _METADATA not in archive.files:
-                raise ValueError("no jaxlogreg metadata in the file")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):  # a lone .npy array
+            raise ValueError("an array file, not an archive")
+        with archive:
+            if _METADATA not in archive.files:
+                raise ValueError("no jaxlogreg metadata in the archive")
             metadata = json.loads(archive[_METADATA].tobytes().decode("utf-8"))
             arrays = {key: archive[key] for key in archive.files if key != _METADATA}
     except FileNotFoundError:

@@ -232,22 +232,26 @@ def test_l2_penalized_covariance_is_the_ridge_sandwich(cancer):
         assert "The fit is penalized" in str(model.summary(X, y))
 
 
-def test_frequency_weights_equal_duplicated_rows(spector):
+def test_sample_weights_are_frequency_weights(spector):
     X, y, _ = spector
     X = X.to_numpy()
     counts = np.arange(len(y)) % 3 + 1
     weighted = LogisticRegression(penalty=None, tol=1e-10).fit(X, y, sample_weight=counts)
-    repeated = copy.deepcopy(weighted)  # the same optimum: no refit on the repeated rows
-    X_rows, y_rows = np.repeat(X, counts, 0), np.repeat(y, counts)
     groups = np.arange(len(y)) % 4
-    for kwargs in ({}, {"cov_type": "HC0"}, {"cov_type": "cluster", "groups": groups}):
-        a = infer(weighted, X, y, sample_weight=counts, **kwargs)
-        rows = {"groups": np.repeat(groups, counts)} if "groups" in kwargs else {}
-        b = infer(repeated, X_rows, y_rows, **{**kwargs, **rows})
-        np.testing.assert_allclose(a.cov, b.cov, rtol=1e-7)
-        assert a.llf == pytest.approx(b.llf, rel=1e-10) and a.nobs == b.nobs
     glm = sm.GLM(y, _with_const(X), family=sm.families.Binomial(), freq_weights=counts)
-    assert _relative(infer(weighted, X, y, sample_weight=counts).bse, [glm.fit().bse]) < SE_RTOL
+    for kwargs in ({}, {"cov_type": "HC0"}, {"cov_type": "cluster", "groups": groups}):
+        ours = infer(weighted, X, y, sample_weight=counts, use_correction=False, **kwargs)
+        cov_kwds = {"groups": groups, "use_correction": False} if "groups" in kwargs else None
+        theirs = glm.fit(cov_type=kwargs.get("cov_type", "nonrobust"), cov_kwds=cov_kwds)
+        assert _relative(ours.bse, [theirs.bse]) < SE_RTOL
+        assert ours.llf == pytest.approx(theirs.llf, rel=1e-10)
+    # Duplicated rows: the same numbers, small-sample factors included (nobs = Σ weights).
+    repeated = copy.deepcopy(weighted)  # the same optimum: no refit needed
+    rows = {"groups": np.repeat(groups, counts)}
+    a = infer(weighted, X, y, sample_weight=counts, cov_type="cluster", groups=groups)
+    b = infer(repeated, np.repeat(X, counts, 0), np.repeat(y, counts), cov_type="cluster", **rows)
+    np.testing.assert_allclose(a.cov, b.cov, rtol=1e-7)
+    assert (a.nobs, a.bic) == pytest.approx((b.nobs, b.bic), rel=1e-10)
 
 
 def test_likelihood_ratio_test_matches_statsmodels(spector):
@@ -306,7 +310,7 @@ def test_summary_table_and_frame(spector, wine):
 
 def test_errors_and_warnings(cancer):
     X, y, model = cancer
-    lasso = LogisticRegression(penalty="l1", C=1.0).fit(X, y)
+    lasso = copy.deepcopy(model).set_params(penalty="l1")  # fitted attributes suffice here
     with pytest.raises(ValueError, match="bootstrap"):
         infer(lasso, X, y)
     with pytest.raises(ValueError, match="groups"):
