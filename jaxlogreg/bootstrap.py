@@ -8,7 +8,9 @@ shape, so the ``B`` refits are one ``jax.vmap`` of ``solve`` (``functional.solve
 chunks of ``batch_size`` by ``lax.map`` within the same compiled program, each started from the
 original fit. This is valid for every penalty the estimator supports, L1 included: the
 percentile intervals describe the sampling distribution of the penalized estimator (centred on
-its biased mean, like any interval for a penalized fit).
+its biased mean, like any interval for a penalized fit). Unpenalized fits of small samples may
+meet separated resamples, whose estimates are infinite: their huge draws inflate ``bse``
+(inspect ``samples``, or penalize).
 
 The reported coefficients follow ``jaxlogreg.inference``: one row per equation, intercept last;
 the multinomial in the reference-category (default) or class-centred parametrization.

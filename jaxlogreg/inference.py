@@ -11,7 +11,7 @@ Covariances, ``k`` the number of free parameters, ``B = I⁻¹`` the bread:
 - ``"nonrobust"``: ``I⁻¹`` (statsmodels' ``Logit``, ``MNLogit``, ``GLM`` default);
 - ``"HC0"``: ``B M B`` with ``M = Σᵢ sᵢ gᵢgᵢᵀ``;
 - ``"HC1"``: ``HC0 · nobs/(nobs − k)``, the textbook (MacKinnon–White) correction. statsmodels'
-  discrete models and ``GLM`` (0.14–0.15) apply no correction for ``cov_type="HC1"`` and return
+  discrete models and ``GLM`` (0.15) apply no correction for ``cov_type="HC1"`` and return
   ``HC0``: use ``"HC0"`` to reproduce their numbers;
 - ``"cluster"``: ``B (Σ_g u_g u_gᵀ) B`` with ``u_g = Σ_{i∈g} sᵢgᵢ``, times
   ``G/(G − 1) · (nobs − 1)/(nobs − k)`` when ``use_correction`` (statsmodels' default, CRV1).
@@ -36,6 +36,12 @@ singular along ``N = {1 ⊗ v : v on unpenalized columns}``. With ``P`` the proj
 - ``"full"``: all ``K`` class-centred rows ``θ_k − mean_j θ_j``; their covariance ``J⁺``
   (times the meat) is singular, of rank ``(K − 1)·d``; ``z`` tests whether class ``k``'s
   coefficient differs from the average over classes.
+
+Likelihood statistics: ``deviance = −2ℓ`` (class labels: the saturated model has ``ℓ = 0``),
+``AIC = −2ℓ + 2k``, ``BIC = −2ℓ + k log(nobs)``, McFadden's ``1 − ℓ/ℓ_null`` and the
+likelihood-ratio test against the null model, the intercept-only fit (``Θ = 0`` without an
+intercept), whose likelihood has a closed form. Separation (infinite estimates) is found exactly
+by a linear program (``jaxlogreg.separation``) for unpenalized fits.
 
 One-vs-rest fits are ``K`` separate binary models: their covariance is block diagonal and the
 likelihood statistics are sums over the ``K`` models.
@@ -130,7 +136,7 @@ def _null_log_likelihood(y_index, weights, n_classes: int, mode: str, fit_interc
     total = weights.sum()
     if not fit_intercept:
         per_sample = {"binary": np.log(2.0), "ovr": n_classes * np.log(2.0)}
-        return -total * per_sample.get(mode, np.log(n_classes))
+        return float(-total * per_sample.get(mode, np.log(n_classes)))
     share = np.bincount(y_index, weights, minlength=n_classes) / total
     if mode == "ovr":
         return total * float(np.sum(xlogy(share, share) + xlogy(1 - share, 1 - share)))
@@ -160,7 +166,9 @@ class Inference:
             (separation); their ``bse``, ``zvalues``, ``pvalues`` and intervals are NaN.
         llf, llnull: log-likelihood of the model and of the intercept-only model.
         nobs: ``Σ sᵢ``; n_params: free parameters ``k``; df_model: ``k`` minus intercepts.
-        cov_type, parametrization, reference (the reference class or ``None``), penalized.
+        cov_type; parametrization: ``"binary"``, ``"ovr"``, or the multinomial's
+        ``"reference"`` or ``"full"``; reference: the reference class (``None`` for
+        one-vs-rest); penalized: whether the fit had an L2 penalty.
     """
 
     params: np.ndarray
@@ -287,6 +295,30 @@ def _likelihood_and_optimality(problem, coef, total_weight, *, one_vs_rest: bool
     return jnp.sum(llf), jnp.max(kkt)
 
 
+def _cluster_index(groups, n: int) -> tuple[int, jax.Array]:
+    """``(G, group index (n,) in [0, G))`` of cluster labels; ``(1, zeros)`` without."""
+    if groups is None:
+        return 1, jnp.zeros(n, jnp.int32)
+    clusters, index = np.unique(np.asarray(groups), return_inverse=True)
+    if index.shape != (n,):
+        raise ValueError(f"groups must have shape ({n},) to match X, got {np.shape(groups)}")
+    if len(clusters) < 2:
+        raise ValueError("cluster-robust covariance needs at least 2 groups")
+    return len(clusters), jnp.asarray(index.astype(np.int32))
+
+
+def _separated(fp, positive: np.ndarray, parametrization: str, ref: int) -> np.ndarray:
+    """Which reported coefficients have infinite estimates (``separation``), ``(R, d)``."""
+    A = np.asarray(fp.problem.design())[positive]
+    K = len(fp.classes)
+    infinite = infinite_estimates(A, fp.y_index[positive], K, fp.mode, ref)
+    if fp.mode != "multinomial":
+        return infinite
+    if parametrization == "full":  # centring spreads a feature's infinity over every class
+        return np.broadcast_to(infinite.any(axis=0), infinite.shape).copy()
+    return np.delete(infinite, ref, axis=0)
+
+
 def infer(
     estimator,
     X,
@@ -322,14 +354,7 @@ def infer(
         )
     if (groups is None) != (cov_type != "cluster"):
         raise ValueError("groups (cluster labels, one per sample) go with cov_type='cluster' only")
-    n_groups, group_index = 1, jnp.zeros(fp.y_index.shape[0], jnp.int32)
-    if groups is not None:
-        clusters, group_index = np.unique(np.asarray(groups), return_inverse=True)
-        if group_index.shape != fp.y_index.shape:
-            raise ValueError(f"groups must have shape ({fp.y_index.shape[0]},) to match X")
-        n_groups, group_index = len(clusters), jnp.asarray(group_index.astype(np.int32))
-        if n_groups < 2:
-            raise ValueError("cluster-robust covariance needs at least 2 groups")
+    n_groups, group_index = _cluster_index(groups, fp.y_index.shape[0])
     K = len(fp.classes)
     ref = reference_index(fp, reference)
     one_vs_rest = fp.mode == "ovr"
@@ -373,17 +398,8 @@ def infer(
 
     names = fp.feature_names + (["intercept"] if fp.problem.fit_intercept else [])
     separated = np.zeros(params.shape, bool)
-    if not penalized:
-        positive = weights > 0
-        A = np.asarray(fp.problem.design())[positive]
-        infinite = infinite_estimates(A, fp.y_index[positive], K, fp.mode, ref)
-        if fp.mode == "multinomial":
-            infinite = (
-                np.broadcast_to(infinite.any(0), (K, d))
-                if parametrization == "full"
-                else np.delete(infinite, ref, 0)
-            )
-        separated = infinite
+    if not penalized:  # a penalized optimum is always finite
+        separated = _separated(fp, weights > 0, parametrization, ref)
     result = Inference(
         params=params,
         cov=cov,
@@ -396,7 +412,7 @@ def infer(
         n_params=n_params,
         df_model=n_params - n_equations * int(fp.problem.fit_intercept),
         cov_type=cov_type,
-        parametrization=parametrization if fp.mode == "multinomial" else "binary",
+        parametrization=parametrization if fp.mode == "multinomial" else fp.mode,
         reference=fp.classes.tolist()[ref] if fp.mode in ("multinomial", "binary") else None,
         penalized=penalized,
     )

@@ -232,6 +232,7 @@ def test_l2_penalized_covariance_is_the_ridge_sandwich(cancer):
         assert "The fit is penalized" in str(model.summary(X, y))
 
 
+@pytest.mark.filterwarnings("ignore:cov_type not fully supported with freq_weights")
 def test_sample_weights_are_frequency_weights(spector):
     X, y, _ = spector
     X = X.to_numpy()
