@@ -9,15 +9,19 @@ Public API:
     fit_out_of_core: the same fit (ridge) on data read in chunks from files larger than memory.
     FitResult: what ``fit`` returns.
     load: read a model written by ``estimator.save(path)``.
+    infer, likelihood_ratio_test: Wald inference (``estimator.summary(X, y)`` prints it).
+    bootstrap: ``bootstrap.bootstrap`` gives bootstrap standard errors and percentile
+        intervals, all refits in one compiled call; inference: the Wald machinery.
     losses, penalties, solvers: the building blocks.
     sharding: meshes and row-sharded data for multi-device and multi-host fits (``mesh=``).
     out_of_core: chunked fits (``fit_out_of_core``, ``logistic_regression``, ``find_classes``).
 """
 
-from . import losses, out_of_core, penalties, sharding, solvers
+from . import bootstrap, inference, losses, out_of_core, penalties, sharding, solvers
 from .cv import LogisticRegressionCV
 from .features import PolynomialFeatures
 from .functional import FitResult, fit
+from .inference import infer, likelihood_ratio_test
 from .linear import ElasticNet, Lasso, LinearRegression, Ridge
 from .logistic import LogisticRegression
 from .out_of_core import fit_out_of_core
@@ -34,9 +38,13 @@ __all__ = [
     "PolynomialFeatures",
     "RegularizationPath",
     "Ridge",
+    "bootstrap",
     "fit",
     "fit_out_of_core",
+    "infer",
+    "inference",
     "lambda_max",
+    "likelihood_ratio_test",
     "load",
     "losses",
     "out_of_core",

@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from . import persistence
 from ._validation import check_positive_int
 
 __all__ = ["PolynomialFeatures", "polynomial_features", "polynomial_powers"]
@@ -90,3 +91,8 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
             ],
             dtype=object,
         )
+
+    def save(self, path) -> None:
+        """Write the fitted transformer to ``path`` (``.npz`` arrays + JSON metadata)."""
+        check_is_fitted(self)
+        persistence.save(self, path)

@@ -293,6 +293,37 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         model.mesh = None  # where the fit ran, not part of the model
         persistence.save(model, path)
 
+    def summary(
+        self,
+        X,
+        y,
+        *,
+        sample_weight=None,
+        cov_type="nonrobust",
+        groups=None,
+        use_correction=True,
+        level=0.95,
+        parametrization="reference",
+        reference=None,
+    ):
+        """Coefficients, standard errors, z, p-values and ``level`` intervals on the training
+        data: ``print(model.summary(X, y))``; ``.frame`` is a DataFrame, ``.inference`` holds
+        the covariance and likelihood statistics. See ``jaxlogreg.inference.infer``."""
+        from .inference import infer  # inference builds on this module
+
+        result = infer(
+            self,
+            X,
+            y,
+            sample_weight=sample_weight,
+            cov_type=cov_type,
+            groups=groups,
+            use_correction=use_correction,
+            parametrization=parametrization,
+            reference=reference,
+        )
+        return result.summary(level)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True

@@ -1,0 +1,108 @@
+"""Detection of (quasi-)complete separation, where maximum-likelihood estimates are infinite.
+
+Binary data with design rows ``aᵢ`` and signs ``yᵢ' = ±1`` are separated (completely or
+quasi-completely) exactly when some direction ``v`` has ``yᵢ' aᵢᵀv ≥ 0`` for every sample and
+``> 0`` for at least one: the likelihood then keeps increasing along ``v`` and the coefficients
+it moves run off to infinity (Albert & Anderson, 1984). Following Konis (2007), one linear
+program finds such a direction::
+
+    max Σᵢ yᵢ' aᵢᵀv    subject to    yᵢ' aᵢᵀv ≥ 0 for all i,    −1 ≤ v ≤ 1,
+
+with the columns of the design scaled to ``max |aᵢⱼ| = 1``. The data are separated when some
+sample gets a strictly positive margin; the coefficients with ``vⱼ ≠ 0`` are the infinite ones.
+For the multinomial model in the reference-category parametrization (``V_r = 0``) the
+constraints are ``aᵢᵀ(V_{yᵢ} − V_k) ≥ 0`` for every ``k ≠ yᵢ``: along ``V`` every sample's own
+class gains on every other class. Such a ``V`` makes some pair of classes ``(c, k)`` separated
+on their own samples (along ``V_c − V_k``), so the small binary LPs of all pairs screen first and
+the large multinomial LP runs only when one of them finds a separation. The LPs are solved by
+HiGHS through ``scipy.optimize.linprog``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+__all__ = ["infinite_estimates"]
+
+#: A margin or direction component below this (in the scaled design) counts as zero: HiGHS's
+#: feasibility tolerance is 1e-7.
+_ZERO = 1e-6
+
+
+def _separating_direction(rows: sp.csr_matrix) -> np.ndarray | None:
+    """``v`` maximizing ``Σ rows @ v`` with ``rows @ v ≥ 0`` and ``|v| ≤ 1``; ``None`` when no
+    row can be made strictly positive (no separation)."""
+    objective = -np.asarray(rows.sum(axis=0)).ravel()
+    result = linprog(
+        objective,
+        A_ub=-rows,
+        b_ub=np.zeros(rows.shape[0]),
+        bounds=(-1.0, 1.0),
+        method="highs",
+    )
+    if result.status != 0:  # cannot happen for this bounded, feasible (v = 0) LP
+        return None
+    margins = rows @ result.x
+    return result.x if np.max(margins, initial=0.0) > _ZERO else None
+
+
+def _binary(A: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """Infinite coefficients ``(d,)`` of the binary logit of ``positive`` on ``A``."""
+    signs = np.where(positive, 1.0, -1.0)
+    v = _separating_direction(sp.csr_matrix(A * signs[:, None]))
+    return np.zeros(A.shape[1], bool) if v is None else np.abs(v) > _ZERO
+
+
+def _multinomial(A: np.ndarray, y_index: np.ndarray, n_classes: int, reference: int):
+    """Infinite coefficients ``(n_classes, d)`` of the softmax model with ``V_reference = 0``."""
+    infinite = np.zeros((n_classes, A.shape[1]), bool)
+
+    def pair_separated(c, k):
+        both = (y_index == c) | (y_index == k)
+        return _binary(A[both], y_index[both] == c).any()
+
+    if not any(pair_separated(c, k) for c in range(n_classes) for k in range(c)):
+        return infinite
+    d = A.shape[1]
+    position = np.cumsum(np.arange(n_classes) != reference) - 1  # class -> block of V
+    sample, other = np.nonzero(y_index[:, None] != np.arange(n_classes))  # pairs (i, k ≠ yᵢ)
+    row = np.arange(len(sample))
+    entries, row_index, col_index = [], [], []
+    for block_class, sign in ((y_index[sample], 1.0), (other, -1.0)):  # aᵢᵀ(V_{yᵢ} − V_k)
+        keep = block_class != reference
+        entries.append(sign * A[sample[keep]].ravel())
+        row_index.append(np.repeat(row[keep], d))
+        col_index.append((position[block_class[keep]][:, None] * d + np.arange(d)).ravel())
+    rows = sp.csr_matrix(
+        (np.concatenate(entries), (np.concatenate(row_index), np.concatenate(col_index))),
+        shape=(len(sample), (n_classes - 1) * d),
+    )
+    v = _separating_direction(rows)
+    if v is not None:
+        infinite[np.arange(n_classes) != reference] = np.abs(v.reshape(-1, d)) > _ZERO
+    return infinite
+
+
+def infinite_estimates(A, y_index, n_classes: int, mode: str, reference: int = 0) -> np.ndarray:
+    """Which maximum-likelihood coefficients are infinite (the data are separated along them).
+
+    Args:
+        A: ``(n, d)`` design of the samples with positive weight (intercept column included).
+        y_index: ``(n,)`` class indices.
+        mode: ``"binary"`` (class 1 against class 0), ``"ovr"`` (each class against the rest)
+            or ``"multinomial"`` (softmax, ``reference`` class fixed at zero).
+
+    Returns:
+        A boolean mask ``(1, d)`` for binary, ``(n_classes, d)`` otherwise (the reference row
+        all ``False``).
+    """
+    A = np.asarray(A, np.float64)
+    scale = np.max(np.abs(A), axis=0)
+    A = A / np.where(scale > 0, scale, 1.0)  # the support of v does not depend on column scales
+    if mode == "binary":
+        return _binary(A, y_index == 1)[None]
+    if mode == "ovr":
+        return np.stack([_binary(A, y_index == k) for k in range(n_classes)])
+    return _multinomial(A, y_index, n_classes, reference)
