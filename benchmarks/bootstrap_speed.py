@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--float32", action="store_true")
+    parser.add_argument("--solver", default="auto", help="the fitted model's (and refits') solver")
     args = parser.parse_args()
     jax.config.update("jax_enable_x64", not args.float32)
 
@@ -36,7 +37,7 @@ def main() -> None:
     X = rng.normal(size=(args.samples, args.features))
     beta = rng.normal(size=args.features) / np.sqrt(args.features)
     y = (rng.random(args.samples) < 1 / (1 + np.exp(-X @ beta))).astype(int)
-    model = LogisticRegression(C=1.0).fit(X, y)
+    model = LogisticRegression(C=1.0, solver=args.solver).fit(X, y)
     B = args.resamples
     print(
         f"{args.samples} x {args.features}, B = {B}, solver {model.solver_!r}, "
