@@ -4,6 +4,7 @@ jaxlogreg run [--config PATH] [--output DIR] [--float64]
 jaxlogreg fit --data FILE.csv --target COLUMN [--config PATH] [--output DIR] [--float64]
 jaxlogreg path [--config PATH] [--output DIR] [--float64]
 jaxlogreg cv [--config PATH] [--output DIR] [--float64]
+jaxlogreg tune [--config PATH] [--output DIR] [--float64]
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ from jaxlogreg.config import DEFAULT_CONFIG_PATH, Config, ConfigError, default_c
 from jaxlogreg.datasets import Dataset, load_builtin, load_table
 from jaxlogreg.report import Experiment, format_report, plot_report, summarize
 from jaxlogreg.sweeps import CV_FILES, PATH_FILES, Split, run_cv, run_path
+from jaxlogreg.tune_job import TUNE_FILES, run_tune
 
 OUTPUT_FILES = ("model.npz", "report.txt", "metrics.json", "report.png")
-SWEEPS = {"path": (run_path, PATH_FILES), "cv": (run_cv, CV_FILES)}
+SWEEPS = {
+    "path": (run_path, PATH_FILES),
+    "cv": (run_cv, CV_FILES),
+    "tune": (run_tune, TUNE_FILES),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         "cv",
         help="choose C and l1_ratio by cross-validation (config [cv]): cv.png, cv.csv",
     )
-    for command in (run, fit, path, cv):
+    tune = add_tune_command(commands)
+    for command in (run, fit, path, cv, tune):
         command.add_argument(
             "--config",
             type=Path,
@@ -102,6 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--float64", action="store_true", help="compute in float64 instead of float32"
         )
     return parser
+
+
+def add_tune_command(commands) -> argparse.ArgumentParser:
+    """The `tune` subcommand: the penalty tuned by hypergradient descent (config [tune])."""
+    return commands.add_parser(
+        "tune",
+        help="tune lambda by gradient descent on the CV loss (config [tune]), compared with "
+        "grid search: tune.png, tune.csv",
+    )
 
 
 def job_config(path: Path | None) -> tuple[Config, str]:
