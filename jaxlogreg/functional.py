@@ -132,7 +132,7 @@ def solve(
         intercept=intercept,
         n_iter=solution.n_iter,
         converged=solution.converged,
-        objective=optimal_value(solution.objective, solution.coef, problem),
+        objective=optimal_value(solution.objective, solution.coef, problem, adjoint),
         grad_norm=solution.grad_norm,
         history=solution.history,
     )

@@ -18,8 +18,9 @@ with ``H`` the Hessian of the smooth part at ``Θ*`` (``Problem.smooth_hessian``
 ``implicit_solution`` attaches this rule to the solver's output as a ``jax.custom_jvp`` whose
 linear solve is a ``lax.custom_linear_solve``: forward mode (``jax.jvp``), reverse mode
 (``jax.grad``: one adjoint solve ``H_SS v = ḡ_S``, then a vector-Jacobian product of ``G``), ``jit``
-and ``vmap`` all work, and a gradient costs one Hessian factorization whatever the number of
-iterations the solver took. The rule holds at an exact solution with a locally stable support
+and ``vmap`` all work, higher derivatives too (the rule differentiates through the solution
+again), and a gradient costs one Hessian factorization whatever the number of iterations the
+solver took. The rule holds at an exact solution with a locally stable support
 (no zero coefficient exactly at its threshold): the derivative is as accurate as the fit.
 
 Softmax is over-parametrized: where column ``j`` has no ridge part (always the intercept; every
@@ -167,6 +168,9 @@ def _implicit_solution_jvp(method, primals, tangents):
     coef, problem = primals
     _, problem_dot = tangents
     mask = support(problem, coef)
+    # The solution again, as a function of the problem: differentiating this rule (second
+    # derivatives) then accounts for the Hessian's and G's dependence on Θ*(p) as well.
+    coef = implicit_solution(coef, problem, method)
     _, residual_dot = jax.jvp(lambda pr: optimality_map(pr, coef), (problem,), (problem_dot,))
     matvec, solve = linear_system(problem, coef, mask, method)
     rhs = jnp.where(mask, residual_dot, 0.0)
@@ -174,20 +178,22 @@ def _implicit_solution_jvp(method, primals, tangents):
     return coef, coef_dot
 
 
-@jax.custom_jvp
-def optimal_value(value: jax.Array, coef: jax.Array, problem: Problem) -> jax.Array:
+@partial(jax.custom_jvp, nondiff_argnums=(3,))
+def optimal_value(value: jax.Array, coef: jax.Array, problem: Problem, method: str) -> jax.Array:
     """``value = F(Θ*; p)``, differentiable by the envelope theorem: ``dF* = ∂_p F(Θ*; p)·dp``.
 
     At a minimizer the objective is stationary in ``Θ`` (a zero subgradient for L1), so only the
-    explicit dependence on ``p`` counts. ``value`` and ``coef`` carry no derivative of their own.
+    explicit dependence on ``p`` counts. ``value`` and ``coef`` carry no derivative of their own;
+    ``method`` solves the systems of second derivatives (``ADJOINTS``).
     """
-    del coef, problem
+    del coef, problem, method
     return value
 
 
 @optimal_value.defjvp
-def _optimal_value_jvp(primals, tangents):
+def _optimal_value_jvp(method, primals, tangents):
     value, coef, problem = primals
     _, _, problem_dot = tangents
+    coef = implicit_solution(coef, problem, method)  # for second derivatives, as above
     _, value_dot = jax.jvp(lambda pr: pr.objective(coef), (problem,), (problem_dot,))
     return value, value_dot

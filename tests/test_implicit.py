@@ -116,7 +116,7 @@ def test_gradients_match_central_differences(loss, l1, solver, raw):
     assert not any(jnp.all(grads[key] == 0) for key in keys)
 
 
-def test_jit_vmap_and_forward_mode_give_the_plain_gradient():
+def test_jit_vmap_and_forward_mode_give_the_plain_gradient_and_second_derivatives():
     params, _, validation, functional = make_data("multinomial")
     static = dict(loss="multinomial", l1=False, solver="newton", raw=True)
 
@@ -131,8 +131,16 @@ def test_jit_vmap_and_forward_mode_give_the_plain_gradient():
     ]
     assert jitted[1] == pytest.approx(plain, rel=1e-10)
     np.testing.assert_allclose(jax.jit(jax.vmap(jax.grad(of_lam)))(lams), jitted, rtol=1e-10)
-    forward = jax.jit(lambda lam: jax.jvp(of_lam, (lam,), (jnp.ones(()),))[1])(lams[1])
-    assert float(forward) == pytest.approx(plain, rel=1e-10)
+    # Forward mode over the gradient: the gradient again, and the second derivative, which
+    # must match central differences of the gradient.
+    first, second = jax.jit(lambda lam: jax.jvp(jax.grad(of_lam), (lam,), (jnp.ones(()),)))(lams[1])
+    assert float(first) == pytest.approx(plain, rel=1e-10)
+    h = STEP * float(lams[1])
+    plus, minus = (
+        gradient({**params, "lam": lams[1] + sign * h}, validation, functional, **static)["lam"]
+        for sign in (1, -1)
+    )
+    assert float(second) == pytest.approx(float(plus - minus) / (2 * h), rel=RTOL)
 
 
 def test_vmap_over_fold_masks_gives_each_folds_gradient():
