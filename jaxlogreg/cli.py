@@ -5,6 +5,7 @@ jaxlogreg fit --data FILE.csv --target COLUMN [--config PATH] [--output DIR] [--
 jaxlogreg fit --data X.npy --target y.npy [--chunk-rows N] [--config PATH] [--output DIR] …
 jaxlogreg path [--config PATH] [--output DIR] [--float64]
 jaxlogreg cv [--config PATH] [--output DIR] [--float64]
+jaxlogreg tune [--config PATH] [--output DIR] [--float64]
 """
 
 from __future__ import annotations
@@ -31,9 +32,14 @@ from jaxlogreg.datasets import Dataset, load_builtin, load_table
 from jaxlogreg.out_of_core import logistic_regression as out_of_core_logistic_regression
 from jaxlogreg.report import Experiment, format_report, plot_report, summarize
 from jaxlogreg.sweeps import CV_FILES, PATH_FILES, Split, run_cv, run_path
+from jaxlogreg.tune_job import TUNE_FILES, run_tune
 
 OUTPUT_FILES = ("model.npz", "report.txt", "metrics.json", "report.png")
-SWEEPS = {"path": (run_path, PATH_FILES), "cv": (run_cv, CV_FILES)}
+SWEEPS = {
+    "path": (run_path, PATH_FILES),
+    "cv": (run_cv, CV_FILES),
+    "tune": (run_tune, TUNE_FILES),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         "cv",
         help="choose C and l1_ratio by cross-validation (config [cv]): cv.png, cv.csv",
     )
-    for command in (run, fit, path, cv):
+    tune = add_tune_command(commands)
+    for command in (run, fit, path, cv, tune):
         command.add_argument(
             "--config",
             type=Path,
@@ -111,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--float64", action="store_true", help="compute in float64 instead of float32"
         )
     return parser
+
+
+def add_tune_command(commands) -> argparse.ArgumentParser:
+    """The `tune` subcommand: the penalty tuned by hypergradient descent (config [tune])."""
+    return commands.add_parser(
+        "tune",
+        help="tune lambda by gradient descent on the CV loss (config [tune]), compared with "
+        "grid search: tune.png, tune.csv",
+    )
 
 
 def job_config(path: Path | None) -> tuple[Config, str]:

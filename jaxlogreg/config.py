@@ -87,6 +87,18 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "max_iter": Option(int, 100, rule=AT_LEAST_ONE),
         "tol": Option(float, 1e-6, rule=POSITIVE),
     },
+    "tune": {
+        "folds": Option(int, 5, rule=Rule(">= 2", lambda value: value >= 2)),
+        "lambda_init": Option(float, 0.01, rule=POSITIVE),
+        "steps": Option(int, 40, rule=AT_LEAST_ONE),
+        "learning_rate": Option(float, 0.2, rule=POSITIVE),
+        "l1_ratio": Option(float, 0.0, rule=UNIT_INTERVAL),
+        "penalty_factors": Option(bool, False),
+        "n_grid": Option(int, 30, rule=Rule(">= 2", lambda value: value >= 2)),
+        "grid_lambda_min": Option(float, 1e-5, rule=POSITIVE),
+        "grid_lambda_max": Option(float, 1.0, rule=POSITIVE),
+        "tol": Option(float, 1e-8, rule=POSITIVE),
+    },
     "features": {
         "polynomial_degree": Option(int, 1, rule=AT_LEAST_ONE),
     },

@@ -9,6 +9,12 @@ For unit weights this is scikit-learn's objective divided by ``C·n``: ``λ = 1/
 ``fit`` is a pure function of arrays: jit-compiled, and ``jax.vmap`` runs it over batches of
 ``lam``, ``l1_ratio``, ``sample_weight`` (e.g. cross-validation folds as 0/1 masks), targets (e.g.
 one-vs-rest problems) or data, with the answer of a Python loop and one compilation.
+
+It is differentiable (``jax.grad``, ``jax.jvp``) with respect to ``X``, the targets,
+``sample_weight``, ``lam``, ``l1_ratio`` and ``penalty_factor``, by implicit differentiation of the
+optimality conditions at the solution (``jaxlogreg.implicit``), never through the solver's
+iterations: a gradient costs one Hessian solve. ``objective`` is differentiable too (envelope
+theorem); ``n_iter``, ``converged``, ``grad_norm`` and ``history`` carry no derivative.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .implicit import ADJOINTS, implicit_solution, optimal_value
 from .losses import Loss, get_loss
 from .penalties import ElasticNet
 from .problem import Problem
@@ -74,7 +81,9 @@ def make_problem(
     )
 
 
-@partial(jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "history"))
+@partial(
+    jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "history", "adjoint")
+)
 def solve(
     X: jax.Array,
     targets: jax.Array,
@@ -90,11 +99,13 @@ def solve(
     fit_intercept: bool,
     max_iter: int,
     history: bool = False,
+    adjoint: str = "auto",
 ) -> FitResult:
     """The compiled core of ``fit``: every argument is an array of fixed shape.
 
     Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``,
-    ``init (K, p + fit_intercept)``; ``lam``, ``l1_ratio`` and ``tol`` are scalars.
+    ``init (K, p + fit_intercept)``; ``lam``, ``l1_ratio`` and ``tol`` are scalars. ``init`` and
+    ``tol`` carry no derivative (the solution does not depend on them).
     """
     problem = make_problem(
         X,
@@ -106,21 +117,22 @@ def solve(
         loss=loss,
         fit_intercept=fit_intercept,
     )
+    # The loop sees no derivative; derivatives come from the optimality conditions instead.
     solution = iterative_solve(
         get_solver(solver),
-        problem,
-        init.astype(X.dtype),
+        jax.lax.stop_gradient(problem),
+        jax.lax.stop_gradient(init.astype(X.dtype)),
         max_iter=max_iter,
-        tol=tol,
+        tol=jax.lax.stop_gradient(tol),
         history=history,
     )
-    coef, intercept = problem.split(solution.coef)
+    coef, intercept = problem.split(implicit_solution(solution.coef, problem, adjoint))
     return FitResult(
         coef=coef,
         intercept=intercept,
         n_iter=solution.n_iter,
         converged=solution.converged,
-        objective=solution.objective,
+        objective=optimal_value(solution.objective, solution.coef, problem, adjoint),
         grad_norm=solution.grad_norm,
         history=solution.history,
     )
@@ -135,6 +147,7 @@ def solve_many(
     fit_intercept: bool,
     max_iter: int,
     history: bool = False,
+    adjoint: str = "auto",
 ):
     """``solve`` vmapped over the arguments whose ``in_axes`` entry is not ``None``, compiled once.
 
@@ -142,7 +155,12 @@ def solve_many(
     stacked ``targets (B, n, K)`` (one-vs-rest), each from its own ``init (B, K, d)``.
     """
     static = dict(
-        loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter, history=history
+        loss=loss,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        max_iter=max_iter,
+        history=history,
+        adjoint=adjoint,
     )
     return jax.jit(jax.vmap(partial(solve, **static), in_axes=in_axes))
 
@@ -176,6 +194,7 @@ def fit(
     tol=1e-8,
     init=None,
     history: bool = False,
+    adjoint: str = "auto",
 ) -> FitResult:
     """Fit a penalized linear model in the glmnet convention (see the module docstring).
 
@@ -194,6 +213,9 @@ def fit(
         tol: stop when the largest KKT violation (``max |∇F|`` for smooth penalties) is ``≤ tol``.
         init: starting coefficients ``(K, p + fit_intercept)`` (intercept last); default zeros.
         history: also return the objective after every iteration (``FitResult.history``).
+        adjoint: how derivatives solve their linear system (see ``jaxlogreg.implicit``):
+            ``"dense"`` (Cholesky), ``"cg"`` (Hessian-free), ``"auto"`` (dense up to 2000
+            coefficients).
 
     Returns:
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
@@ -215,6 +237,8 @@ def fit(
     _check_hyperparameters(lam, l1_ratio, tol)
     l1 = not (_is_concrete(l1_ratio) and np.all(np.asarray(l1_ratio) == 0))
     get_solver(solver, l1=l1)
+    if adjoint not in ADJOINTS:
+        raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
     sample_weight = jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight)
     penalty_factor = jnp.ones(p, X.dtype) if penalty_factor is None else jnp.asarray(penalty_factor)
     d = p + int(fit_intercept)
@@ -233,4 +257,5 @@ def fit(
         fit_intercept=fit_intercept,
         max_iter=int(max_iter),
         history=history,
+        adjoint=adjoint,
     )

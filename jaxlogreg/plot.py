@@ -1,4 +1,4 @@
-"""Figures of regularization paths and cross-validation results (matplotlib).
+"""Figures of regularization paths, cross-validation and penalty-tuning results (matplotlib).
 
 The ``λ`` axes are logarithmic with ``λ`` decreasing to the right, as in glmnet: the penalty
 weakens and the model grows from left to right. Each ``plot_*`` function draws on the given Axes
@@ -16,8 +16,10 @@ __all__ = [
     "plot_coefficient_path",
     "plot_cv_curve",
     "plot_train_validation",
+    "plot_tuning",
     "save_cv_plot",
     "save_path_plot",
+    "save_tuning_plot",
 ]
 
 FILE_FORMATS = (".png", ".svg")
@@ -269,3 +271,100 @@ def _mark_lambdas(ax, cv_model) -> None:
         label=f"λ_1se = {cv_model.lambda_1se_:.3g}",
         gid="lambda_1se",
     )
+
+
+def plot_tuning(result, grid_lambdas, grid_losses, axes=None):
+    """Hypergradient tuning against grid search: the validation loss along the tuning trajectory
+    over the grid-search curve against ``λ`` (first Axes), and against the step (second Axes,
+    with ``λ`` on a twin axis).
+
+    ``result`` is a ``jaxlogreg.tuning.TuningResult``; ``grid_lambdas (L,)`` and
+    ``grid_losses (L,)`` the curve (``validation_curve``). ``axes``: two Axes, or None for a new
+    figure. Returns the figure.
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")[1]
+    grid_lambdas, grid_losses = np.asarray(grid_lambdas), np.asarray(grid_losses)
+    lams, losses = np.asarray(result.lams), np.asarray(result.losses)
+    steps = np.arange(len(lams))
+    best_grid = int(np.nanargmin(grid_losses))
+    ax = axes[0]
+    ax.plot(
+        grid_lambdas,
+        grid_losses,
+        color="0.55",
+        marker="o",
+        markersize=3,
+        linewidth=1.2,
+        label=f"grid search ({len(grid_lambdas)} λ)",
+        zorder=1,
+    )
+    ax.plot(lams, losses, color="tab:blue", linewidth=0.8, alpha=0.6, zorder=2)
+    points = ax.scatter(
+        lams, losses, c=steps, cmap="viridis", s=18, zorder=3, label="tuning trajectory"
+    )
+    ax.scatter(
+        lams[:1],
+        losses[:1],
+        marker="s",
+        s=60,
+        facecolors="none",
+        edgecolors="black",
+        zorder=4,
+        label=f"start: λ = {lams[0]:.3g}",
+    )
+    ax.scatter(
+        [result.lam],
+        [result.validation_loss],
+        marker="*",
+        s=180,
+        color="tab:red",
+        zorder=5,
+        label=f"tuned: λ = {result.lam:.3g}",
+    )
+    ax.axvline(
+        grid_lambdas[best_grid],
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"grid best: λ = {grid_lambdas[best_grid]:.3g}",
+    )
+    ax.figure.colorbar(points, ax=ax, label="step")
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("λ (penalty strength, log scale; weaker to the right)")
+    ax.set_ylabel("validation loss (lower is better)")
+    ax.set_title("Validation loss: tuning trajectory vs grid search")
+    ax.legend(fontsize="small")
+
+    ax = axes[1]
+    ax.plot(steps, losses, color="tab:blue", marker=".", label="validation loss")
+    ax.axhline(
+        grid_losses[best_grid],
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label="grid-search minimum",
+    )
+    ax.set_xlabel("step")
+    ax.set_ylabel("validation loss")
+    twin = ax.twinx()
+    twin.plot(steps, lams, color="tab:orange", linewidth=1, label="λ")
+    twin.set_yscale("log")
+    twin.set_ylabel("λ", color="tab:orange")
+    ax.set_title("Gradient descent on log λ")
+    handles = ax.get_legend_handles_labels()
+    twin_handles = twin.get_legend_handles_labels()
+    ax.legend(handles[0] + twin_handles[0], handles[1] + twin_handles[1], fontsize="small")
+    return axes[0].figure
+
+
+def save_tuning_plot(result, grid_lambdas, grid_losses, file) -> None:
+    """Write ``plot_tuning`` to ``file`` (``.png`` or ``.svg``)."""
+    plt = _pyplot_for_files(file)
+    figure, axes = plt.subplots(1, 2, figsize=(14, 5.5), layout="constrained")
+    plot_tuning(result, grid_lambdas, grid_losses, axes)
+    figure.savefig(file, dpi=110)
+    plt.close(figure)
