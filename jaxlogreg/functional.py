@@ -10,7 +10,7 @@ For unit weights this is scikit-learn's objective divided by ``C·n``: ``λ = 1/
 ``lam``, ``l1_ratio``, ``sample_weight`` (e.g. cross-validation folds as 0/1 masks), targets (e.g.
 one-vs-rest problems) or data, with the answer of a Python loop and one compilation.
 
-It is differentiable (``jax.grad``, ``jax.jvp``) with respect to ``X``, the targets,
+It is differentiable (``jax.grad``, ``jax.jvp``, higher orders) with respect to ``X``, the targets,
 ``sample_weight``, ``lam``, ``l1_ratio`` and ``penalty_factor``, by implicit differentiation of the
 optimality conditions at the solution (``jaxlogreg.implicit``), never through the solver's
 iterations: a gradient costs one Hessian solve. ``objective`` is differentiable too (envelope
