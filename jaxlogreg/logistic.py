@@ -196,9 +196,8 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         grad_norm = float(np.max(np.asarray(result.grad_norm)))
         check_finite_result(coef, intercept)
         if lam == 0:  # no penalty: the MLE may not exist
-            decision = X @ coef.T + (intercept if self.fit_intercept else 0.0)
             options = dict(fit_intercept=bool(self.fit_intercept), one_vs_rest=mode == "ovr")
-            warn_if_separable(X, y_index, weights, len(classes), decision, **options)
+            warn_if_separable(X, y_index, weights, len(classes), coef, intercept, **options)
 
         self.classes_ = classes
         self.coef_ = coef

@@ -474,17 +474,8 @@ def regularization_path(
         n_iter, converged, objective = n_iter.T, converged.T, objective.T
     check_finite_result(coef, intercept)
     if lambdas[-1] == 0:  # the grid ends unpenalized: the MLE may not exist
-        W, b = np.atleast_2d(coef[-1]), np.atleast_1d(intercept[-1])
-        warn_if_separable(
-            X,
-            y_index,
-            weights,
-            n_classes,
-            X @ W.T + b,
-            fit_intercept=bool(fit_intercept),
-            one_vs_rest=mode == "ovr",
-            stacklevel=3,
-        )
+        options = dict(fit_intercept=bool(fit_intercept), one_vs_rest=mode == "ovr", stacklevel=3)
+        warn_if_separable(X, y_index, weights, n_classes, coef[-1], intercept[-1], **options)
     failed = ~converged if converged.ndim == 1 else ~converged.all(axis=1)
     if failed.any():
         shown = ", ".join(f"{lam:.4g}" for lam in lambdas[failed][:10])

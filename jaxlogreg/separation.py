@@ -97,7 +97,8 @@ def warn_if_separable(
     y_index: np.ndarray,
     weights: np.ndarray,
     n_classes: int,
-    decision: np.ndarray,
+    coef: np.ndarray,
+    intercept: np.ndarray,
     *,
     fit_intercept: bool,
     one_vs_rest: bool,
@@ -105,14 +106,15 @@ def warn_if_separable(
 ) -> None:
     """Warn (``PerfectSeparationWarning``) when an unpenalized fit's MLE does not exist.
 
-    ``decision (n, K)``: the fitted model's decision values (``K = 1`` for a binary logit);
-    ``one_vs_rest``: the model is one binary problem per class (each is checked).
+    ``coef (K, p)``, ``intercept (K,)``: the fitted decision function (``K = 1``, or ``coef
+    (p,)``, for a binary logit); ``one_vs_rest``: one binary problem per class (each checked).
     """
     keep = weights > 0
     A = np.asarray(X, np.float64)[keep]
+    Z = A @ np.atleast_2d(coef).T + (np.atleast_1d(intercept) if fit_intercept else 0.0)
     if fit_intercept:
         A = np.column_stack([A, np.ones(len(A))])
-    y_index, Z = y_index[keep], np.asarray(decision, np.float64)[keep]
+    y_index = y_index[keep]
     if one_vs_rest and n_classes > 2:
         problems = [((y_index == k).astype(int), 2, Z[:, k : k + 1]) for k in range(n_classes)]
     else:

@@ -4,6 +4,7 @@ naming the argument and the fix, and an estimator that raises stays exactly as i
 import copy
 import warnings
 
+import jax
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -195,6 +196,22 @@ def test_data_frames_keep_their_feature_names(frame):
     assert list(model.feature_names_in_) == ["a", "b"]
     with pytest.raises(ValueError, match=r"X must hold numbers only .*column 'city' holds 'Paris'"):
         LogisticRegression().fit(pd.DataFrame({"a": X0[:, 0], "city": ["Paris"] * N}), Y0)
+
+
+@pytest.mark.parametrize("name", ["linear", "ridge", "lasso", "fit"])
+def test_text_targets_of_a_regressor_are_a_clear_error(name):
+    params = {"loss": "squared"} if name == "fit" else {}
+    message = r"y must hold numbers only .*holds 'bee' \(str\).*must be numeric"
+    with pytest.raises(ValueError, match=message):
+        fit_with(name, X0, np.array(["ant", "bee"])[Y0], **params)
+
+
+@pytest.mark.parametrize("name", ["logistic", "ridge", "path"])
+def test_values_beyond_the_float32_range_are_refused_without_x64(name):
+    huge = X0.copy()
+    huge[3, 1] = 1e300  # finite in float64, infinite in float32
+    with jax.enable_x64(False), pytest.raises(ValueError, match=r"beyond the range of float32"):
+        fit_with(name, huge, Y0)
 
 
 def test_sparse_input_too_large_to_densify_says_what_to_pass(monkeypatch):

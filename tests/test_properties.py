@@ -1,7 +1,7 @@
 """Invariances every fit must satisfy, on data drawn by hypothesis.
 
 Compiling a program per new shape is the slow part, so the data come in a few fixed shapes and
-each property runs ``JAXLOGREG_PROPERTY_EXAMPLES`` examples (default 12, no deadline).
+each property runs ``JAXLOGREG_PROPERTY_EXAMPLES`` examples (default 10, no deadline).
 """
 
 import functools
@@ -18,7 +18,7 @@ from jaxlogreg import ElasticNet, LinearRegression, LogisticRegression, Ridge
 from jaxlogreg.separation import is_separable
 
 PROPERTY = settings(
-    max_examples=int(os.environ.get("JAXLOGREG_PROPERTY_EXAMPLES", "12")),
+    max_examples=int(os.environ.get("JAXLOGREG_PROPERTY_EXAMPLES", "10")),
     deadline=None,
     derandomize=True,  # the same examples on every run; raise the count to explore more
 )
