@@ -8,10 +8,13 @@ Public API:
     fit: the pure functional fit (glmnet's ``λ`` convention, ``λ = 1/(C·n)``), jit/vmap-able.
     FitResult: what ``fit`` returns.
     load: read a model written by ``estimator.save(path)``.
+    PerfectSeparationWarning: an unpenalized fit whose maximum-likelihood estimate does not exist.
+    NumericalError: a fit that overflowed (a ``ValueError``), raised instead of returning NaN.
     losses, penalties, solvers: the building blocks.
 """
 
 from . import losses, penalties, solvers
+from ._validation import NumericalError
 from .cv import LogisticRegressionCV
 from .features import PolynomialFeatures
 from .functional import FitResult, fit
@@ -19,6 +22,7 @@ from .linear import ElasticNet, Lasso, LinearRegression, Ridge
 from .logistic import LogisticRegression
 from .path import RegularizationPath, lambda_max, regularization_path
 from .persistence import load
+from .separation import PerfectSeparationWarning
 
 __all__ = [
     "ElasticNet",
@@ -27,6 +31,8 @@ __all__ = [
     "LinearRegression",
     "LogisticRegression",
     "LogisticRegressionCV",
+    "NumericalError",
+    "PerfectSeparationWarning",
     "PolynomialFeatures",
     "RegularizationPath",
     "Ridge",

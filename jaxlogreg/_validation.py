@@ -150,6 +150,11 @@ def _first_non_numeric(values) -> str | None:
     array = np.asarray(values, dtype=object)
     array = array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
     for j in range(array.shape[1]):
+        try:
+            array[:, j].astype(np.float64)  # whole columns first: element by element is slow
+            continue
+        except (TypeError, ValueError):
+            pass
         for value in array[:, j]:
             try:
                 float(value)

@@ -17,10 +17,11 @@ from jaxlogreg import (
     LinearRegression,
     LogisticRegression,
     LogisticRegressionCV,
+    NumericalError,
+    PerfectSeparationWarning,
     regularization_path,
 )
-from jaxlogreg._validation import NumericalError
-from jaxlogreg.separation import PerfectSeparationWarning, is_separable
+from jaxlogreg.separation import is_separable
 
 SEPARATION = r"maximum-likelihood estimate of the unpenalized model does not exist.*Add a penalty"
 
