@@ -12,12 +12,15 @@ Public API:
     infer, likelihood_ratio_test: Wald inference (``estimator.summary(X, y)`` prints it).
     bootstrap: ``bootstrap.bootstrap`` gives bootstrap standard errors and percentile
         intervals, all refits in one compiled call; inference: the Wald machinery.
+    PerfectSeparationWarning: an unpenalized fit whose maximum-likelihood estimate does not exist.
+    NumericalError: a fit that overflowed (a ``ValueError``), raised instead of returning NaN.
     losses, penalties, solvers: the building blocks.
     sharding: meshes and row-sharded data for multi-device and multi-host fits (``mesh=``).
     out_of_core: chunked fits (``fit_out_of_core``, ``logistic_regression``, ``find_classes``).
 """
 
 from . import bootstrap, inference, losses, out_of_core, penalties, sharding, solvers
+from ._validation import NumericalError
 from .cv import LogisticRegressionCV
 from .features import PolynomialFeatures
 from .functional import FitResult, fit
@@ -27,6 +30,7 @@ from .logistic import LogisticRegression
 from .out_of_core import fit_out_of_core
 from .path import RegularizationPath, lambda_max, regularization_path
 from .persistence import load
+from .separation import PerfectSeparationWarning
 
 __all__ = [
     "ElasticNet",
@@ -35,6 +39,8 @@ __all__ = [
     "LinearRegression",
     "LogisticRegression",
     "LogisticRegressionCV",
+    "NumericalError",
+    "PerfectSeparationWarning",
     "PolynomialFeatures",
     "RegularizationPath",
     "Ridge",

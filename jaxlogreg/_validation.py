@@ -1,22 +1,51 @@
-"""Input checks at the estimator boundary, with messages that name the argument and the fix."""
+"""Input checks at the estimator boundary, with messages that name the argument and the fix.
+
+Estimators, ``regularization_path`` and the functional ``fit`` raise only these exception types on
+bad input: ``ValueError`` (bad values, shapes, mismatched lengths; ``NumericalError``, a
+``ValueError``, when arithmetic overflowed), ``TypeError`` (arguments of the wrong type), and
+scikit-learn's ``NotFittedError`` (a ``ValueError``) for predictions before ``fit``.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from collections.abc import Iterator
 
+import jax
 import numpy as np
+import scipy.sparse
+from sklearn.utils.validation import check_X_y, validate_data
 
 __all__ = [
+    "MAX_DENSE_BYTES",
+    "NumericalError",
+    "as_dense",
+    "as_float_array",
     "check_choice",
+    "check_finite_result",
+    "check_fit_arrays",
     "check_l1_ratio",
     "check_penalty_factor",
     "check_positive_int",
     "check_positive_number",
     "check_sample_weight",
     "unchanged_on_error",
+    "validate_inputs",
+    "warn_on_feature_scale",
 ]
+
+#: Largest dense copy (bytes, as float64) that a ``scipy.sparse`` input is densified into.
+MAX_DENSE_BYTES = 2**31
+
+#: Feature magnitudes (largest ``|x|`` of a column) outside ``[1/FEATURE_SCALE, FEATURE_SCALE]``
+#: get a warning: the solvers' tolerances are absolute, so such columns stall or never move.
+FEATURE_SCALE = 1e10
+
+
+class NumericalError(FloatingPointError, ValueError):
+    """A fit whose arithmetic overflowed to infinity or NaN (raised instead of returning NaN)."""
 
 
 def check_choice(name: str, value, choices) -> None:
@@ -92,3 +121,183 @@ def unchanged_on_error(estimator) -> Iterator[None]:
         vars(estimator).clear()
         vars(estimator).update(saved)
         raise
+
+
+def as_dense(X, name: str = "X"):
+    """``X`` unchanged, or a ``scipy.sparse`` ``X`` as a dense array when that fits the budget.
+
+    The solvers compute with dense arrays; a sparse matrix whose dense form would exceed
+    ``MAX_DENSE_BYTES`` is refused with what to pass instead.
+    """
+    if not scipy.sparse.issparse(X):
+        return X
+    n_bytes = 8 * X.shape[0] * X.shape[1]
+    if n_bytes > MAX_DENSE_BYTES:
+        raise ValueError(
+            f"{name} is a scipy.sparse matrix of shape {X.shape} whose dense form needs "
+            f"{n_bytes / 2**30:.1f} GiB (limit {MAX_DENSE_BYTES / 2**30:.1f} GiB, "
+            "jaxlogreg._validation.MAX_DENSE_BYTES): jaxlogreg computes with dense arrays. Reduce "
+            "the number of features first (e.g. sklearn.decomposition.TruncatedSVD or feature "
+            f"selection), or pass {name}.toarray() if it fits in memory"
+        )
+    return X.toarray()
+
+
+def _first_non_numeric(values) -> str | None:
+    """Where ``values`` first holds something that is not a number, e.g. ``"column 2 holds 'a'
+    (str)"``; ``None`` when every entry is a number."""
+    columns = getattr(values, "columns", None)
+    array = np.asarray(values, dtype=object)
+    array = array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
+    for j in range(array.shape[1]):
+        try:
+            array[:, j].astype(np.float64)  # whole columns first: element by element is slow
+            continue
+        except (TypeError, ValueError):
+            pass
+        for value in array[:, j]:
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                label = repr(columns[j]) if columns is not None else str(j)
+                return f"column {label} holds {value!r} ({type(value).__name__})"
+    return None
+
+
+def _not_numbers(error: Exception, X, y, name: str = "X") -> Exception:
+    """The error of a failed float conversion, naming the argument and where it failed."""
+    where = _first_non_numeric(X)
+    if where is None and y is not None:
+        name, where = "y", _first_non_numeric(y)
+    fix = (
+        "encode categorical or text columns as numbers first, e.g. with "
+        "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder"
+        if name == "X"
+        else "targets must be numeric (class labels: use LogisticRegression, or one-hot rows)"
+    )
+    where = where or "a value is not a number"
+    return type(error)(f"{name} must hold numbers only ({error}; {where}): {fix}")
+
+
+def as_float_array(X, name: str = "X"):
+    """``X`` for the functional API: a JAX array of a float dtype (float32 or float64).
+
+    ``scipy.sparse`` is densified (``as_dense``); integers, booleans, numeric objects and float16
+    are cast to the default float dtype. Traced arrays pass through (cast if not float).
+    """
+    default = jax.numpy.result_type(float)
+    if isinstance(X, jax.Array):
+        return X if X.dtype in (np.float32, np.float64) else X.astype(default)
+    X = np.asarray(as_dense(X, name))
+    if X.dtype not in (np.float32, np.float64):
+        try:
+            X = X.astype(default)
+        except (TypeError, ValueError) as error:
+            raise _not_numbers(error, X, None, name) from None
+    return jax.numpy.asarray(X)
+
+
+def validate_inputs(estimator, X, y, **check_params):
+    """scikit-learn's ``validate_data`` (``check_X_y`` when ``estimator`` is ``None``), with
+    ``scipy.sparse`` ``X`` densified (``as_dense``) and messages that say what to fix."""
+    X = as_dense(X)
+    try:
+        if estimator is None:
+            X, y = check_X_y(X, y, **check_params)
+        else:
+            X, y = validate_data(estimator, X, y, **check_params)
+        if check_params.get("y_numeric") and y.dtype.kind not in "biuf":
+            y = y.astype(np.float64)  # text targets: scikit-learn converts only object arrays
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        if "could not convert" in message or "argument must be" in message:
+            raise _not_numbers(error, X, y) from None
+        if "contains infinity" in message:
+            raise ValueError(
+                f"{message} Remove or clip the infinite values (e.g. np.clip), or set them to "
+                "NaN and impute them"
+            ) from None
+        if "Found array with dim" in message:
+            raise ValueError(
+                f"{message} X must be 2-D (n_samples, n_features): reshape it, e.g. "
+                "X.reshape(len(X), -1)"
+            ) from None
+        if "y contains NaN" in message:
+            raise ValueError(
+                f"{message} Drop the samples whose label is missing (y is not imputed)"
+            ) from None
+        raise
+    _check_range(X)
+    return X, y
+
+
+def _check_range(X: np.ndarray) -> None:
+    """Refuse values that overflow the dtype jaxlogreg computes in (float32 without x64)."""
+    compute = np.dtype(jax.numpy.result_type(float))
+    if X.dtype.itemsize > compute.itemsize and X.size:
+        largest = float(np.max(np.abs(X)))
+        if largest > float(np.finfo(compute).max):
+            raise ValueError(
+                f"X has values up to {largest:.3g}, beyond the range of {compute} (jaxlogreg "
+                f"computes in {compute}, max {np.finfo(compute).max:.3g}): rescale X, or enable "
+                "float64 with jax.config.update('jax_enable_x64', True)"
+            )
+
+
+def warn_on_feature_scale(X: np.ndarray, stacklevel: int = 5) -> None:
+    """Warn when a column's largest ``|x|`` is above ``FEATURE_SCALE`` or below its inverse.
+
+    The iterative solvers stop on an absolute gradient tolerance, and the gradient of column
+    ``j`` scales with its magnitude: huge columns never reach ``tol``, tiny ones never leave zero.
+    """
+    scale = np.max(np.abs(X), axis=0) if X.size else np.zeros(0)
+    odd = np.flatnonzero((scale > FEATURE_SCALE) | ((scale > 0) & (scale < 1 / FEATURE_SCALE)))
+    if odd.size:
+        j = odd[0]
+        warnings.warn(
+            f"X has badly scaled features: column {j} has magnitude {scale[j]:.3g} "
+            f"({odd.size} column(s) outside [{1 / FEATURE_SCALE:g}, {FEATURE_SCALE:g}]). The "
+            "solvers' tolerances are absolute, so such a fit may stall or leave those "
+            "coefficients at zero: standardize X (e.g. sklearn.preprocessing.StandardScaler)",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def check_finite_result(*arrays) -> None:
+    """Raise ``NumericalError`` when a fitted array holds NaN or infinity (never store NaN)."""
+    if not all(np.all(np.isfinite(np.asarray(a))) for a in arrays):
+        raise NumericalError(
+            "the fit overflowed: the solver produced non-finite coefficients. Standardize X "
+            "(e.g. sklearn.preprocessing.StandardScaler), increase the penalty (smaller C or "
+            "larger alpha/lam), or enable float64 with jax.config.update('jax_enable_x64', True)"
+        )
+
+
+def _concrete(x) -> bool:
+    return x is not None and not isinstance(x, jax.core.Tracer)
+
+
+def check_fit_arrays(X, targets, sample_weight, penalty_factor, init, d: int) -> None:
+    """The functional ``fit``'s array checks, on the arrays that are concrete (not traced).
+
+    Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``,
+    ``init (K, d)``; values finite, weights non-negative with a positive sum.
+    """
+    n, p = X.shape
+    if n == 0:
+        raise ValueError("X has no samples (shape (0, p)); fit needs at least one sample")
+    for name, value in (("X", X), ("y", targets)):
+        if _concrete(value) and not np.all(np.isfinite(np.asarray(value))):
+            raise ValueError(f"{name} contains NaN or infinity: remove or impute those values")
+    if _concrete(sample_weight):
+        check_sample_weight(np.asarray(sample_weight), n, np.float64)
+    elif sample_weight is not None and np.shape(sample_weight) != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), got {np.shape(sample_weight)}")
+    if _concrete(penalty_factor):
+        check_penalty_factor(np.asarray(penalty_factor), p)
+    if init is not None and np.shape(init) != (targets.shape[1], d):
+        raise ValueError(
+            f"init must have shape {(targets.shape[1], d)} (K, p + fit_intercept), got "
+            f"{np.shape(init)}"
+        )

@@ -34,6 +34,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ._validation import (
     check_choice,
+    check_finite_result,
     check_positive_int,
     check_positive_number,
     check_sample_weight,
@@ -107,9 +108,9 @@ def _cross_validate(
     ``train_mask``, ``test_mask`` ``(F, n)``; ``lambdas (F, L)`` decreasing; ``l1_ratios (A,)``.
     Fold ``f`` fits with the weights ``sᵢ·cᵢ·mᶠᵢ`` (``c``: class weights), each path starting at
     the fold's intercept-only optimum. Returns ``coef (A, F, L, K, p)``, ``intercept
-    (A, F, L, K)``, iterations and convergence ``(A, F, L)``, and the log-loss and accuracy
-    ``(2, A, F, L)``: their ``s``-weighted means over the training ([0]) and the test ([1])
-    samples of each fold.
+    (A, F, L, K)``, iterations, convergence and KKT violations ``(A, F, L)``, and the log-loss
+    and accuracy ``(2, A, F, L)``: their ``s``-weighted means over the training ([0]) and the
+    test ([1]) samples of each fold.
     """
     p = X.shape[1]
     static = dict(loss=loss, fit_intercept=fit_intercept)
@@ -125,10 +126,11 @@ def _cross_validate(
     grid = jax.vmap(folds, in_axes=(None, None, None, None, 0, None, None, None))
     fits = grid(X, targets, fit_weights, lambdas, l1_ratios, jnp.ones(p, X.dtype), init, tol)
     coef, intercept, n_iter, converged = fits.coef, fits.intercept, fits.n_iter, fits.converged
+    grad_norm = fits.grad_norm
     if ovr_batch:  # (A, F, n_classes, L, 1, …) -> (A, F, L, n_classes, …)
         coef = jnp.moveaxis(coef[..., 0, :], 2, 3)
         intercept = jnp.moveaxis(intercept[..., 0], 2, 3)
-        n_iter, converged = n_iter.max(2), converged.all(2)
+        n_iter, converged, grad_norm = n_iter.max(2), converged.all(2), grad_norm.max(2)
 
     W, b = _decision_coef(coef, intercept, mode)
     log_p = _log_proba(jnp.einsum("np,aflkp->aflnk", X, W) + b[..., None, :], mode)
@@ -140,7 +142,7 @@ def _cross_validate(
     metric_weights = metric_weights / metric_weights.sum(-1, keepdims=True)
     mean_loss = jnp.einsum("afln,tfn->tafl", losses, metric_weights)
     mean_accuracy = jnp.einsum("afln,tfn->tafl", correct, metric_weights)
-    return coef, intercept, n_iter, converged, mean_loss, mean_accuracy
+    return coef, intercept, n_iter, converged, grad_norm, mean_loss, mean_accuracy
 
 
 def _check_Cs(Cs) -> np.ndarray:
@@ -314,7 +316,7 @@ class LogisticRegressionCV(LogisticRegression):
         order = np.argsort(Cs, kind="stable")  # increasing C: decreasing λ, the warm-start order
         lambdas = 1.0 / (Cs[order][None, :] * fold_weight[:, None])  # (F, L)
         targets, loss = encode_targets(y_index, n_classes, mode)
-        W, b, n_iter, converged, mean_loss, mean_accuracy = _cross_validate(
+        W, b, n_iter, converged, grad_norm, mean_loss, mean_accuracy = _cross_validate(
             jnp.asarray(X),
             jnp.asarray(y_index),
             jnp.asarray(targets, dtype),
@@ -363,7 +365,8 @@ class LogisticRegressionCV(LogisticRegression):
             folds = np.arange(len(scores))
             C_, l1_ratio_ = np.mean(Cs[best[0]]), np.mean(l1_ratios[best[1]])
             coef_, intercept_ = W[folds, *best].mean(0), b[folds, *best].mean(0)
-        self._report_cv(solver, n_iter, converged, tol, max_iter)
+        check_finite_result(coef_, intercept_)
+        self._report_cv(solver, n_iter, converged, float(np.max(grad_norm)), tol, max_iter)
 
         n_folds = len(scores)
         standard_error = np.std(scores, axis=0, ddof=min(1, n_folds - 1)) / np.sqrt(n_folds)
@@ -449,7 +452,7 @@ class LogisticRegressionCV(LogisticRegression):
                 )
         return scores
 
-    def _report_cv(self, solver, n_iter, converged, tol, max_iter) -> None:
+    def _report_cv(self, solver, n_iter, converged, violation, tol, max_iter) -> None:
         if self.verbose > 0:
             print(
                 f"LogisticRegressionCV(solver={solver!r}): {converged.sum()} of {converged.size} "
@@ -458,7 +461,8 @@ class LogisticRegressionCV(LogisticRegression):
         if not converged.all():
             warnings.warn(
                 f"solver {solver!r} did not converge on {converged.size - converged.sum()} of "
-                f"{converged.size} cross-validation fits (max_iter={max_iter}, tol={tol:g}). "
+                f"{converged.size} cross-validation fits (max_iter={max_iter}, tol={tol:g}); the "
+                f"largest KKT violation is {violation:.3e}. "
                 "Increase max_iter, standardize the features, drop the smallest-penalty Cs, "
                 "loosen tol, or enable float64 with jax.config.update('jax_enable_x64', True).",
                 ConvergenceWarning,

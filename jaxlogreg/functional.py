@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._validation import as_float_array, check_fit_arrays
 from .implicit import ADJOINTS, implicit_solution, optimal_value
 from .losses import Loss, get_loss
 from .penalties import ElasticNet
@@ -171,11 +172,11 @@ def _is_concrete(x) -> bool:
 
 def _check_hyperparameters(lam, l1_ratio, tol) -> None:
     """Value checks on whatever is concrete (traced values are checked by their caller)."""
-    if _is_concrete(lam) and np.any(np.asarray(lam) < 0):
-        raise ValueError(f"lam must be >= 0, got {lam!r}")
-    if _is_concrete(l1_ratio) and np.any((np.asarray(l1_ratio) < 0) | (np.asarray(l1_ratio) > 1)):
+    if _is_concrete(lam) and not np.all((np.asarray(lam) >= 0) & np.isfinite(lam)):
+        raise ValueError(f"lam must be >= 0 and finite, got {lam!r}")
+    if _is_concrete(l1_ratio) and not np.all((0 <= np.asarray(l1_ratio)) & (l1_ratio <= 1)):
         raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
-    if _is_concrete(tol) and np.any(np.asarray(tol) <= 0):
+    if _is_concrete(tol) and not np.all(np.asarray(tol) > 0):
         raise ValueError(f"tol must be > 0, got {tol!r}")
 
 
@@ -221,12 +222,10 @@ def fit(
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
     """
     loss = get_loss(loss)
-    X = jnp.asarray(X)
-    if not jnp.issubdtype(X.dtype, jnp.floating):
-        X = X.astype(jnp.result_type(float))
+    X = as_float_array(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    targets = jnp.asarray(y, X.dtype)
+    targets = as_float_array(y, "y").astype(X.dtype)
     if targets.ndim == 1:
         if loss.shift_invariant:
             raise ValueError("multinomial targets must be one-hot rows of shape (n, K)")
@@ -235,6 +234,7 @@ def fit(
         raise ValueError(f"y of shape {jnp.shape(y)} does not match X of shape {X.shape}")
     n, p = X.shape
     _check_hyperparameters(lam, l1_ratio, tol)
+    check_fit_arrays(X, targets, sample_weight, penalty_factor, init, p + int(fit_intercept))
     l1 = not (_is_concrete(l1_ratio) and np.all(np.asarray(l1_ratio) == 0))
     get_solver(solver, l1=l1)
     if adjoint not in ADJOINTS:

@@ -26,16 +26,19 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearModel
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import persistence
 from ._validation import (
     check_choice,
+    check_finite_result,
     check_l1_ratio,
     check_positive_int,
     check_positive_number,
     check_sample_weight,
     unchanged_on_error,
+    validate_inputs,
+    warn_on_feature_scale,
 )
 from .functional import solve_many
 from .losses import SQUARED
@@ -63,12 +66,16 @@ def normal_equations(
     else:
         x_mean, y_mean = jnp.zeros(X.shape[1], X.dtype), jnp.zeros(Y.shape[1], Y.dtype)
     Xc, Yc = X - x_mean, Y - y_mean
+    # A constant column centres to round-off noise of its mean, not to zero: zero it exactly, so
+    # that it gets the minimum-norm coefficient 0 instead of a fit to the noise.
+    eps = jnp.finfo(X.dtype).eps
+    constant = jnp.max(jnp.abs(Xc), axis=0) <= X.shape[0] * eps * jnp.max(jnp.abs(X), axis=0)
+    Xc = jnp.where(constant, 0.0, Xc)
     root = jnp.sqrt(s)[:, None]
     gram = (Xc * s[:, None]).T @ Xc + (alpha / jnp.sum(sample_weight)) * jnp.eye(X.shape[1])
     rhs = (Xc * s[:, None]).T @ Yc
     factor = jnp.linalg.cholesky(gram)
     pivots = jnp.diagonal(factor) ** 2
-    eps = jnp.finfo(X.dtype).eps
     singular = ~jnp.all(jnp.isfinite(factor)) | (
         jnp.min(pivots) <= X.shape[1] * eps * jnp.max(jnp.diagonal(gram))
     )
@@ -103,7 +110,7 @@ class _LeastSquares(RegressorMixin, LinearModel):
     def _validated(self, X, y, sample_weight):
         """``X (n, p)``, ``Y (n, K)`` in the computation dtype, the sample weights, ``y.ndim``."""
         dtype = np.dtype(jnp.result_type(float))
-        X, y = validate_data(
+        X, y = validate_inputs(
             self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
         )
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
@@ -113,6 +120,7 @@ class _LeastSquares(RegressorMixin, LinearModel):
     def _set_coefficients(self, W, b, y_ndim: int) -> None:
         """``coef_ (p,)`` and a float ``intercept_`` for 1-D ``y``, else ``(K, p)`` and ``(K,)``."""
         W, b = np.asarray(W, np.float64), np.asarray(b, np.float64)
+        check_finite_result(W, b)
         if not self.fit_intercept:
             b = np.zeros_like(b)
         self.coef_ = W[0] if y_ndim == 1 else W
@@ -126,6 +134,7 @@ class _LeastSquares(RegressorMixin, LinearModel):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True  # densified, up to _validation.MAX_DENSE_BYTES
         return tags
 
 
@@ -235,6 +244,7 @@ class ElasticNet(_LeastSquares):
         get_solver(solver, l1=l1_ratio > 0 and alpha > 0)
 
         X, Y, weights, y_ndim = self._validated(X, y, sample_weight)
+        warn_on_feature_scale(X, stacklevel=4)
         fit_intercept = bool(self.fit_intercept)
         targets = Y.T[:, :, None]  # one single-output problem per target: (K, n, 1)
         init = self._warm_start_init(Y.shape[1], X.shape[1] + fit_intercept)

@@ -22,19 +22,23 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import persistence, sharding
 from ._validation import (
     check_choice,
+    check_finite_result,
     check_l1_ratio,
     check_positive_int,
     check_positive_number,
     check_sample_weight,
     unchanged_on_error,
+    validate_inputs,
+    warn_on_feature_scale,
 )
 from .functional import solve, solve_many
 from .losses import BINARY, MULTINOMIAL
+from .separation import warn_if_separable
 from .solvers import SOLVERS, get_solver
 
 __all__ = ["LogisticRegression"]
@@ -201,6 +205,10 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         n_iter = np.atleast_1d(np.asarray(result.n_iter, np.int32))
         converged = np.atleast_1d(np.asarray(result.converged))
         grad_norm = float(np.max(np.asarray(result.grad_norm)))
+        check_finite_result(coef, intercept)
+        if lam == 0:  # no penalty: the MLE may not exist
+            options = dict(fit_intercept=bool(self.fit_intercept), one_vs_rest=mode == "ovr")
+            warn_if_separable(X, y_index, weights, len(classes), coef, intercept, **options)
 
         self.classes_ = classes
         self.coef_ = coef
@@ -214,8 +222,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
 
     def _classification_data(self, X, y):
         """Validated ``X`` (in the compute dtype) and ``y``, the sorted classes, class indices."""
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        X, y = validate_inputs(self, X, y, dtype=[np.float64, np.float32], order="C")
         X = X.astype(np.dtype(jnp.result_type(float)), copy=False)
+        warn_on_feature_scale(X)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -327,4 +336,5 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        tags.input_tags.sparse = True  # densified, up to _validation.MAX_DENSE_BYTES
         return tags

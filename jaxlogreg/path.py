@@ -35,21 +35,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import sharding
 from ._validation import (
     check_choice,
+    check_finite_result,
     check_l1_ratio,
     check_penalty_factor,
     check_positive_int,
     check_positive_number,
     check_sample_weight,
+    validate_inputs,
+    warn_on_feature_scale,
 )
 from .functional import make_problem
 from .logistic import _default_solver, encode_targets
 from .losses import Loss, get_loss
+from .separation import warn_if_separable
 from .solvers import SOLVERS, get_solver, iterative_solve
 from .working_set import strong_rule_keep, working_set_solve
 
@@ -379,10 +382,9 @@ def regularization_path(
     tol = check_positive_number("tol", tol)
     max_iter = check_positive_int("max_iter", max_iter)
     dtype = np.dtype(jnp.result_type(float))
-    X = check_array(X, dtype=[np.float64, np.float32]).astype(dtype, copy=False)
-    y = column_or_1d(y, warn=True)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y has {y.shape[0]} samples but X has {X.shape[0]}")
+    X, y = validate_inputs(None, X, y, dtype=[np.float64, np.float32])
+    X = X.astype(dtype, copy=False)
+    warn_on_feature_scale(X, stacklevel=3)
     check_classification_targets(y)
     classes, y_index = np.unique(y, return_inverse=True)
     n_classes = len(classes)
@@ -447,13 +449,19 @@ def regularization_path(
         coef = coef[:, :, 0].transpose(1, 0, 2)
         intercept = intercept[:, :, 0].T
         n_iter, converged, objective = n_iter.T, converged.T, objective.T
+    check_finite_result(coef, intercept)
+    if lambdas[-1] == 0:  # the grid ends unpenalized: the MLE may not exist
+        options = dict(fit_intercept=bool(fit_intercept), one_vs_rest=mode == "ovr", stacklevel=3)
+        warn_if_separable(X, y_index, weights, n_classes, coef[-1], intercept[-1], **options)
     failed = ~converged if converged.ndim == 1 else ~converged.all(axis=1)
     if failed.any():
         shown = ", ".join(f"{lam:.4g}" for lam in lambdas[failed][:10])
         more = f" and {failed.sum() - 10} more" if failed.sum() > 10 else ""
+        violation = float(np.max(result.grad_norm))
         warnings.warn(
             f"solver {solver!r} did not converge to tol={tol:g} within max_iter={max_iter} at "
-            f"lambda = {shown}{more}. Increase max_iter, standardize the features, or loosen tol.",
+            f"lambda = {shown}{more}: the largest KKT violation is {violation:.3e}. Increase "
+            "max_iter, standardize the features, or loosen tol.",
             ConvergenceWarning,
             stacklevel=2,
         )

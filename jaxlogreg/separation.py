@@ -16,15 +16,28 @@ class gains on every other class. Such a ``V`` makes some pair of classes ``(c, 
 on their own samples (along ``V_c − V_k``), so the small binary LPs of all pairs screen first and
 the large multinomial LP runs only when one of them finds a separation. The LPs are solved by
 HiGHS through ``scipy.optimize.linprog``.
+
+Unpenalized fits warn (``PerfectSeparationWarning``) when the data are separated: their finite
+coefficients only say where ``tol`` or ``max_iter`` stopped the solver. When the fitted model
+already puts every sample strictly on its class's side, that is the certificate and no linear
+program runs.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
+from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["infinite_estimates"]
+__all__ = ["PerfectSeparationWarning", "infinite_estimates", "is_separable", "warn_if_separable"]
+
+
+class PerfectSeparationWarning(ConvergenceWarning):
+    """The unpenalized logistic model's maximum-likelihood estimate does not exist."""
+
 
 #: A margin or direction component below this (in the scaled design) counts as zero: HiGHS's
 #: feasibility tolerance is 1e-7.
@@ -102,7 +115,63 @@ def infinite_estimates(A, y_index, n_classes: int, mode: str, reference: int = 0
     scale = np.max(np.abs(A), axis=0)
     A = A / np.where(scale > 0, scale, 1.0)  # the support of v does not depend on column scales
     if mode == "binary":
-        return _binary(A, y_index == 1)[None]
-    if mode == "ovr":
-        return np.stack([_binary(A, y_index == k) for k in range(n_classes)])
-    return _multinomial(A, y_index, n_classes, reference)
+        infinite = _binary(A, y_index == 1)[None]
+    elif mode == "ovr":
+        infinite = np.stack([_binary(A, y_index == k) for k in range(n_classes)])
+    else:
+        infinite = _multinomial(A, y_index, n_classes, reference)
+    return infinite & (scale > 0)  # an all-zero column's coefficient is free, not infinite
+
+
+def is_separable(A, y_index, n_classes: int) -> bool:
+    """Whether classes ``y_index (n,)`` are (quasi-)separated by linear functions of ``A``."""
+    mode = "binary" if n_classes == 2 else "multinomial"
+    return bool(infinite_estimates(A, y_index, n_classes, mode).any())
+
+
+def _separates(Z: np.ndarray, y_index: np.ndarray) -> bool:
+    """Whether decision values ``Z (n, K)`` (``K = 1``: binary logit) rank every sample's own
+    class strictly first."""
+    if Z.shape[1] == 1:
+        return bool(np.all(np.where(y_index == 1, Z[:, 0], -Z[:, 0]) > 0))
+    own = Z[np.arange(len(Z)), y_index]
+    others = np.where(np.arange(Z.shape[1]) == y_index[:, None], -np.inf, Z)
+    return bool(np.all(own > others.max(axis=1)))
+
+
+def warn_if_separable(
+    X: np.ndarray,
+    y_index: np.ndarray,
+    weights: np.ndarray,
+    n_classes: int,
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    *,
+    fit_intercept: bool,
+    one_vs_rest: bool,
+    stacklevel: int = 4,
+) -> None:
+    """Warn (``PerfectSeparationWarning``) when an unpenalized fit's MLE does not exist.
+
+    ``coef (K, p)``, ``intercept (K,)``: the fitted decision function (``K = 1``, or ``coef
+    (p,)``, for a binary logit); ``one_vs_rest``: one binary problem per class (each checked).
+    """
+    keep = weights > 0
+    A = np.asarray(X, np.float64)[keep]
+    Z = A @ np.atleast_2d(coef).T + (np.atleast_1d(intercept) if fit_intercept else 0.0)
+    if fit_intercept:
+        A = np.column_stack([A, np.ones(len(A))])
+    y_index = y_index[keep]
+    if one_vs_rest and n_classes > 2:
+        problems = [((y_index == k).astype(int), 2, Z[:, k : k + 1]) for k in range(n_classes)]
+    else:
+        problems = [(y_index, n_classes, Z)]
+    if any(_separates(Z, labels) or is_separable(A, labels, K) for labels, K, Z in problems):
+        warnings.warn(
+            "the classes are perfectly separable by a linear function of X (some samples may "
+            "lie on the boundary): the maximum-likelihood estimate of the unpenalized model does "
+            "not exist. The coefficients grow without bound and the finite ones returned depend "
+            "on tol and max_iter. Add a penalty (e.g. penalty='l2' with a finite C, or lam > 0).",
+            PerfectSeparationWarning,
+            stacklevel=stacklevel,
+        )
