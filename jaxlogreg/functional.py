@@ -172,9 +172,11 @@ def _is_concrete(x) -> bool:
 
 def _check_hyperparameters(lam, l1_ratio, tol) -> None:
     """Value checks on whatever is concrete (traced values are checked by their caller)."""
-    if _is_concrete(lam) and not np.all((np.asarray(lam) >= 0) & np.isfinite(lam)):
+    # NumPy, not jax.numpy: under an outer jit, a jax.numpy comparison would be traced.
+    if _is_concrete(lam) and not np.all((np.asarray(lam) >= 0) & np.isfinite(np.asarray(lam))):
         raise ValueError(f"lam must be >= 0 and finite, got {lam!r}")
-    if _is_concrete(l1_ratio) and not np.all((0 <= np.asarray(l1_ratio)) & (l1_ratio <= 1)):
+    l1_ratio_value = np.asarray(l1_ratio) if _is_concrete(l1_ratio) else None
+    if l1_ratio_value is not None and not np.all((l1_ratio_value >= 0) & (l1_ratio_value <= 1)):
         raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
     if _is_concrete(tol) and not np.all(np.asarray(tol) > 0):
         raise ValueError(f"tol must be > 0, got {tol!r}")
