@@ -324,10 +324,28 @@ def run_example(example: dict) -> dict:
 # --- the worker process and its watchdog -------------------------------------------------------
 
 
+def _over_map_budget() -> bool:
+    """Whether this process holds more than 60% of the kernel's limit of memory mappings.
+
+    Every compiled program keeps mappings for its machine code; a long run compiles thousands,
+    and at ``vm.max_map_count`` (65,530 by default) the compiler aborts (as the test suite's
+    ``conftest.py`` explains). The worker then releases its compiled programs.
+    """
+    try:
+        with open("/proc/self/maps") as maps, open("/proc/sys/vm/max_map_count") as limit:
+            return sum(1 for _ in maps) > 0.6 * int(limit.read())
+    except OSError:  # not Linux: no such limit to watch
+        return False
+
+
 def worker() -> None:
     """Read seeds from stdin, answer one JSON line per example on stdout."""
-    for line in sys.stdin:
+    import jax
+
+    for count, line in enumerate(sys.stdin, 1):
         print(json.dumps(run_example(make_example(int(line)))), flush=True)
+        if count % 25 == 0 and _over_map_budget():
+            jax.clear_caches()
 
 
 class Watchdog:
