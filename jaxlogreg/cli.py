@@ -6,6 +6,7 @@ jaxlogreg fit --data X.npy --target y.npy [--chunk-rows N] [--config PATH] [--ou
 jaxlogreg path [--config PATH] [--output DIR] [--float64]
 jaxlogreg cv [--config PATH] [--output DIR] [--float64]
 jaxlogreg tune [--config PATH] [--output DIR] [--float64]
+jaxlogreg bench [OPTIONS]   (the benchmark suite of a source checkout: python -m benchmarks)
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ SWEEPS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (default: sys.argv[1:]); return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:  # its options are the suite's own: handed over unparsed
+        return run_bench(argv[1:])
     args = build_parser().parse_args(argv)
     if args.float64:
         jax.config.update("jax_enable_x64", True)
@@ -101,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="choose C and l1_ratio by cross-validation (config [cv]): cv.png, cv.csv",
     )
     tune = add_tune_command(commands)
+    add_bench_command(commands)
     for command in (run, fit, path, cv, tune):
         command.add_argument(
             "--config",
@@ -334,3 +339,33 @@ def run_out_of_core(args: argparse.Namespace, config: Config) -> int:
     print(report)
     print(f"Wrote {', '.join(OUT_OF_CORE_FILES)} to {output_dir}")
     return 0
+
+
+def add_bench_command(commands: argparse._SubParsersAction) -> None:
+    """List `bench` in the help; `main` hands its arguments to the suite unparsed."""
+    commands.add_parser(
+        "bench",
+        help="run the benchmark suite against the peers (source checkout only; "
+        "`jaxlogreg bench --help` lists its options)",
+        add_help=False,
+    )
+
+
+def run_bench(argv: list[str]) -> int:
+    """`jaxlogreg bench ARGS` = `python -m benchmarks ARGS`, from the source checkout this
+    package was imported from (the suite is not part of the installed package)."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "benchmarks" / "__main__.py").is_file():
+        print(
+            "jaxlogreg: error: `jaxlogreg bench` runs the benchmark suite of a source checkout "
+            f"(a benchmarks/ folder next to the jaxlogreg package), and there is none at {root}. "
+            "Clone the repository, `pip install -e '.[bench]'` there, and run "
+            "`jaxlogreg bench` or `python -m benchmarks` from it.",
+            file=sys.stderr,
+        )
+        return 2
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from benchmarks.__main__ import main as bench_main
+
+    return bench_main(argv, prog="jaxlogreg bench")

@@ -1,0 +1,113 @@
+"""``python -m benchmarks``: run the suite and write JSON, Markdown and a plot.
+
+Examples::
+
+    python -m benchmarks                      # full sizes, float64, results in benchmarks/results
+    python -m benchmarks --quick              # tiny sizes: seconds per workload (CI)
+    python -m benchmarks --dtype float32 --scale 10 --workloads W1,W6-tall
+    python -m benchmarks --from-json benchmarks/results/cpu-float64.json --readme section.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import adapters
+from .report import readme_section, result_name, write_all
+from .workloads import WORKLOADS
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _names(text: str, known, what: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown {what} {unknown or text!r}; choose from {', '.join(known)}"
+        )
+    return names
+
+
+def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="jaxlogreg against scikit-learn, glmnet, glum, skglm and statsmodels: "
+        "workloads W1-W7, every result scored by one objective function.",
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (CI); one timed run")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply every workload's rows (default 1)"
+    )
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="precision jaxlogreg computes in (peers run in float64)")  # fmt: skip
+    parser.add_argument(
+        "--workloads",
+        type=lambda t: _names(t, WORKLOADS, "workload"),
+        default=tuple(WORKLOADS),
+        help=f"comma-separated subset of {','.join(WORKLOADS)}",
+    )
+    parser.add_argument(
+        "--libraries",
+        type=lambda t: _names(t, adapters.LIBRARIES, "library"),
+        default=tuple(adapters.LIBRARIES),
+        help=f"comma-separated subset of {','.join(adapters.LIBRARIES)}",
+    )
+    parser.add_argument("--repeats", type=int, help="timed runs per row (default 3; quick 1)")
+    parser.add_argument(
+        "--budget", type=float, default=30.0, help="stop repeating a row after this many seconds"
+    )
+    parser.add_argument(
+        "--isolate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run every row in a fresh process (default: yes, except with --quick)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds per isolated row (default 900)"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help=f"results folder (default {RESULTS})"
+    )
+    parser.add_argument(
+        "--from-json", type=Path, help="render an existing results file instead of running"
+    )
+    parser.add_argument("--readme", type=Path, help="also write the README performance section")
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m benchmarks") -> int:
+    args = build_parser(prog).parse_args(argv)
+    if args.from_json is not None:
+        results = json.loads(args.from_json.read_text())
+        output = args.from_json.parent
+        write_all(results, output, write_json=False)
+    else:
+        from .suite import Options, run_suite
+
+        options = Options(
+            workloads=args.workloads,
+            libraries=args.libraries,
+            quick=args.quick,
+            scale=args.scale,
+            dtype=args.dtype,
+            repeats=args.repeats if args.repeats is not None else (1 if args.quick else 3),
+            budget_s=args.budget,
+            isolate=(not args.quick) if args.isolate is None else args.isolate,
+            timeout_s=args.timeout,
+        )
+        results = run_suite(options, log=lambda line: print(line, flush=True))
+        output = args.output
+        stem = write_all(results, output)
+        print(f"Wrote {stem}.json, .md and .png")
+    if args.readme is not None:
+        args.readme.write_text(readme_section(results, result_name(results)))
+        print(f"Wrote {args.readme}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

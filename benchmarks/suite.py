@@ -1,0 +1,242 @@
+"""Running the suite: every selected method on every selected workload, then scoring.
+
+A row runs in the current process or, with ``isolate=True`` (the default for full runs), in a
+fresh Python process of its own (``python -m benchmarks.worker``): its peak memory is then
+exact, one library's thread pools or caches cannot slow another's, a crash or a row over
+``timeout_s`` becomes that row's status instead of ending the suite. The data of a workload is
+generated once and handed to the rows (an ``.npz`` file for isolated rows).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import adapters
+from .data import Dataset
+from .measure import time_calls
+from .objective import GAP_TOL
+from .score import score_rows, target_result
+from .spec import Output, Spec
+from .workloads import WORKLOADS, build
+
+__all__ = ["Options", "run_row", "run_suite"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DISTRIBUTIONS = {
+    "jaxlogreg": "jaxlogreg",
+    "jax": "jax",
+    "jaxlib": "jaxlib",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "scikit-learn": "scikit-learn",
+    "glmnet": "python-glmnet",
+    "glum": "glum",
+    "skglm": "skglm",
+    "statsmodels": "statsmodels",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """What to run and how (see ``python -m benchmarks --help``)."""
+
+    workloads: tuple[str, ...] = tuple(WORKLOADS)
+    libraries: tuple[str, ...] = tuple(adapters.LIBRARIES)
+    quick: bool = False
+    scale: float = 1.0
+    dtype: str = "float64"
+    repeats: int = 3
+    budget_s: float = 30.0
+    isolate: bool = True
+    timeout_s: float = 900.0
+
+
+def run_row(method: adapters.Method, spec: Spec, data: Dataset, options: Options) -> tuple:
+    """``(row fields, Output or None)`` of one method on one workload, in this process."""
+    try:
+        timing = time_calls(
+            method.build(spec, data),
+            repeats=options.repeats,
+            budget_s=options.budget_s,
+            compiles=method.compiles,
+        )
+    except Exception as error:  # a failing library is a result, not the end of the suite
+        message = "".join(traceback.format_exception_only(error)).strip()
+        return {"status": "error", "error": message[-500:]}, None
+    out = timing.result
+    fields = {
+        "status": "ok",
+        "time_s": timing.median_s,
+        "first_s": timing.first_s,
+        "times_s": timing.times_s,
+        "compile_s": timing.compile_s,
+        "peak_mb": timing.peak_mb,
+        "note": out.note,
+    }
+    return fields, out
+
+
+def _run_isolated(method, spec: Spec, data_file: Path, options: Options, workdir: Path):
+    """``run_row`` in a fresh ``python -m benchmarks.worker`` process."""
+    task = {
+        "library": method.library,
+        "solver": method.solver,
+        "spec": dataclasses.asdict(spec),
+        "data": str(data_file),
+        "options": dataclasses.asdict(options),
+        "output": str(workdir / "row.npz"),
+    }
+    task_file = workdir / "task.json"
+    task_file.write_text(json.dumps(task))
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.worker", str(task_file)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=options.timeout_s,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "error": f"over {options.timeout_s:g} s"}, None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return {"status": "error", "error": " | ".join(tail)[-500:]}, None
+    with np.load(task["output"], allow_pickle=False) as saved:
+        fields = json.loads(str(saved["fields"]))
+        if fields["status"] != "ok":
+            return fields, None
+        arrays = {k: saved[k] for k in saved.files if k != "fields"}
+    out = Output(
+        coef=arrays["coef"],
+        intercept=arrays["intercept"],
+        selected_lambda=fields.pop("selected_lambda"),
+        fold_coef=arrays.get("fold_coef"),
+        fold_intercept=arrays.get("fold_intercept"),
+        note=fields.get("note", ""),
+    )
+    return fields, out
+
+
+_START = time.perf_counter()
+
+
+def _clock() -> str:
+    return f"{time.perf_counter() - _START:.0f} s"
+
+
+def _run_workload(key: str, options: Options, log) -> dict:
+    workload = WORKLOADS[key]
+    spec, data = build(workload, quick=options.quick, scale=options.scale, dtype=options.dtype)
+    log(f"{key}: {workload.title} — n={spec.n_samples:,}, p={spec.n_features:,} [{_clock()}]")
+    rows: list[dict] = []
+    outputs: dict[int, Output] = {}
+    skipped: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix=f"bench-{key}-") as tmp:
+        workdir = Path(tmp)
+        data_file = workdir / "data.npz"
+        if options.isolate:
+            np.savez(data_file, **data._asdict())
+        for library in options.libraries:
+            reason = adapters.missing(library)
+            if reason is not None:
+                skipped.append({"method": library, "reason": reason})
+                continue
+            for method in adapters.methods(library):
+                if options.quick and not method.quick:
+                    continue
+                why = method.supports(spec)
+                if why is not None:
+                    if why:  # "" means: not a problem this method is meant for
+                        skipped.append({"method": method.key, "reason": why})
+                    continue
+                if options.isolate:
+                    fields, out = _run_isolated(method, spec, data_file, options, workdir)
+                else:
+                    fields, out = run_row(method, spec, data, options)
+                row = {"library": method.library, "solver": method.solver, **fields}
+                row["settings"] = method.settings
+                if out is not None:
+                    outputs[len(rows)] = out
+                rows.append(row)
+                shown = row["status"]
+                if out is not None:
+                    shown = f"{row['time_s']:.3f} s (first {row['first_s']:.2f} s)"
+                log(f"  {method.key}: {shown}")
+    score_rows(spec, data, rows, outputs)
+    result = {
+        "key": key,
+        "title": workload.title,
+        "kind": spec.kind,
+        "n": spec.n_samples,
+        "p": spec.n_features,
+        "n_classes": spec.n_classes,
+        "l1_ratio": spec.l1_ratio,
+        "lambdas": list(spec.lambdas),
+        "Cs": list(spec.Cs),
+        "rows": rows,
+        "skipped": skipped,
+    }
+    if workload.target is not None:
+        result["target"] = target_result(workload.target, rows)
+    return result
+
+
+def machine_info(dtype: str) -> dict[str, Any]:
+    """CPU model, cores, Python and library versions, JAX's device."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import jax
+
+    device = jax.devices()[0]
+    versions = {}
+    for name, dist in DISTRIBUTIONS.items():
+        try:
+            versions[name] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "device": f"{device.platform} ({device.device_kind})",
+        "dtype": dtype,
+        "versions": versions,
+    }
+
+
+def run_suite(options: Options, log=print) -> dict[str, Any]:
+    """Run every selected workload; the JSON-ready results (``benchmarks.report`` renders)."""
+    import jax
+
+    jax.config.update("jax_enable_x64", options.dtype == "float64")
+    machine = machine_info(options.dtype)
+    load_start = os.getloadavg()[1]  # 5-minute average: other processes sharing the cores
+    workloads = [_run_workload(key, options, log) for key in options.workloads]
+    machine["load_average"] = [round(load_start, 2), round(os.getloadavg()[1], 2)]
+    return {
+        "schema": 1,
+        "options": dataclasses.asdict(options),
+        "gap_tol": GAP_TOL,
+        "machine": machine,
+        "workloads": workloads,
+    }

@@ -1,0 +1,152 @@
+"""The registry of workloads W1–W7 (issue 5) and the performance targets attached to them.
+
+Every workload is a ``Spec`` (``benchmarks.spec``) on deterministic data (``benchmarks.data``)
+at one of three sizes: full (the issue's sizes), ``--quick`` (tiny, for CI) and full x ``--scale``
+(more rows, for accelerators). Penalty strengths are stated in glmnet's convention:
+
+- ``λ = 1/n`` is scikit-learn's default ``C = 1``;
+- ``λ_max`` is the smallest ``λ`` at which the lasso keeps only the intercept
+  (``benchmarks.objective.lambda_max``); sparse fits use a fraction of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .data import Dataset, make_dataset
+from .objective import lambda_max
+from .spec import Spec
+
+__all__ = ["WORKLOADS", "Target", "Workload", "build"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """jaxlogreg's fastest accurate time must be at most ``ratio`` x the reference's.
+
+    ``reference``: ``None`` for the fastest accurate peer, else a library name (its fastest
+    accurate row), optionally ``"library/solver"`` for one row. ``compile_s``: also a bound on
+    that jaxlogreg row's compile time.
+    """
+
+    ratio: float
+    reference: str | None = None
+    compile_s: float | None = None
+
+    def describe(self) -> str:
+        against = self.reference or "the fastest accurate peer"
+        text = f"≤ {self.ratio:g}x {against}"
+        return text + (f", compile ≤ {self.compile_s:g} s" if self.compile_s else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """One problem of the suite.
+
+    ``lam``: for a fit, ``"1/n"`` or a fraction of ``λ_max(α)``; for a path, the grid runs from
+    ``λ_max`` (of the lasso) down to ``path_ratio·λ_max`` in ``n_lambdas`` log-spaced steps; for
+    cross-validation, ``Cs = logspace(−4, 4, n_lambdas)``.
+    """
+
+    key: str
+    title: str
+    kind: str
+    n: int
+    p: int
+    quick: tuple[int, int]
+    n_classes: int = 2
+    l1_ratio: float = 0.0
+    lam: str | float = "1/n"
+    n_lambdas: int = 1
+    quick_lambdas: int = 1
+    path_ratio: float = 1e-4
+    n_informative: int = 10
+    seed: int = 0
+    target: Target | None = None
+
+    def size(self, quick: bool, scale: float) -> tuple[int, int]:
+        n, p = self.quick if quick else (self.n, self.p)
+        return max(round(n * scale), 10), p
+
+
+WORKLOADS: dict[str, Workload] = {
+    w.key: w
+    for w in [
+        Workload(
+            "W1", "binary L2, one λ (= 1/n, C = 1)", "fit", 100_000, 100, (1_000, 10),
+            target=Target(1.0, compile_s=2.0),
+        ),
+        Workload(
+            "W2", "binary L2 path, 50 λ from λ_max to 1e-4·λ_max", "path", 100_000, 100,
+            (1_000, 10), n_lambdas=50, quick_lambdas=8, target=Target(0.5),
+        ),
+        Workload(
+            "W3", "binary L1 path, 50 λ from λ_max to 1e-3·λ_max", "path", 100_000, 100,
+            (1_000, 10), l1_ratio=1.0, n_lambdas=50, quick_lambdas=8, path_ratio=1e-3,
+            target=Target(0.5),
+        ),
+        Workload(
+            "W4-l2", "multinomial (10 classes) L2, λ = 1/n", "fit", 50_000, 100, (1_000, 10),
+            n_classes=10,
+        ),
+        Workload(
+            "W4-l1", "multinomial (10 classes) L1, λ = λ_max/50", "fit", 50_000, 100,
+            (1_000, 10), n_classes=10, l1_ratio=1.0, lam=1 / 50,
+            target=Target(0.2, reference="scikit-learn/saga"),
+        ),
+        Workload(
+            "W5", "binary elastic net (alpha = 0.5), λ = λ_max(alpha)/50", "fit", 100_000, 1_000,
+            (100, 300), l1_ratio=0.5, lam=1 / 50, n_informative=50,
+        ),
+        Workload(
+            "W6-tall", "binary L2, tall, λ = 1/n", "fit", 1_000_000, 20, (1_000, 10),
+        ),
+        Workload(
+            "W6-wide", "binary L1, wide, λ = λ_max/20", "fit", 2_000, 20_000, (100, 300),
+            l1_ratio=1.0, lam=1 / 20, n_informative=20,
+        ),
+        Workload(
+            "W7", "5-fold CV over 20 C (binary L2, log-loss)", "cv", 100_000, 100,
+            (1_000, 10), n_lambdas=20, quick_lambdas=4, target=Target(0.3, "scikit-learn"),
+        ),
+    ]
+}  # fmt: skip
+
+N_FOLDS = 5
+
+
+def build(workload: Workload, *, quick: bool, scale: float, dtype: str) -> tuple[Spec, Dataset]:
+    """The workload's ``Spec`` and data at the requested size (deterministic)."""
+    n, p = workload.size(quick, scale)
+    data = make_dataset(
+        n, p, n_classes=workload.n_classes, seed=workload.seed,
+        n_informative=workload.n_informative,
+    )  # fmt: skip
+    n_lambdas = workload.quick_lambdas if quick else workload.n_lambdas
+    Cs: tuple[float, ...] = ()
+    if workload.kind == "fit":
+        if workload.lam == "1/n":
+            lambdas = np.array([1.0 / n])
+        else:
+            lmax = lambda_max(data.X, data.y, workload.n_classes, workload.l1_ratio)
+            lambdas = np.array([float(workload.lam) * lmax])
+    elif workload.kind == "path":
+        lmax = lambda_max(data.X, data.y, workload.n_classes, 1.0)
+        lambdas = lmax * np.geomspace(1.0, workload.path_ratio, n_lambdas)
+    else:
+        Cs = tuple(np.logspace(-4, 4, n_lambdas).tolist())
+        lambdas = 1.0 / (np.asarray(Cs) * n)
+    spec = Spec(
+        kind=workload.kind,
+        n_samples=n,
+        n_features=p,
+        n_classes=workload.n_classes,
+        l1_ratio=workload.l1_ratio,
+        lambdas=tuple(float(v) for v in lambdas),
+        dtype=dtype,
+        Cs=Cs,
+        n_folds=N_FOLDS if workload.kind == "cv" else 0,
+    )
+    return spec, data

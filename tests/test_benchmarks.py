@@ -1,0 +1,192 @@
+"""The benchmark suite at ``--quick`` size: it runs, its JSON is complete, and its objective gaps
+are measured in the common (glmnet) convention.
+
+The suite runs once, in a subprocess (``python -m benchmarks --quick``, as CI runs it). Gaps are
+checked against references computed here independently: scikit-learn fits at ``C = 1/(λ·n)``
+(tight tolerances) and the objective written out from scikit-learn's ``log_loss``. Peers that
+are not installed must be reported as skipped, not fail the run.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+
+from benchmarks import adapters
+from benchmarks.__main__ import main as bench_main
+from benchmarks.objective import GAP_TOL, objective, relative_gaps
+from benchmarks.workloads import WORKLOADS, build
+
+ROOT = Path(__file__).resolve().parent.parent
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """The results of ``python -m benchmarks --quick`` (and the folder they were written to)."""
+    output = tmp_path_factory.mktemp("bench")
+    # Tiny problems: native thread pools (BLAS, OpenMP, numba) only spin at this size, and slow
+    # the run down several times on a busy machine.
+    single = {name: "1" for name in THREAD_VARIABLES}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        env={**os.environ, **single},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (json_file,) = output.glob("*.json")
+    return json.loads(json_file.read_text()), json_file
+
+
+def _rows(results, key):
+    (workload,) = [w for w in results["workloads"] if w["key"] == key]
+    return workload, [r for r in workload["rows"] if r["status"] == "ok"]
+
+
+def test_json_schema(quick):
+    results, json_file = quick
+    assert json_file.name == "cpu-float64-quick.json"
+    assert results["options"]["quick"] is True
+    assert results["gap_tol"] == GAP_TOL
+    machine = results["machine"]
+    for field in ("cpu", "cores", "device", "dtype", "platform", "versions"):
+        assert machine[field], field
+    assert machine["versions"]["jax"] and machine["versions"]["jaxlogreg"]
+    assert [w["key"] for w in results["workloads"]] == list(WORKLOADS)
+    for workload in results["workloads"]:
+        libraries = {r["library"] for r in workload["rows"]}
+        assert "jaxlogreg" in libraries and "scikit-learn" in libraries
+        for row in workload["rows"]:
+            assert row["status"] == "ok", (workload["key"], row)
+            assert 0 <= row["compile_s"] <= row["first_s"]
+            assert row["time_s"] > 0 and len(row["times_s"]) == 1
+            assert row["peak_mb"] is None or row["peak_mb"] >= 0
+            assert row["accurate"] == (row["gap"] <= GAP_TOL)
+            assert 0 <= row["test_accuracy"] <= 1
+            rows_of_coef = 1 if workload["n_classes"] == 2 else workload["n_classes"]
+            assert 0 <= row["nonzeros"] <= rows_of_coef * workload["p"]
+            n_objectives = 1 if workload["kind"] == "cv" else len(workload["lambdas"])
+            assert len(row["objective"]) == n_objectives
+        if WORKLOADS[workload["key"]].target is not None:
+            assert isinstance(workload["target"]["holds"], bool)
+
+
+def test_missing_peers_are_reported_as_skipped(quick):
+    results, _ = quick
+    absent = [lib for lib in adapters.LIBRARIES if adapters.missing(lib) is not None]
+    for workload in results["workloads"]:
+        skipped = {s["method"]: s["reason"] for s in workload["skipped"]}
+        for library in absent:
+            assert skipped[library].startswith("not installed")
+            assert all(r["library"] != library for r in workload["rows"])
+
+
+def test_ratios_are_to_the_fastest_accurate_peer(quick):
+    results, _ = quick
+    for workload in results["workloads"]:
+        peers = [r for r in workload["rows"] if r["library"] != "jaxlogreg" and r["accurate"]]
+        fastest = min(peers, key=lambda r: r["time_s"])
+        assert fastest["ratio"] == 1.0
+        for row in workload["rows"]:
+            assert row["ratio"] == pytest.approx(row["time_s"] / fastest["time_s"])
+
+
+def _common_objective(X, y, coef, intercept, lam, l1_ratio):
+    """The glmnet-convention objective, written from scikit-learn's log-loss."""
+    Z = X @ coef.T + intercept
+    if coef.shape[0] == 1:
+        risk = log_loss(y, 1 / (1 + np.exp(-Z[:, 0])), labels=[0, 1])
+    else:
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        risk = log_loss(y, P / P.sum(axis=1, keepdims=True), labels=np.arange(coef.shape[0]))
+    return risk + lam * ((1 - l1_ratio) / 2 * np.sum(coef**2) + l1_ratio * np.sum(np.abs(coef)))
+
+
+def _reference(spec, data, lam):
+    """scikit-learn at ``C = 1/(λ·n)``, tight tolerance: the common objective's minimum."""
+    solver = "saga" if spec.l1_ratio > 0 else "newton-cholesky"
+    model = LogisticRegression(
+        C=1 / (lam * spec.n_samples), l1_ratio=spec.l1_ratio, solver=solver,
+        tol=1e-12, max_iter=100_000,
+    ).fit(data.X, data.y)  # fmt: skip
+    return _common_objective(data.X, data.y, model.coef_, model.intercept_, lam, spec.l1_ratio)
+
+
+@pytest.mark.parametrize("key", ["W1", "W3", "W4-l2"])
+def test_gaps_are_relative_to_the_common_objective(quick, key):
+    """Every row's objective (per λ of a path) is the glmnet-convention objective; the best one
+    reaches an independent reference; the gap is (F − F_best)/F_best, maximized over λ."""
+    results, _ = quick
+    workload, rows = _rows(results, key)
+    spec, data = build(WORKLOADS[key], quick=True, scale=1.0, dtype="float64")
+    assert list(spec.lambdas) == workload["lambdas"]
+    values = np.array([r["objective"] for r in rows])  # (rows, L)
+    best = values.min(axis=0)
+    for lam, value in zip(spec.lambdas, best, strict=True):
+        assert value == pytest.approx(_reference(spec, data, lam), rel=1e-9)
+    for row, value in zip(rows, values, strict=True):
+        assert row["gap"] == pytest.approx(np.max((value - best) / best), rel=1e-6, abs=1e-15)
+
+
+def test_cv_rows_select_the_same_C_and_are_accurate(quick):
+    results, _ = quick
+    _, rows = _rows(results, "W7")
+    assert len({round(np.log(r["selected_C"]), 6) for r in rows}) == 1
+    (ours,) = [r for r in rows if r["library"] == "jaxlogreg"]
+    assert ours["accurate"]
+    spec, data = build(WORKLOADS["W7"], quick=True, scale=1.0, dtype="float64")
+    lam = 1 / (ours["selected_C"] * spec.n_samples)
+    assert ours["objective"][0] == pytest.approx(_reference(spec, data, lam), rel=1e-9)
+
+
+def test_objective_and_gaps_against_scikit_learn(rng):
+    X = rng.standard_normal((200, 4))
+    y = rng.integers(0, 3, 200)
+    coef, intercept = rng.standard_normal((3, 4)), rng.standard_normal(3)
+    expected = _common_objective(X, y, coef, intercept, 0.1, 0.3)
+    assert objective(X, y, coef, intercept, 0.1, 0.3) == pytest.approx(expected, rel=1e-12)
+    binary = (y > 0).astype(int)
+    expected = _common_objective(X, binary, coef[:1], intercept[:1], 0.2, 1.0)
+    assert objective(X, binary, coef[:1], intercept[:1], 0.2, 1.0) == pytest.approx(expected)
+    gaps = relative_gaps({"a": np.array([2.0, 4.0]), "b": np.array([1.0, 5.0])})
+    np.testing.assert_allclose(gaps["a"], [1.0, 0.0])
+    np.testing.assert_allclose(gaps["b"], [0.0, 0.25])
+
+
+def test_readme_section_and_tables_render_from_json(quick, tmp_path):
+    _, json_file = quick
+    copy = tmp_path / json_file.name
+    copy.write_text(json_file.read_text())
+    assert bench_main(["--from-json", str(copy), "--readme", str(tmp_path / "section.md")]) == 0
+    section = (tmp_path / "section.md").read_text()
+    assert section.startswith("## Performance")
+    table = (tmp_path / "cpu-float64-quick.md").read_text()
+    for key in WORKLOADS:
+        assert key in section and f"## {key} " in table
+    assert (tmp_path / "cpu-float64-quick.png").stat().st_size > 0
+
+
+def test_cli_bench_delegates_to_the_suite_and_explains_its_absence(monkeypatch, capsys):
+    from jaxlogreg import cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["bench", "--help"])
+    assert exit_info.value.code == 0
+    assert "--quick" in capsys.readouterr().out
+    monkeypatch.setattr(cli, "__file__", "/nonexistent/site-packages/jaxlogreg/cli.py")
+    assert cli.main(["bench", "--quick"]) == 2
+    assert "source checkout" in capsys.readouterr().err
