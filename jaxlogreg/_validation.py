@@ -275,7 +275,11 @@ def check_finite_result(*arrays) -> None:
 
 
 def _concrete(x) -> bool:
-    return x is not None and not isinstance(x, jax.core.Tracer)
+    """Whether ``x``'s values can be read here: not traced, and (a multi-process global array
+    is not) held by this process's devices."""
+    if x is None or isinstance(x, jax.core.Tracer):
+        return False
+    return not isinstance(x, jax.Array) or x.is_fully_addressable
 
 
 def check_fit_arrays(X, targets, sample_weight, penalty_factor, init, d: int) -> None:

@@ -129,7 +129,8 @@ def _reference(spec, data, lam):
 @pytest.mark.parametrize("key", ["W1", "W3", "W4-l2"])
 def test_gaps_are_relative_to_the_common_objective(quick, key):
     """Every row's objective (per λ of a path) is the glmnet-convention objective; the best one
-    reaches an independent reference; the gap is (F − F_best)/F_best, maximized over λ."""
+    reaches an independent reference (or beats it, by less than its accuracy); the gap is
+    (F − F_best)/F_best, maximized over λ."""
     results, _ = quick
     workload, rows = _rows(results, key)
     spec, data = build(WORKLOADS[key], quick=True, scale=1.0, dtype="float64")
@@ -137,7 +138,10 @@ def test_gaps_are_relative_to_the_common_objective(quick, key):
     values = np.array([r["objective"] for r in rows])  # (rows, L)
     best = values.min(axis=0)
     for lam, value in zip(spec.lambdas, best, strict=True):
-        assert value == pytest.approx(_reference(spec, data, lam), rel=1e-9)
+        # At least as low as the reference; saga (the L1 reference) stops within ~1e-8 of the
+        # minimum, so the best row may be lower than it, by little.
+        reference = _reference(spec, data, lam)
+        assert reference * (1 - 1e-6) <= value <= reference * (1 + 1e-9)
     for row, value in zip(rows, values, strict=True):
         assert row["gap"] == pytest.approx(np.max((value - best) / best), rel=1e-6, abs=1e-15)
 
