@@ -20,6 +20,7 @@ import abc
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 __all__ = ["BINARY", "LOSSES", "MULTINOMIAL", "SQUARED", "Loss", "get_loss"]
 
@@ -114,18 +115,19 @@ class Multinomial(Loss):
         return mu * V - mu * jnp.sum(mu * V, axis=-1, keepdims=True)
 
     def hessian(self, A, Z, s):
-        n, d = A.shape
+        d = A.shape[1]
         mu = jax.nn.softmax(Z, axis=-1)
         K = mu.shape[1]
-        # Σᵢ sᵢ diag(μᵢ) ⊗ aᵢaᵢᵀ: one weighted Gram matrix per class on the block diagonal.
-        diagonal = jax.vmap(lambda m: _weighted_gram(A, s * m), in_axes=1)(mu)  # (K, d, d)
-        eye = jnp.eye(K, dtype=A.dtype)
-        blocks = eye[:, None, :, None] * diagonal[:, :, None, :]  # (K, d, K, d)
-        # − Σᵢ sᵢ (μᵢ ⊗ aᵢ)(μᵢ ⊗ aᵢ)ᵀ as one Gram matrix of the (n, K·d) matrix B.
-        B = (jnp.sqrt(s)[:, None] * mu)[:, :, None] * A[:, None, :]
-        B = B.reshape(n, K * d)
-        outer = jax.lax.dot_general(B, B, (((0,), (0,)), ((), ())))
-        return blocks.reshape(K * d, K * d) - outer
+        # Block (k, l) is Aᵀ diag(s ⊙ (δₖₗμₖ − μₖμₗ)) A. The Hessian is symmetric, so only the
+        # K(K+1)/2 blocks with k ≤ l are computed (one weighted Gram matrix each, in sequence:
+        # a single (n, K·d) Gram matrix would cost twice the arithmetic and K times the memory).
+        rows, cols = np.triu_indices(K)
+        diagonal = jnp.asarray(rows == cols, A.dtype)
+        weights = s[:, None] * (diagonal * mu[:, rows] - mu[:, rows] * mu[:, cols])  # (n, P)
+        upper = jax.lax.map(lambda w: _weighted_gram(A, w), weights.T)  # (P, d, d)
+        blocks = jnp.zeros((K, K, d, d), A.dtype).at[rows, cols].set(upper)
+        blocks = blocks.at[cols, rows].set(jnp.swapaxes(upper, 1, 2))
+        return blocks.transpose(0, 2, 1, 3).reshape(K * d, K * d)
 
 
 class Squared(Loss):

@@ -91,12 +91,43 @@ class Problem:
         """The full objective ``F(Θ)``."""
         return self.smooth_objective(coef) + self.penalty.l1_value(coef)
 
+    def design_rmatmul(self, R: jax.Array) -> jax.Array:
+        """``Rᵀ A`` for ``R (n, K)``: ``(K, d)``, without forming the design ``A = [X | 1]``."""
+        RX = jax.lax.dot_general(R, self.X, (((0,), (0,)), ((), ())))  # (K, p)
+        if not self.fit_intercept:
+            return RX
+        return jnp.concatenate([RX, jnp.sum(R, axis=0)[:, None]], axis=1)
+
     def smooth_hessian(self, coef: jax.Array) -> jax.Array:
-        """Hessian of the smooth part, ``(K·d, K·d)`` in the row-major layout of ``Θ``."""
+        """Hessian of the smooth part, ``(K·d, K·d)`` in the row-major layout of ``Θ``.
+
+        ``Σᵢ s̃ᵢ Cᵢ ⊗ aᵢaᵢᵀ`` (``Cᵢ`` the ``K × K`` loss curvature) with ``aᵢ = (xᵢ, 1)`` is
+        assembled from its blocks ``Σ s̃ Cᵢ ⊗ xᵢxᵢᵀ`` (the loss's closed form on ``X``),
+        ``Σ s̃ Cᵢ ⊗ xᵢ`` and ``Σ s̃ Cᵢ``: the ``(n, d)`` design is never formed.
+        """
         Z = self.linear_predictor(coef)
-        H = self.loss.hessian(self.design(), Z, self.weights)
+        H = self.loss.hessian(self.X, Z, self.weights)
+        if self.fit_intercept:
+            H = self._with_intercept_blocks(H, Z)
         ridge = jnp.tile(self.penalty.l2_weights(), self.n_outputs)
         return H + jnp.diag(ridge)
+
+    def _with_intercept_blocks(self, H_X: jax.Array, Z: jax.Array) -> jax.Array:
+        """``(K·p)²`` Hessian of the weights ``H_X`` -> ``(K·d)²`` with the intercept rows."""
+        K, p = self.n_outputs, self.X.shape[1]
+        eye = jnp.eye(K, dtype=Z.dtype)
+        # C (n, K, K): the curvature applied to each unit vector.
+        C = jax.vmap(
+            lambda e: self.loss.curvature_matvec(Z, jnp.broadcast_to(e, Z.shape)), out_axes=2
+        )(eye)
+        SC = (self.weights[:, None, None] * C).reshape(-1, K * K)  # (n, K²)
+        cross = self.design_rmatmul(SC)  # (K², d): [Σ s̃ Cₖₗ xᵢ | Σ s̃ Cₖₗ]
+        cross = cross.reshape(K, K, p + 1)
+        top = jnp.concatenate(
+            [H_X.reshape(K, p, K, p), jnp.swapaxes(cross[:, :, :p], 1, 2)[..., None]], axis=3
+        )  # (K, p, K, d)
+        bottom = cross[:, None, :, :]  # (K, 1, K, d): the intercept row of class k
+        return jnp.concatenate([top, bottom], axis=1).reshape(K * (p + 1), K * (p + 1))
 
     def optimality(self, coef: jax.Array, smooth_grad: jax.Array) -> jax.Array:
         """Largest violation of the first-order (KKT) conditions: ``0`` exactly at a solution."""

@@ -40,23 +40,27 @@ def lipschitz_bound(problem: Problem, n_power_iter: int = 20) -> jax.Array:
     """``L = c·λ_max(AᵀSA) + max Λ``: a Lipschitz constant of ``∇F`` (see the module docstring).
 
     ``λ_max(AᵀSA) = ‖S^½A‖₂²`` is estimated by ``n_power_iter`` power iterations with products
-    ``v ↦ Aᵀ(s̃ ⊙ Av)`` (the Gram matrix is never formed). The Rayleigh quotient approaches
-    ``λ_max`` from below, so the result is enlarged by 1% to stay on the safe side.
+    ``v ↦ Aᵀ(s̃ ⊙ Av)`` (neither the Gram matrix nor the design ``A = [X | 1]`` is formed). The
+    Rayleigh quotient approaches ``λ_max`` from below, so the result is enlarged by 1% to stay on
+    the safe side.
     """
-    A = problem.design()
     s = problem.weights
-    d = A.shape[1]
+    d = problem.n_params_per_output
+    dtype = problem.X.dtype
 
     def gram_matvec(v):
-        return A.T @ (s * (A @ v))
+        Av = problem.linear_predictor(v[None, :])  # (n, 1)
+        # (s ⊙ Av)ᵀA, not Aᵀ(s ⊙ Av): XLA copies a transposed matrix before a matrix-vector
+        # product (a full copy of X per product), but contracts the row axis in place.
+        return problem.design_rmatmul(s[:, None] * Av)[0]
 
     # A start with distinct entries, so that it is not orthogonal to the leading eigenvector of a
     # design with symmetric structure.
-    v0 = 1.0 + jnp.arange(d, dtype=A.dtype) / d
+    v0 = 1.0 + jnp.arange(d, dtype=dtype) / d
 
     def power(_, v):
         w = gram_matvec(v)
-        return w / jnp.maximum(jnp.linalg.norm(w), jnp.finfo(A.dtype).tiny)
+        return w / jnp.maximum(jnp.linalg.norm(w), jnp.finfo(dtype).tiny)
 
     v = jax.lax.fori_loop(0, n_power_iter, power, v0 / jnp.linalg.norm(v0))
     top = jnp.vdot(v, gram_matvec(v))

@@ -117,12 +117,11 @@ class IRLS(_SecondOrder):
     """Iteratively reweighted least squares: ``Θ⁺ = (AᵀRA + Λ)⁻¹ AᵀR z``, step toward ``Θ⁺``."""
 
     def direction(self, problem, state, H):
-        A = problem.design()
         Z = problem.linear_predictor(state.coef)
         mu = problem.loss.mean(Z)
         # R z = R·AΘ + (t − μ), weighted by s̃ (see the module docstring).
         weighted_response = problem.weights[:, None] * (
             problem.loss.curvature_matvec(Z, Z) + problem.targets - mu
         )
-        rhs = jax.lax.dot_general(weighted_response, A, (((0,), (0,)), ((), ())))  # (K, d)
+        rhs = problem.design_rmatmul(weighted_response)  # (K, d) = Aᵀ(R z)
         return solve_newton_system(problem, H, rhs) - state.coef
