@@ -201,14 +201,7 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
         first_fit_seconds = _timed_fit(estimator, X_train, dataset.classes[y_train])
         del caught[:]
         fit_seconds = _timed_fit(estimator, X_train, dataset.classes[y_train])
-    convergence_warning = None
-    for warning in caught:
-        if issubclass(warning.category, ConvergenceWarning):
-            convergence_warning = str(warning.message)  # stated in the report instead
-        else:
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
+    convergence_warning = _convergence_message(caught)
     return Experiment(
         dataset=dataset,
         estimator=estimator,
@@ -257,6 +250,20 @@ def _timed_fit(estimator: Any, X: np.ndarray, y: np.ndarray) -> float:
 
 
 OUT_OF_CORE_FILES = ("model.npz", "report.txt", "metrics.json")
+
+
+def _convergence_message(caught: list) -> str | None:
+    """The last ``ConvergenceWarning`` among ``caught`` (stated in the report instead); the
+    other warnings are re-issued."""
+    message = None
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            message = str(warning.message)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return message
 
 
 def add_out_of_core_options(fit: argparse.ArgumentParser) -> None:
@@ -309,14 +316,7 @@ def run_out_of_core(args: argparse.Namespace, config: Config) -> int:
             progress=True,
         )
     seconds = time.perf_counter() - start
-    convergence_warning = None
-    for warning in caught:
-        if issubclass(warning.category, ConvergenceWarning):
-            convergence_warning = str(warning.message)  # stated in the report instead
-        else:
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
+    convergence_warning = _convergence_message(caught)
     metrics = {
         "data": str(args.data),
         "target": str(args.target),

@@ -297,6 +297,18 @@ def _reporter(progress):
 
 
 @jax.jit
+def _evaluator(chunks, template, *, hessian: bool):
+    """``coef -> (objective, gradient[, Hessian])``: one pass over ``chunks``."""
+    return partial(
+        _data_pass,
+        chunks,
+        penalty=template.penalty,
+        loss=template.loss,
+        fit_intercept=template.fit_intercept,
+        hessian=hessian,
+    )
+
+
 def _newton_direction(template, hessian, grad):
     return solve_newton_system(template, hessian, -grad)
 
@@ -305,14 +317,7 @@ def _exact(method, chunks, template, coef, *, max_iter, tol, report):
     """Newton (``method == "newton"``) or L-BFGS with an exact backtracking line search."""
     newton = method == "newton"
     dtype, eps = coef.dtype, float(np.finfo(coef.dtype).eps)
-    evaluate = partial(
-        _data_pass,
-        chunks,
-        penalty=template.penalty,
-        loss=template.loss,
-        fit_intercept=template.fit_intercept,
-        hessian=newton,
-    )
+    evaluate = _evaluator(chunks, template, hessian=newton)
     start, passes = time.perf_counter(), 1
     point = evaluate(coef)
     history = [point[0]]
@@ -407,14 +412,7 @@ def _minibatch(method, chunks, template, coef, *, max_iter, tol, report):
 
         return jax.lax.scan(update, (params, opt_state), rows)[0]
 
-    evaluate = partial(
-        _data_pass,
-        chunks,
-        penalty=template.penalty,
-        loss=template.loss,
-        fit_intercept=template.fit_intercept,
-        hessian=False,
-    )
+    evaluate = _evaluator(chunks, template, hessian=False)
     start, passes = time.perf_counter(), 1
     best = (coef, *evaluate(coef))
     history = [best[1]]
