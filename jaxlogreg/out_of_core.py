@@ -296,7 +296,6 @@ def _reporter(progress):
     return progress or (lambda info: None)
 
 
-@jax.jit
 def _evaluator(chunks, template, *, hessian: bool):
     """``coef -> (objective, gradient[, Hessian])``: one pass over ``chunks``."""
     return partial(
@@ -309,6 +308,7 @@ def _evaluator(chunks, template, *, hessian: bool):
     )
 
 
+@jax.jit
 def _newton_direction(template, hessian, grad):
     return solve_newton_system(template, hessian, -grad)
 
