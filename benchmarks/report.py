@@ -54,13 +54,17 @@ def _describe(workload: dict) -> str:
     shape = f"n = {workload['n']:,}, p = {workload['p']:,}"
     if workload["n_classes"] > 2:
         shape += f", K = {workload['n_classes']}"
+    if workload["kind"] == "path":
+        shape += f", {len(workload['lambdas'])} λ"
+    elif workload["kind"] == "cv":
+        shape += f", {len(workload['Cs'])} C"
     return f"{workload['key']} — {workload['title']} ({shape})"
 
 
 def _header(results: dict[str, Any]) -> str:
     m, o = results["machine"], results["options"]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
-    repeats = f"median of up to {o['repeats']} timed runs after a warm-up run"
+    repeats = f"median of up to {o['repeats']} timed run(s) after a warm-up run"
     where = "one process per row" if o["isolate"] else "all rows in one process"
     load = ""
     if m.get("load_average"):
@@ -131,6 +135,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     panels = [w for w in results["workloads"] if any(r.get("ratio") for r in w["rows"])]
     if not panels:  # e.g. jaxlogreg alone: no peer to compare with
@@ -154,9 +159,17 @@ def plot(results: dict[str, Any], path: Path) -> None:
             if not row["accurate"]:
                 bar.set_hatch("//")
                 bar.set_alpha(0.4)
+            ax.annotate(
+                f"{row['ratio']:.2g}",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(2, 0), textcoords="offset points", va="center", fontsize=6,
+            )  # fmt: skip
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([f"{r['library']}/{r['solver']}" for r in rows], fontsize=7)
         ax.set_xscale("log")
+        ax.set_xlim(min(0.8, ratios.min() / 1.5), max(1.25, ratios.max() * 2.0))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.axvline(1.0, color="black", linewidth=0.8)
         ax.set_title(_describe(w), fontsize=8, loc="left")
         ax.tick_params(axis="x", labelsize=7)
@@ -172,15 +185,19 @@ def plot(results: dict[str, Any], path: Path) -> None:
 def readme_section(results: dict[str, Any], stem: str) -> str:
     """The README's performance section: one line per workload and the targets."""
     m, o = results["machine"], results["options"]
+    shared = ""
+    if m.get("load_average"):
+        start, end = m["load_average"]
+        shared = f" (shared with other work: 5-minute load average {start:g} to {end:g})"
     lines = [
         "## Performance",
         "",
-        f"Measured side by side in one run on a {m['cores']}-core CPU ({m['cpu']}), "
+        f"Measured side by side in one run on a {m['cores']}-core CPU ({m['cpu']}){shared}, "
         f"{m['dtype']}, JAX device {m['device']}; every library solves the same problem, scored "
         "by one objective function in glmnet's convention; a result within a relative "
         f"{results['gap_tol']:g} of the best objective found is accurate, and only accurate "
-        f"results count. Times are medians of up to {o['repeats']} runs after a warm-up "
-        "(compile times apart). All rows, settings and memory: "
+        f"results count. Times are medians of up to {o['repeats']} timed run(s) after a warm-up "
+        "run (compile times apart). All rows, settings and memory: "
         f"[`benchmarks/results/{stem}.md`](benchmarks/results/{stem}.md).",
         "",
         "| workload | jaxlogreg (fastest accurate) | s | fastest accurate peer | s | ratio "
@@ -207,9 +224,10 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
         "",
         f"![time relative to the fastest accurate peer](benchmarks/results/{stem}.png)",
         "",
-        "Reproduce (about half an hour; `pip install -e '.[bench]'` installs the peers, missing "
-        "ones are skipped): `python -m benchmarks` (or `jaxlogreg bench`); `--quick` runs tiny "
-        "sizes in seconds, `--dtype float32` and `--scale 10` are for accelerators. "
+        "Reproduce (`pip install -e '.[bench]'` installs the peers; missing ones are skipped): "
+        "`python -m benchmarks` (or `jaxlogreg bench`; one to two hours on 2 cores, each row in "
+        "a fresh process, rows over `--timeout` seconds are stopped); `--quick` runs tiny sizes "
+        "in about a minute (CI); `--dtype float32 --scale 10` is for accelerators. "
         "`python -m benchmarks --from-json benchmarks/results/"
         f"{stem}.json --readme FILE` regenerates this section.",
     ]

@@ -79,11 +79,11 @@ WORKLOADS: dict[str, Workload] = {
             target=Target(1.0, compile_s=2.0),
         ),
         Workload(
-            "W2", "binary L2 path, 50 λ from λ_max to 1e-4·λ_max", "path", 100_000, 100,
+            "W2", "binary L2 path, λ_max to 1e-4·λ_max", "path", 100_000, 100,
             (1_000, 10), n_lambdas=50, quick_lambdas=8, target=Target(0.5),
         ),
         Workload(
-            "W3", "binary L1 path, 50 λ from λ_max to 1e-3·λ_max", "path", 100_000, 100,
+            "W3", "binary L1 path, λ_max to 1e-3·λ_max", "path", 100_000, 100,
             (1_000, 10), l1_ratio=1.0, n_lambdas=50, quick_lambdas=8, path_ratio=1e-3,
             target=Target(0.5),
         ),
@@ -108,7 +108,7 @@ WORKLOADS: dict[str, Workload] = {
             l1_ratio=1.0, lam=1 / 20, n_informative=20,
         ),
         Workload(
-            "W7", "5-fold CV over 20 C (binary L2, log-loss)", "cv", 100_000, 100,
+            "W7", "5-fold CV over C (binary L2, log-loss)", "cv", 100_000, 100,
             (1_000, 10), n_lambdas=20, quick_lambdas=4, target=Target(0.3, "scikit-learn"),
         ),
     ]
