@@ -11,7 +11,8 @@ The solver then runs on the working set ``W`` (the other columns) gathered into 
 design ``X_W (n, c)``: every pass over the data, and a Gram-form Hessian, costs ``c/p`` and
 ``(c/p)²`` of the full one. Shapes are static under ``jit``, so ``c`` is the smallest of a
 ladder of capacities (16, 32, 64, …, ``p``) that holds ``|W|``; each capacity is one branch of a
-``lax.switch`` (compiled once), padding columns are zero and their coefficients stay zero.
+``lax.switch`` (compiled once), padding columns are zero and their coefficients stay zero. The
+widest branch (``c = p``) solves on ``X`` itself: copying every column would only reorder it.
 
 The rule is a heuristic; the KKT conditions make the result exact. Left-out coefficients are
 zero, so the objective on ``X_W`` equals the full one, and the full gradient at the result (one
@@ -92,9 +93,12 @@ def working_set_solve(
     def solve_in(c: int):
         def branch(operands):
             coef, keep = operands
-            order = jnp.argsort(~keep, stable=True)[:c]  # kept columns first
-            valid = jnp.arange(c) < jnp.sum(keep)
-            X_W = jnp.where(valid, full.X[:, order], 0.0)
+            if c == p:  # every column: the full design as it is, no copy
+                order, valid, X_W = jnp.arange(p), jnp.ones(p, bool), full.X
+            else:
+                order = jnp.argsort(~keep, stable=True)[:c]  # kept columns first
+                valid = jnp.arange(c) < jnp.sum(keep)
+                X_W = jnp.where(valid, full.X[:, order], 0.0)
             sub_factors = jnp.where(valid, factors[order], 1.0)
             if full.fit_intercept:
                 sub_factors = jnp.concatenate([sub_factors, factors[p:]])

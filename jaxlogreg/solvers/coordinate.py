@@ -30,15 +30,25 @@ The inner tolerance is ``η·opt`` with ``η = min(0.1, √opt)``, ``opt`` the c
 violation (inexact proximal Newton), but no less than a round-off floor ``1000·ε`` times the
 scale of ``g`` and ``hᵢΘᵢ``. Finally a backtracking line search on ``F`` along
 ``Θ⁺ − Θ`` (composite Armijo condition) makes sure the objective never increases.
+
+Lazy Hessian (Gram form): building ``H`` costs ``n·m²``, far more than the ``O(n·m)`` passes of
+a step, and near the solution ``H`` hardly changes from one iterate to the next. A step keeps
+the Hessian it used when it reduced the KKT violation at least ``1/refresh_ratio``-fold and
+builds it anew at the new iterate otherwise. The model stays convex whatever ``H`` it uses (a
+Hessian at an earlier iterate is still positive semi-definite), so its minimizer is a descent
+direction and the line search still guards every step; a step that the line search rejects
+with an earlier ``H`` is retried with a fresh one before the solver reports a stall.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from ..problem import Problem
-from ._driver import Solver, SolverState
+from ._driver import Solver, SolverState, initial_state
 from ._linesearch import composite_backtracking
 
 __all__ = ["CoordinateDescent", "uses_gram"]
@@ -113,6 +123,13 @@ def coordinate_descent(update, theta, aux, tol, max_sweeps: int):
     return theta, aux, sweeps
 
 
+class LazyHessian(NamedTuple):
+    """The Gram form's Hessian, kept between steps, and whether the next step must rebuild it."""
+
+    matrix: jax.Array
+    rebuild: jax.Array
+
+
 class CoordinateDescent(Solver):
     """glmnet-style proximal Newton with coordinate descent (see the module docstring).
 
@@ -121,6 +138,8 @@ class CoordinateDescent(Solver):
         max_gram: largest ``K·d`` for which ``"auto"`` builds the ``K·d × K·d`` Hessian.
         max_sweeps: most coordinate sweeps (full or active-set) per outer iteration.
         forcing: largest ratio of the inner tolerance to the current KKT violation.
+        refresh_ratio: the Gram form rebuilds the Hessian after a step whose KKT violation is
+            above ``refresh_ratio`` times the previous one (0: after every step).
     """
 
     supports_l1 = True
@@ -131,33 +150,56 @@ class CoordinateDescent(Solver):
         max_gram: int = 2048,
         max_sweeps: int = 1000,
         forcing: float = 0.1,
+        refresh_ratio: float = 0.1,
     ):
         if form not in ("auto", "gram", "residual"):
             raise ValueError(f"form must be 'auto', 'gram' or 'residual', got {form!r}")
+        if not 0.0 <= refresh_ratio < 1.0:
+            raise ValueError(f"refresh_ratio must be in [0, 1), got {refresh_ratio!r}")
         self.form = form
         self.max_gram = max_gram
         self.max_sweeps = max_sweeps
         self.forcing = forcing
+        self.refresh_ratio = refresh_ratio
 
     def gram_form(self, problem: Problem) -> bool:
         if self.form == "auto":
             return uses_gram(problem, self.max_gram)
         return self.form == "gram"
 
+    def init(self, problem: Problem, coef: jax.Array) -> SolverState:
+        if not self.gram_form(problem):
+            return initial_state(problem, coef)
+        m = coef.size
+        hessian = LazyHessian(jnp.zeros((m, m), coef.dtype), jnp.ones((), bool))
+        return initial_state(problem, coef, extra=hessian)
+
     def step(self, problem: Problem, state: SolverState) -> SolverState:
-        coef, grad = state.coef, state.grad
+        coef, grad, lazy = state.coef, state.grad, state.extra
         K, d = coef.shape
         l1 = jnp.tile(problem.penalty.l1_weights(), K)
-        inner = self._gram_solve if self.gram_form(problem) else self._residual_solve
-        theta = inner(problem, coef, grad, l1, state.optimality)
+        if lazy is None:
+            theta = self._residual_solve(problem, coef, grad, l1, state.optimality)
+        else:
+            H = jax.lax.cond(
+                lazy.rebuild, lambda: problem.smooth_hessian(coef), lambda: lazy.matrix
+            )
+            theta = self._gram_solve(H, coef, grad, l1, state.optimality)
         direction = theta.reshape(K, d) - coef
         found = composite_backtracking(problem, coef, state.objective, grad, direction)
+        optimality = problem.optimality(found.coef, found.grad)
+        stalled = ~found.accepted
+        if lazy is not None:
+            stalled = stalled & lazy.rebuild  # with an earlier Hessian: retry with a fresh one
+            progressed = found.accepted & (optimality <= self.refresh_ratio * state.optimality)
+            lazy = LazyHessian(H, ~progressed)
         return state._replace(
             coef=found.coef,
             objective=found.objective,
             grad=found.grad,
-            optimality=problem.optimality(found.coef, found.grad),
-            stalled=~found.accepted,
+            optimality=optimality,
+            stalled=stalled,
+            extra=lazy,
         )
 
     def _inner_tol(self, opt, g, h, theta):
@@ -165,9 +207,8 @@ class CoordinateDescent(Solver):
         floor = 10 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
         return jnp.maximum(jnp.minimum(self.forcing, jnp.sqrt(opt)) * opt, floor)
 
-    def _gram_solve(self, problem, coef, grad, l1, opt):
-        """Inner CD on ``q = g + H(Θ⁺ − Θ)`` with the ``m × m`` Hessian (ridge included)."""
-        H = problem.smooth_hessian(coef)
+    def _gram_solve(self, H, coef, grad, l1, opt):
+        """Inner CD on ``q = g + H(Θ⁺ − Θ)`` with the ``m × m`` Hessian ``H`` (ridge included)."""
         h = _safe_curvature(jnp.diag(H))
         theta0, g = coef.reshape(-1), grad.reshape(-1)
 
