@@ -215,13 +215,16 @@ def _path(
         )
 
     def plain(carry, lam):
-        coef, _, _ = carry
-        solution = iterative_solve(method, problem_at(lam), coef, max_iter=max_iter, tol=tol)
+        coef, risk_grad, _, carried = carry
+        solution = iterative_solve(
+            method, problem_at(lam), coef, max_iter=max_iter, tol=tol, carried=carried
+        )
         zero = jnp.zeros((), jnp.int32)
-        return (solution.coef, carry[1], lam), (solution, zero, jnp.zeros((), bool))
+        outputs = (solution._replace(carried=None), zero, jnp.zeros((), bool))
+        return (solution.coef, risk_grad, lam, solution.carried), outputs
 
     def screened(carry, lam):
-        coef, risk_grad, lam_prev = carry
+        coef, risk_grad, lam_prev, carried = carry
         full = problem_at(lam)
         keep = strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor)
         solution, grad, violated = working_set_solve(
@@ -229,12 +232,15 @@ def _path(
         )
         new_risk_grad = _risk_grad(full, solution.coef, grad)
         n_discarded = jnp.sum(~keep).astype(jnp.int32)
-        return (solution.coef, new_risk_grad, lam), (solution, n_discarded, violated)
+        return (solution.coef, new_risk_grad, lam, carried), (solution, n_discarded, violated)
 
     coef0 = init.astype(dtype)
     start = problem_at(lambdas[0])
     risk_grad0 = _risk_grad(start, coef0, start.smooth_value_and_grad(coef0)[1])
-    carry = (coef0, risk_grad0, lambdas[0])
+    # What the solver hands from one λ to the next (e.g. coordinate descent's Hessian); the
+    # working sets of screened paths change shape from one λ to the next, so they start afresh.
+    carried = None if screening else method.carry(method.init(start, coef0))
+    carry = (coef0, risk_grad0, lambdas[0], carried)
     _, (solutions, n_discarded, violated) = jax.lax.scan(
         screened if screening else plain, carry, lambdas
     )

@@ -99,7 +99,11 @@ class Problem:
         return jnp.concatenate([RX, jnp.sum(R, axis=0)[:, None]], axis=1)
 
     def smooth_hessian(self, coef: jax.Array) -> jax.Array:
-        """Hessian of the smooth part, ``(K·d, K·d)`` in the row-major layout of ``Θ``.
+        """Hessian of the smooth part, ``(K·d, K·d)`` in the row-major layout of ``Θ``."""
+        return self.risk_hessian(coef) + jnp.diag(self.ridge_diagonal())
+
+    def risk_hessian(self, coef: jax.Array) -> jax.Array:
+        """Hessian of the weighted mean loss alone (no penalty), ``(K·d, K·d)``.
 
         ``Σᵢ s̃ᵢ Cᵢ ⊗ aᵢaᵢᵀ`` (``Cᵢ`` the ``K × K`` loss curvature) with ``aᵢ = (xᵢ, 1)`` is
         assembled from its blocks ``Σ s̃ Cᵢ ⊗ xᵢxᵢᵀ`` (the loss's closed form on ``X``),
@@ -109,8 +113,11 @@ class Problem:
         H = self.loss.hessian(self.X, Z, self.weights)
         if self.fit_intercept:
             H = self._with_intercept_blocks(H, Z)
-        ridge = jnp.tile(self.penalty.l2_weights(), self.n_outputs)
-        return H + jnp.diag(ridge)
+        return H
+
+    def ridge_diagonal(self) -> jax.Array:
+        """The ridge part's Hessian ``λ(1−α)ϖ`` on the flattened ``Θ`` (``(K·d,)``)."""
+        return jnp.tile(self.penalty.l2_weights(), self.n_outputs)
 
     def _with_intercept_blocks(self, H_X: jax.Array, Z: jax.Array) -> jax.Array:
         """``(K·p)²`` Hessian of the weights ``H_X`` -> ``(K·d)²`` with the intercept rows."""

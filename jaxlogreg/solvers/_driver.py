@@ -51,7 +51,8 @@ class Solution(NamedTuple):
     """The outcome of ``iterative_solve``: coefficients ``Θ (K, d)`` and diagnostics.
 
     ``history`` (only when asked for) holds ``F`` at the start and after every step,
-    ``(max_iter + 1,)``, padded with NaN after the last step.
+    ``(max_iter + 1,)``, padded with NaN after the last step. ``carried`` is what the solver
+    hands on to a warm start on a nearby problem (``Solver.carry``).
     """
 
     coef: jax.Array
@@ -60,6 +61,7 @@ class Solution(NamedTuple):
     n_iter: jax.Array
     converged: jax.Array
     history: jax.Array | None = None
+    carried: Any = None
 
 
 class Solver(abc.ABC):
@@ -70,6 +72,14 @@ class Solver(abc.ABC):
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
         return initial_state(problem, coef)
+
+    def carry(self, state: SolverState) -> Any:
+        """What a warm start on a nearby problem (the next ``λ`` of a path) may reuse."""
+        return None
+
+    def resume(self, problem: Problem, coef: jax.Array, carried: Any) -> SolverState:
+        """The state at ``coef`` given what ``carry`` handed on from a nearby problem."""
+        return self.init(problem, coef)
 
     @abc.abstractmethod
     def step(self, problem: Problem, state: SolverState) -> SolverState:
@@ -107,11 +117,13 @@ def iterative_solve(
     max_iter: int,
     tol: jax.Array,
     history: bool = False,
+    carried: Any = None,
 ) -> Solution:
     """Run ``solver`` from ``coef`` until ``optimality ≤ tol``, a stall, or ``max_iter`` steps.
 
     With ``history=True`` the objective after every step is recorded as well (a fixed-size
-    buffer carried through the loop, so the shapes stay static).
+    buffer carried through the loop, so the shapes stay static). ``carried``: the
+    ``Solution.carried`` of a solve of a nearby problem, to resume from.
     """
 
     def keep_going(carry) -> jax.Array:
@@ -126,7 +138,10 @@ def iterative_solve(
             record = record.at[new.n_iter].set(new.objective)
         return new, record
 
-    state = solver.init(problem, coef)
+    if carried is None:
+        state = solver.init(problem, coef)
+    else:
+        state = solver.resume(problem, coef, carried)
     record = None
     if history:
         record = jnp.full(max_iter + 1, jnp.nan, state.objective.dtype).at[0].set(state.objective)
@@ -138,4 +153,5 @@ def iterative_solve(
         n_iter=state.n_iter,
         converged=state.optimality <= tol,
         history=record,
+        carried=solver.carry(state),
     )

@@ -34,10 +34,12 @@ scale of ``g`` and ``hᵢΘᵢ``. Finally a backtracking line search on ``F`` al
 Lazy Hessian (Gram form): building ``H`` costs ``n·m²``, far more than the ``O(n·m)`` passes of
 a step, and near the solution ``H`` hardly changes from one iterate to the next. A step keeps
 the Hessian it used when it reduced the KKT violation at least ``1/refresh_ratio``-fold and
-builds it anew at the new iterate otherwise. The model stays convex whatever ``H`` it uses (a
-Hessian at an earlier iterate is still positive semi-definite), so its minimizer is a descent
-direction and the line search still guards every step; a step that the line search rejects
-with an earlier ``H`` is retried with a fresh one before the solver reports a stall.
+builds it anew at the new iterate otherwise. The loss part of ``H`` is kept (the ridge
+diagonal is added at use), so a path hands it on to the next ``λ`` (``carry``/``resume``).
+The model stays convex whatever ``H`` it uses (a Hessian at an earlier iterate is still
+positive semi-definite), so its minimizer is a descent direction and the line search still
+guards every step; a step that the line search rejects with an earlier ``H`` is retried with a
+fresh one before the solver reports a stall.
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ def coordinate_descent(update, theta, aux, tol, max_sweeps: int):
 
 
 class LazyHessian(NamedTuple):
-    """The Gram form's Hessian, kept between steps, and whether the next step must rebuild it."""
+    """The Gram form's loss Hessian, kept between steps, and whether the next step must rebuild
+    it."""
 
     matrix: jax.Array
     rebuild: jax.Array
@@ -174,6 +177,14 @@ class CoordinateDescent(Solver):
         hessian = LazyHessian(jnp.zeros((m, m), coef.dtype), jnp.ones((), bool))
         return initial_state(problem, coef, extra=hessian)
 
+    def carry(self, state: SolverState) -> LazyHessian | None:
+        return state.extra
+
+    def resume(self, problem: Problem, coef: jax.Array, carried) -> SolverState:
+        if carried is None or not self.gram_form(problem):
+            return self.init(problem, coef)
+        return initial_state(problem, coef, extra=carried)
+
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         coef, grad, lazy = state.coef, state.grad, state.extra
         K, d = coef.shape
@@ -181,9 +192,10 @@ class CoordinateDescent(Solver):
         if lazy is None:
             theta = self._residual_solve(problem, coef, grad, l1, state.optimality)
         else:
-            H = jax.lax.cond(
-                lazy.rebuild, lambda: problem.smooth_hessian(coef), lambda: lazy.matrix
+            H_risk = jax.lax.cond(
+                lazy.rebuild, lambda: problem.risk_hessian(coef), lambda: lazy.matrix
             )
+            H = H_risk + jnp.diag(problem.ridge_diagonal())
             theta = self._gram_solve(H, coef, grad, l1, state.optimality)
         direction = theta.reshape(K, d) - coef
         found = composite_backtracking(problem, coef, state.objective, grad, direction)
@@ -192,7 +204,7 @@ class CoordinateDescent(Solver):
         if lazy is not None:
             stalled = stalled & lazy.rebuild  # with an earlier Hessian: retry with a fresh one
             progressed = found.accepted & (optimality <= self.refresh_ratio * state.optimality)
-            lazy = LazyHessian(H, ~progressed)
+            lazy = LazyHessian(H_risk, ~progressed)
         return state._replace(
             coef=found.coef,
             objective=found.objective,
