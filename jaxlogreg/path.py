@@ -166,7 +166,8 @@ def lambda_max(
         jnp.ones(X.shape[1], dtype) if penalty_factor is None else penalty_factor.astype(dtype)
     )
     mu = _null_mean(targets, weights, loss, fit_intercept)
-    G = X.T @ (weights[:, None] * (mu - targets))  # (p, K)
+    residual = weights[:, None] * (mu - targets)
+    G = jax.lax.dot_general(X, residual, (((0,), (0,)), ((), ())))  # Xᵀ R, (p, K), no Xᵀ copy
     score = jnp.max(jnp.abs(G), axis=1)
     alpha = jnp.maximum(jnp.asarray(l1_ratio, dtype), ALPHA_FLOOR)
     ratio = jnp.where(factors > 0, score / (alpha * jnp.where(factors > 0, factors, 1.0)), 0.0)
