@@ -70,9 +70,10 @@ def _header(results: dict[str, Any]) -> str:
     if m.get("load_average"):
         start, end = m["load_average"]
         load = f" 5-minute load average {start:g} at the start, {end:g} at the end."
+    note = f" {m['note']}." if m.get("note") else ""  # e.g. a workload re-run on its own
     return (
         f"Machine: {m['cpu']}, {m['cores']} cores; JAX device {m['device']}; {m['dtype']}; "
-        f"{repeats} ({where}).{load} Versions: {versions}.\n\n"
+        f"{repeats} ({where}).{load}{note} Versions: {versions}.\n\n"
         f"A row is accurate when its objective (glmnet convention, one NumPy function for all) "
         f"is within a relative {results['gap_tol']:g} of the best found; only accurate rows "
         "count as the fastest peer. `x peer`: time / the fastest accurate peer's time. "
