@@ -87,6 +87,15 @@ class Problem:
     def smooth_value_and_grad(self, coef: jax.Array) -> tuple[jax.Array, jax.Array]:
         return jax.value_and_grad(self.smooth_objective)(coef)
 
+    def smooth_value_and_grad_at(self, coef: jax.Array, Z: jax.Array):
+        """``smooth_value_and_grad`` given ``Z = X Wᵀ + b`` at ``coef`` (one pass over ``X``, not
+        two: for methods that get ``Z`` at a combination of points as the same combination)."""
+        risk, dZ = jax.value_and_grad(
+            lambda Z: jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
+        )(Z)
+        value = risk + self.penalty.smooth_value(coef)
+        return value, self.design_rmatmul(dZ) + self.penalty.l2_weights() * coef
+
     def objective(self, coef: jax.Array) -> jax.Array:
         """The full objective ``F(Θ)``."""
         return self.smooth_objective(coef) + self.penalty.l1_value(coef)

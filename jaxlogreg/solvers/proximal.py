@@ -25,8 +25,11 @@ objective reported is ``min(F(z), F(Θ))`` (equal to ``F(z)`` within round-off),
 increases. A proximal-gradient step that is not accepted (or does not move) reports a stall.
 
 The step size is carried in the state; each step first tries ``growth·t``, so that it grows back
-after a backtrack. The initial step is ``1/L̂``, ``L̂`` a power-iteration estimate of the largest
-eigenvalue of ``∇²f`` at the starting point.
+after a backtrack. The linear predictors ``Z = XΘᵀ + b`` of ``Θ`` and ``y`` are carried too:
+``y`` is an affine combination of ``z`` and ``Θ``, so ``Z_y`` is the same combination of theirs,
+and a step makes one pass ``X zᵀ`` per trial and one gradient pass per point. The initial
+step is ``1/L̂``, ``L̂`` a power-iteration estimate of the largest eigenvalue of ``∇²f`` at the
+starting point.
 """
 
 from __future__ import annotations
@@ -43,11 +46,14 @@ __all__ = ["FISTA", "FistaState"]
 
 
 class FistaState(NamedTuple):
-    """FISTA's own state: extrapolated point ``y (K, d)``, momentum ``τ``, step size ``t``."""
+    """FISTA's own state: extrapolated point ``y (K, d)``, momentum ``τ``, step size ``t``, and
+    the linear predictors ``(n, K)`` of ``y`` and of the iterate ``Θ``."""
 
     point: jax.Array
     momentum: jax.Array
     step: jax.Array
+    point_predictor: jax.Array
+    predictor: jax.Array
 
 
 def largest_curvature(problem: Problem, coef: jax.Array, n_iter: int = 10) -> jax.Array:
@@ -87,24 +93,32 @@ class FISTA(Solver):
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
         curvature = largest_curvature(problem, coef)
         step = jnp.where(curvature > 0, 1.0 / curvature, 1.0).astype(coef.dtype)
-        extra = FistaState(point=coef, momentum=jnp.ones((), coef.dtype), step=step)
+        Z = problem.linear_predictor(coef)
+        extra = FistaState(
+            point=coef,
+            momentum=jnp.ones((), coef.dtype),
+            step=step,
+            point_predictor=Z,
+            predictor=Z,
+        )
         return initial_state(problem, coef, extra)
 
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         penalty = problem.penalty
-        y, momentum, step = state.extra
-        f_y, g_y = problem.smooth_value_and_grad(y)
+        y, momentum, step, Z_y, Z_coef = state.extra
+        f_y, g_y = problem.smooth_value_and_grad_at(y, Z_y)
 
         def trial(t):
             z = penalty.prox_l1(y - t * g_y, t)
-            f_z, g_z = problem.smooth_value_and_grad(z)
+            Z_z = problem.linear_predictor(z)
+            f_z, g_z = problem.smooth_value_and_grad_at(z, Z_z)
             diff = z - y
             quadratic = jnp.vdot(diff, diff) / (2 * t)
             value_test = f_z <= f_y + jnp.vdot(g_y, diff) + quadratic
             gradient_test = jnp.vdot(g_z - g_y, diff) <= quadratic
             accurate = jnp.abs(f_z - f_y) >= 1e-10 * jnp.maximum(jnp.abs(f_z), jnp.abs(f_y))
             ok = jnp.isfinite(f_z) & jnp.where(accurate, value_test, gradient_test)
-            return z, f_z, g_z, ok
+            return z, Z_z, f_z, g_z, ok
 
         def keep_halving(carry):
             k, *_, ok = carry
@@ -117,7 +131,7 @@ class FISTA(Solver):
 
         t0 = self.growth * step
         carry = (jnp.zeros((), jnp.int32), t0, *trial(t0))
-        _, t, z, f_z, g_z, ok = jax.lax.while_loop(keep_halving, halve, carry)
+        _, t, z, Z_z, f_z, g_z, ok = jax.lax.while_loop(keep_halving, halve, carry)
 
         objective_z = f_z + penalty.l1_value(z)
         fresh = momentum == 1  # y = Θ: a plain proximal-gradient step, which decreases F
@@ -128,7 +142,9 @@ class FISTA(Solver):
         next_momentum = jnp.where(improved, 0.5 * (1 + jnp.sqrt(1 + 4 * momentum**2)), 1.0)
         coef = jnp.where(improved, z, state.coef)
         grad = jnp.where(improved, g_z, state.grad)
-        point = jnp.where(improved, z + ((momentum - 1) / next_momentum) * (z - state.coef), coef)
+        beta = (momentum - 1) / next_momentum
+        point = jnp.where(improved, z + beta * (z - state.coef), coef)
+        Z_point = jnp.where(improved, Z_z + beta * (Z_z - Z_coef), Z_coef)
         return state._replace(
             coef=coef,
             objective=jnp.where(
@@ -141,5 +157,7 @@ class FISTA(Solver):
                 point=point,
                 momentum=next_momentum.astype(momentum.dtype),
                 step=jnp.where(ok, t, step).astype(step.dtype),
+                point_predictor=Z_point,
+                predictor=jnp.where(improved, Z_z, Z_coef),
             ),
         )
