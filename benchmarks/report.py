@@ -198,7 +198,8 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
         "by one objective function in glmnet's convention; a result within a relative "
         f"{results['gap_tol']:g} of the best objective found is accurate, and only accurate "
         f"results count. Times are medians of up to {o['repeats']} timed run(s) after a warm-up "
-        "run (compile times apart). All rows, settings and memory: "
+        f"run (compile times apart).{' ' + m['note'] + '.' if m.get('note') else ''} All rows, "
+        "settings and memory: "
         f"[`benchmarks/results/{stem}.md`](benchmarks/results/{stem}.md).",
         "",
         "| workload | jaxlogreg (fastest accurate) | s | fastest accurate peer | s | ratio "
