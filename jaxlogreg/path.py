@@ -229,18 +229,18 @@ def _path(
         full = problem_at(lam)
         keep = strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor)
         solution, grad, violated = working_set_solve(
-            method, full, coef, keep, max_iter=max_iter, tol=tol
+            method, full, coef, keep, max_iter=max_iter, tol=tol, carried=carried
         )
         new_risk_grad = _risk_grad(full, solution.coef, grad)
         n_discarded = jnp.sum(~keep).astype(jnp.int32)
-        return (solution.coef, new_risk_grad, lam, carried), (solution, n_discarded, violated)
+        outputs = (solution._replace(carried=None), n_discarded, violated)
+        return (solution.coef, new_risk_grad, lam, solution.carried), outputs
 
     coef0 = init.astype(dtype)
     start = problem_at(lambdas[0])
     risk_grad0 = _risk_grad(start, coef0, start.smooth_value_and_grad(coef0)[1])
-    # What the solver hands from one λ to the next (e.g. coordinate descent's Hessian); the
-    # working sets of screened paths change shape from one λ to the next, so they start afresh.
-    carried = None if screening else method.carry(method.init(start, coef0))
+    # What the solver hands from one λ to the next (e.g. coordinate descent's Hessian).
+    carried = method.carry(method.init(start, coef0))
     carry = (coef0, risk_grad0, lambdas[0], carried)
     _, (solutions, n_discarded, violated) = jax.lax.scan(
         screened if screening else plain, carry, lambdas

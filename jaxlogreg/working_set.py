@@ -79,11 +79,13 @@ def working_set_solve(
     *,
     max_iter: int,
     tol: jax.Array,
+    carried=None,
 ) -> tuple[Solution, jax.Array, jax.Array]:
     """Solve ``full`` from ``coef`` on the working set ``keep (p,)``, grown until KKT holds.
 
-    Returns the solution on the full problem, its smooth gradient ``(K, d)`` and whether any
-    left-out column violated the KKT conditions (and joined the working set).
+    Returns the solution on the full problem (its ``carried``: what ``method`` hands on to the
+    next problem, from ``carried`` through the sub-problems), its smooth gradient ``(K, d)``
+    and whether any left-out column violated the KKT conditions (and joined the working set).
     """
     p = full.X.shape[1]
     K, d = coef.shape
@@ -92,7 +94,7 @@ def working_set_solve(
 
     def solve_in(c: int):
         def branch(operands):
-            coef, keep = operands
+            coef, keep, carried = operands
             if c == p:  # every column: the full design as it is, no copy
                 order, valid, X_W = jnp.arange(p), jnp.ones(p, bool), full.X
             else:
@@ -113,13 +115,21 @@ def working_set_solve(
             start = jnp.where(valid, coef[:, order], 0.0)
             if full.fit_intercept:
                 start = jnp.concatenate([start, coef[:, p:]], axis=1)
-            solution = iterative_solve(method, sub, start, max_iter=max_iter, tol=tol)
+            solution = iterative_solve(
+                method,
+                sub,
+                start,
+                max_iter=max_iter,
+                tol=tol,
+                carried=method.restrict(carried, full, order, valid),
+            )
+            carried = method.extend(carried, solution.carried, full, order, valid)
             # Padding columns carry zero coefficients, so scattering them back is harmless.
             back = jnp.zeros((K, d), coef.dtype).at[:, order].set(solution.coef[:, :c])
             if full.fit_intercept:
                 back = back.at[:, p:].set(solution.coef[:, c:])
             grad = _full_gradient(full, sub, solution.coef, back)
-            return back, grad, solution.objective, solution.n_iter
+            return back, grad, solution.objective, solution.n_iter, carried
 
         return branch
 
@@ -127,9 +137,11 @@ def working_set_solve(
     sizes = jnp.asarray(ladder)
 
     def grow(state):
-        coef, keep, _, _, _, n_iter, _, violated_once = state
+        coef, keep, _, _, _, n_iter, _, violated_once, carried = state
         which = jnp.searchsorted(sizes, jnp.sum(keep))
-        coef, grad, objective, iterations = jax.lax.switch(which, branches, (coef, keep))
+        coef, grad, objective, iterations, carried = jax.lax.switch(
+            which, branches, (coef, keep, carried)
+        )
         kkt = full.penalty.kkt_residual(coef, grad)  # (K, d)
         violated = ~keep & jnp.any(kkt[:, :p] > tol, axis=0)
         more = jnp.any(violated)
@@ -142,6 +154,7 @@ def working_set_solve(
             n_iter + iterations,
             more,
             violated_once | more,
+            carried,
         )
 
     def unsettled(state):
@@ -149,8 +162,10 @@ def working_set_solve(
 
     zero = jnp.zeros((), coef.dtype)
     yes, no = jnp.ones((), bool), jnp.zeros((), bool)
-    state = (coef, keep, jnp.zeros_like(coef), zero, zero, jnp.zeros((), jnp.int32), yes, no)
-    coef, _, grad, objective, grad_norm, n_iter, _, violated = jax.lax.while_loop(
+    state = (
+        coef, keep, jnp.zeros_like(coef), zero, zero, jnp.zeros((), jnp.int32), yes, no, carried
+    )  # fmt: skip
+    coef, _, grad, objective, grad_norm, n_iter, _, violated, carried = jax.lax.while_loop(
         unsettled, grow, state
     )
     solution = Solution(
@@ -159,5 +174,6 @@ def working_set_solve(
         grad_norm=grad_norm,
         n_iter=n_iter,
         converged=grad_norm <= tol,
+        carried=carried,
     )
     return solution, grad, violated

@@ -81,6 +81,17 @@ class Solver(abc.ABC):
         """The state at ``coef`` given what ``carry`` handed on from a nearby problem."""
         return self.init(problem, coef)
 
+    def restrict(self, carried: Any, full: Problem, index: jax.Array, valid: jax.Array) -> Any:
+        """``carried`` of ``full`` -> that of its sub-problem on the columns ``index (c,)`` of
+        ``full.X`` (``valid``: which of them are real, not padding; intercepts kept)."""
+        return None
+
+    def extend(
+        self, carried: Any, sub: Any, full: Problem, index: jax.Array, valid: jax.Array
+    ) -> Any:
+        """Hand what the sub-problem's solve carried (``sub``) back to ``full``."""
+        return carried
+
     @abc.abstractmethod
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         """One iteration; must never increase ``state.objective``."""

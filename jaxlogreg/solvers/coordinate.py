@@ -35,7 +35,9 @@ Lazy Hessian (Gram form): building ``H`` costs ``n·m²``, far more than the ``O
 a step, and near the solution ``H`` hardly changes from one iterate to the next. A step keeps
 the Hessian it used when it reduced the KKT violation at least ``1/refresh_ratio``-fold and
 builds it anew at the new iterate otherwise. The loss part of ``H`` is kept (the ridge
-diagonal is added at use), so a path hands it on to the next ``λ`` (``carry``/``resume``).
+diagonal is added at use), so a path hands it on to the next ``λ`` (``carry``/``resume``), also
+through working sets (``restrict``/``extend``: the kept columns' rows and columns, rebuilt when
+a column joins that the last build did not cover).
 The model stays convex whatever ``H`` it uses (a Hessian at an earlier iterate is still
 positive semi-definite), so its minimizer is a descent direction and the line search still
 guards every step; a step that the line search rejects with an earlier ``H`` is retried with a
@@ -125,6 +127,18 @@ def coordinate_descent(update, theta, aux, tol, max_sweeps: int):
     return theta, aux, sweeps
 
 
+def _sub_positions(full: Problem, index: jax.Array, valid: jax.Array):
+    """Flat positions in ``full``'s ``(K, d)`` layout of a sub-problem on the columns ``index``
+    (plus the intercepts), and which of them are real (``valid``) rather than padding."""
+    K, p, d = full.n_outputs, full.X.shape[1], full.n_params_per_output
+    columns, real = index, valid
+    if full.fit_intercept:
+        columns = jnp.concatenate([index, jnp.array([p])])
+        real = jnp.concatenate([valid, jnp.array([True])])
+    positions = (jnp.arange(K)[:, None] * d + columns[None, :]).reshape(-1)
+    return positions, jnp.tile(real, K)
+
+
 class LazyHessian(NamedTuple):
     """The Gram form's loss Hessian, kept between steps, and whether the next step must rebuild
     it."""
@@ -184,6 +198,25 @@ class CoordinateDescent(Solver):
         if carried is None or not self.gram_form(problem):
             return self.init(problem, coef)
         return initial_state(problem, coef, extra=carried)
+
+    def restrict(self, carried, full, index, valid) -> LazyHessian | None:
+        """The rows and columns of the kept columns; rebuilt if a column was not in the last
+        build (its diagonal is zero there: ``extend`` keeps only the columns of one build)."""
+        if carried is None:
+            return None
+        positions, real = _sub_positions(full, index, valid)
+        matrix = carried.matrix[positions][:, positions]
+        matrix = jnp.where(real[:, None] & real[None, :], matrix, 0.0)
+        covered = jnp.diagonal(carried.matrix)[positions] > 0
+        return LazyHessian(matrix, carried.rebuild | jnp.any(real & ~covered))
+
+    def extend(self, carried, sub, full, index, valid) -> LazyHessian | None:
+        if carried is None or sub is None:
+            return carried
+        positions, real = _sub_positions(full, index, valid)
+        block = jnp.where(real[:, None] & real[None, :], sub.matrix, 0.0)
+        matrix = jnp.zeros_like(carried.matrix).at[positions[:, None], positions].set(block)
+        return LazyHessian(matrix, sub.rebuild)
 
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         coef, grad, lazy = state.coef, state.grad, state.extra
