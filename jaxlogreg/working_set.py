@@ -55,22 +55,6 @@ def strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor) -
     return (score >= threshold) | jnp.any(coef[:, :p] != 0, axis=0)
 
 
-def _full_gradient(full: Problem, sub: Problem, sub_coef, coef) -> jax.Array:
-    """``∇`` of the smooth part of ``full`` at ``coef``, with ``Z`` taken from the narrow ``sub``.
-
-    ``Z = X_W Θ_Wᵀ + b`` equals ``X Θᵀ + b`` (left-out coefficients are zero), so the only pass
-    over the full ``X`` is ``Gᵀ = (∂R/∂Z)ᵀ X``.
-    """
-    Z = sub.linear_predictor(sub_coef)
-    dZ = jax.grad(lambda Z: jnp.dot(full.weights, full.loss.pointwise(Z, full.targets)))(Z)
-    grad_W = dZ.T @ full.X  # (K, p)
-    if full.fit_intercept:
-        grad = jnp.concatenate([grad_W, jnp.sum(dZ, axis=0)[:, None]], axis=1)
-    else:
-        grad = grad_W
-    return grad + full.penalty.l2_weights() * coef
-
-
 def working_set_solve(
     method: Solver,
     full: Problem,
@@ -128,7 +112,10 @@ def working_set_solve(
             back = jnp.zeros((K, d), coef.dtype).at[:, order].set(solution.coef[:, :c])
             if full.fit_intercept:
                 back = back.at[:, p:].set(solution.coef[:, c:])
-            grad = _full_gradient(full, sub, solution.coef, back)
+            # Z = X_W Θ_Wᵀ + b equals X Θᵀ + b (left-out coefficients are zero): the only pass
+            # over the full X is the gradient's (∂R/∂Z)ᵀ X.
+            Z = sub.linear_predictor(solution.coef)
+            _, grad = full.smooth_value_and_grad_at(back, Z)
             return back, grad, solution.objective, solution.n_iter, carried
 
         return branch
