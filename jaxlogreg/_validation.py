@@ -42,6 +42,8 @@ MAX_DENSE_BYTES = 2**31
 #: Feature magnitudes (largest ``|x|`` of a column) outside ``[1/FEATURE_SCALE, FEATURE_SCALE]``
 #: get a warning: the solvers' tolerances are absolute, so such columns stall or never move.
 FEATURE_SCALE = 1e10
+#: Rows per block when ``warn_on_feature_scale`` scans ``X``.
+SCALE_CHUNK_ROWS = 4096
 
 
 class NumericalError(FloatingPointError, ValueError):
@@ -250,7 +252,9 @@ def warn_on_feature_scale(X: np.ndarray, stacklevel: int = 5) -> None:
     The iterative solvers stop on an absolute gradient tolerance, and the gradient of column
     ``j`` scales with its magnitude: huge columns never reach ``tol``, tiny ones never leave zero.
     """
-    scale = np.max(np.abs(X), axis=0) if X.size else np.zeros(0)
+    scale = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], SCALE_CHUNK_ROWS):  # no temporary as large as X
+        np.maximum(scale, np.abs(X[start : start + SCALE_CHUNK_ROWS]).max(axis=0), out=scale)
     odd = np.flatnonzero((scale > FEATURE_SCALE) | ((scale > 0) & (scale < 1 / FEATURE_SCALE)))
     if odd.size:
         j = odd[0]

@@ -47,6 +47,15 @@ __all__ = ["LogisticRegressionCV"]
 
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 CV_PENALTIES = ("l2", "l1", "elasticnet")
+#: Most coefficients (``K·(p + 1)``) for which ``solver="auto"`` cross-validates with ``"cd"``
+#: without an L1 part; beyond, its Hessian (``n·m²`` per build and fold) costs more than the
+#: gradient passes of L-BFGS.
+CV_CD_MAX_PARAMS = 256
+
+
+def _default_cv_solver(l1: bool, n_params: int) -> str:
+    """``solver="auto"`` in cross-validation (see ``LogisticRegressionCV``)."""
+    return "cd" if n_params <= CV_CD_MAX_PARAMS else _default_solver(l1, n_params)
 
 
 def _log_proba(Z, mode: str):
@@ -114,16 +123,23 @@ def _cross_validate(
     """
     p = X.shape[1]
     static = dict(loss=loss, fit_intercept=fit_intercept)
-    # Working sets branch on the data (``lax.switch``), and under ``vmap`` every branch would run.
-    core = partial(path, solver=solver, max_iter=max_iter, screening=False, **static)
+    # Working sets branch on the data (``lax.switch``), and under ``vmap`` every branch would run;
+    # the solver takes its own costly decisions jointly over the batch axes (``Solver.batched``).
+    axes = ("l1_ratios", "folds", "classes") if ovr_batch else ("l1_ratios", "folds")
+    method = get_solver(solver).batched(axes)
+    core = partial(path, solver=method, max_iter=max_iter, screening=False, **static)
     start = partial(null_init, **static)
     if ovr_batch:  # one binary problem per class: targets (n_classes, n, 1)
-        core = jax.vmap(core, in_axes=(None, 0, None, None, None, None, 0, None))
+        core = jax.vmap(
+            core, in_axes=(None, 0, None, None, None, None, 0, None), axis_name="classes"
+        )
         start = jax.vmap(start, in_axes=(None, 0, None))
     fit_weights = sample_weight * class_factor * train_mask  # (F, n)
     init = jax.vmap(start, in_axes=(None, None, 0))(X, targets, fit_weights)
-    folds = jax.vmap(core, in_axes=(None, None, 0, 0, None, None, 0, None))
-    grid = jax.vmap(folds, in_axes=(None, None, None, None, 0, None, None, None))
+    folds = jax.vmap(core, in_axes=(None, None, 0, 0, None, None, 0, None), axis_name="folds")
+    grid = jax.vmap(
+        folds, in_axes=(None, None, None, None, 0, None, None, None), axis_name="l1_ratios"
+    )
     fits = grid(X, targets, fit_weights, lambdas, l1_ratios, jnp.ones(p, X.dtype), init, tol)
     coef, intercept, n_iter, converged = fits.coef, fits.intercept, fits.n_iter, fits.converged
     grad_norm = fits.grad_norm
@@ -217,7 +233,10 @@ class LogisticRegressionCV(LogisticRegression):
             classes). Sample weights weight the score.
         refit: refit on all data at the best ``(C, l1_ratio)``, started from the fold average;
             else average the fold coefficients at each fold's best index.
-        multi_class, class_weight, fit_intercept, solver, max_iter, tol, verbose: as in
+        solver: as in ``LogisticRegression``, except that ``"auto"`` picks ``"cd"`` up to
+            ``CV_CD_MAX_PARAMS`` coefficients also without an L1 part: its Hessian, built
+            rarely, is handed along each path and its rebuilds are shared by the folds.
+        multi_class, class_weight, fit_intercept, max_iter, tol, verbose: as in
             ``LogisticRegression`` (``tol`` and ``max_iter`` hold for every fit on the grid).
 
     Attributes:
@@ -295,7 +314,7 @@ class LogisticRegressionCV(LogisticRegression):
         dtype = X.dtype
         n_classes = len(classes)
         n_params = (1 if n_classes == 2 else n_classes) * (X.shape[1] + 1)
-        solver = _default_solver(l1, n_params) if self.solver == "auto" else self.solver
+        solver = _default_cv_solver(l1, n_params) if self.solver == "auto" else self.solver
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         class_weight = None
         class_factor = np.ones_like(weights)

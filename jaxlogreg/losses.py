@@ -63,9 +63,33 @@ class Loss(abc.ABC):
         return hash(type(self))
 
 
-def _weighted_gram(A: jax.Array, v: jax.Array) -> jax.Array:
-    """``Aᵀ diag(v) A``, contracting over rows without materializing ``Aᵀ``."""
+#: Rows per block of ``_weighted_gram``.
+GRAM_BLOCK_ROWS = 1024
+
+
+def _gram_block(A: jax.Array, v: jax.Array) -> jax.Array:
     return jax.lax.dot_general(A * v[:, None], A, (((0,), (0,)), ((), ())))
+
+
+def _weighted_gram(A: jax.Array, v: jax.Array) -> jax.Array:
+    """``Aᵀ diag(v) A = Σ_blocks A_bᵀ diag(v_b) A_b``, over blocks of ``GRAM_BLOCK_ROWS`` rows.
+
+    The weighted copy ``diag(v_b) A_b`` of one block stays in cache; a copy of all of ``A`` (one
+    per batch member under ``vmap``, e.g. per cross-validation fold) costs as much memory
+    traffic as the product itself.
+    """
+    n_blocks = A.shape[0] // GRAM_BLOCK_ROWS
+    if n_blocks < 4:
+        return _gram_block(A, v)
+    m = n_blocks * GRAM_BLOCK_ROWS
+    blocks = (
+        A[:m].reshape(n_blocks, GRAM_BLOCK_ROWS, A.shape[1]),
+        v[:m].reshape(n_blocks, GRAM_BLOCK_ROWS),
+    )
+    gram, _ = jax.lax.scan(
+        lambda total, block: (total + _gram_block(*block), None), _gram_block(A[m:], v[m:]), blocks
+    )
+    return gram
 
 
 class BinaryLogistic(Loss):

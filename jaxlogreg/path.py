@@ -53,7 +53,7 @@ from .functional import make_problem
 from .logistic import _default_solver, encode_targets
 from .losses import Loss, get_loss
 from .separation import warn_if_separable
-from .solvers import SOLVERS, get_solver, iterative_solve
+from .solvers import SOLVERS, Solver, get_solver, iterative_solve
 from .working_set import strong_rule_keep, working_set_solve
 
 __all__ = [
@@ -191,13 +191,13 @@ def _path(
     tol,
     *,
     loss: Loss,
-    solver: str,
+    solver: str | Solver,
     fit_intercept: bool,
     max_iter: int,
     screening: bool,
 ) -> PathResult:
     dtype = X.dtype
-    method = get_solver(solver)
+    method = solver if isinstance(solver, Solver) else get_solver(solver)
     lambdas = lambdas.astype(dtype)
     l1_ratio = jnp.asarray(l1_ratio, dtype)
     penalty_factor = penalty_factor.astype(dtype)
@@ -276,7 +276,7 @@ def path(
     tol,
     *,
     loss,
-    solver: str = "auto",
+    solver: str | Solver = "auto",
     fit_intercept: bool = True,
     max_iter: int = 1000,
     screening: bool = True,
@@ -289,9 +289,10 @@ def path(
     are run-time arrays: ``jax.vmap`` batches any of them with one compilation.
 
     ``solver="auto"``: ``"cd"`` when ``α > 0``, else Newton for at most 100 coefficients and
-    L-BFGS beyond (the estimator's rule); ``"cd"`` when ``α`` is traced (e.g. vmapped).
-    ``screening`` applies the sequential strong rule with a KKT check (module docstring); it
-    changes nothing when ``α = 0``.
+    L-BFGS beyond (the estimator's rule); ``"cd"`` when ``α`` is traced (e.g. vmapped). A
+    ``Solver`` instance is used as it is (e.g. one from ``Solver.batched``). ``screening``
+    applies the sequential strong rule with a KKT check (module docstring); it changes nothing
+    when ``α = 0``.
     """
     loss = get_loss(loss)
     if solver == "auto":

@@ -67,6 +67,14 @@ class Problem:
             return coef[:, :p], coef[:, p]
         return coef, jnp.zeros(coef.shape[0], coef.dtype)
 
+    def center_intercepts(self, coef: jax.Array) -> jax.Array:
+        """``coef`` with the mean over classes taken off the intercepts when the loss is shift
+        invariant (multinomial): ``F`` is unchanged, and the intercepts are the ones that sum to
+        zero, whichever solver found them."""
+        if not (self.loss.shift_invariant and self.fit_intercept):
+            return coef
+        return coef.at[:, -1].add(-jnp.mean(coef[:, -1]))
+
     def design(self) -> jax.Array:
         """``X`` with a column of ones appended when an intercept is fitted: ``(n, d)``."""
         if not self.fit_intercept:
@@ -80,7 +88,10 @@ class Problem:
 
     def smooth_objective(self, coef: jax.Array) -> jax.Array:
         """Weighted mean loss plus the ridge part of the penalty."""
-        Z = self.linear_predictor(coef)
+        return self.smooth_value_at(coef, self.linear_predictor(coef))
+
+    def smooth_value_at(self, coef: jax.Array, Z: jax.Array) -> jax.Array:
+        """``smooth_objective`` given ``Z = X Wᵀ + b`` at ``coef`` (no pass over ``X``)."""
         risk = jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
         return risk + self.penalty.smooth_value(coef)
 

@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import jaxlogreg
 from jaxlogreg import LogisticRegression, LogisticRegressionCV
+from jaxlogreg.cv import CV_CD_MAX_PARAMS
 
 
 def sklearn_cv(**params):
@@ -225,3 +226,13 @@ def test_save_and_load(tmp_path):
     np.testing.assert_array_equal(loaded.C_, model.C_)
     assert loaded.lambda_1se_ == model.lambda_1se_
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_auto_solver_is_coordinate_descent_up_to_its_size_limit(rng):
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+    assert LogisticRegressionCV(Cs=2, cv=2).fit(X, y).solver_ == "cd"
+    wide = rng.normal(size=(60, CV_CD_MAX_PARAMS))  # CV_CD_MAX_PARAMS + 1 coefficients
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert LogisticRegressionCV(Cs=2, cv=2).fit(wide, y).solver_ == "lbfgs"

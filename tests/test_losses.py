@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from jaxlogreg.losses import BINARY, MULTINOMIAL, SQUARED, get_loss
+from jaxlogreg.losses import BINARY, GRAM_BLOCK_ROWS, MULTINOMIAL, SQUARED, _weighted_gram, get_loss
 from jaxlogreg.penalties import ElasticNet
 from jaxlogreg.problem import Problem
 
@@ -113,3 +113,16 @@ def test_get_loss_rejects_unknown_names():
     assert get_loss("binary") is BINARY
     with pytest.raises(ValueError, match="unknown loss 'logit'"):
         get_loss("logit")
+
+
+@pytest.mark.parametrize(
+    "n_rows", [GRAM_BLOCK_ROWS - 1, 4 * GRAM_BLOCK_ROWS, 5 * GRAM_BLOCK_ROWS + 37]
+)
+def test_blocked_weighted_gram_matches_numpy(n_rows, rng):
+    """``Aᵀ diag(v) A`` accumulated over row blocks (with a remainder) equals the direct product,
+    also batched under ``vmap``."""
+    A = rng.normal(size=(n_rows, 7))
+    V = rng.uniform(0.0, 1.0, (3, n_rows))
+    batched = jax.vmap(_weighted_gram, in_axes=(None, 0))(jnp.asarray(A), jnp.asarray(V))
+    for v, gram in zip(V, batched, strict=True):
+        np.testing.assert_allclose(gram, A.T @ (v[:, None] * A), rtol=1e-12, atol=1e-12)

@@ -92,6 +92,15 @@ class Solver(abc.ABC):
         """Hand what the sub-problem's solve carried (``sub``) back to ``full``."""
         return carried
 
+    def batched(self, axis_names: tuple[str, ...]) -> Solver:
+        """This method for problems batched by ``jax.vmap`` over the named axes.
+
+        Under ``vmap`` a data-dependent ``lax.cond`` runs both branches for every member. A
+        method whose branches are costly returns a copy that takes each such decision once for
+        the whole batch (a collective over ``axis_names``); the others return themselves.
+        """
+        return self
+
     @abc.abstractmethod
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         """One iteration; must never increase ``state.objective``."""
@@ -134,7 +143,8 @@ def iterative_solve(
 
     With ``history=True`` the objective after every step is recorded as well (a fixed-size
     buffer carried through the loop, so the shapes stay static). ``carried``: the
-    ``Solution.carried`` of a solve of a nearby problem, to resume from.
+    ``Solution.carried`` of a solve of a nearby problem, to resume from. Multinomial
+    intercepts come back centred (``Problem.center_intercepts``).
     """
 
     def keep_going(carry) -> jax.Array:
@@ -158,7 +168,7 @@ def iterative_solve(
         record = jnp.full(max_iter + 1, jnp.nan, state.objective.dtype).at[0].set(state.objective)
     state, record = jax.lax.while_loop(keep_going, step, (state, record))
     return Solution(
-        coef=state.coef,
+        coef=problem.center_intercepts(state.coef),
         objective=state.objective,
         grad_norm=state.optimality,
         n_iter=state.n_iter,

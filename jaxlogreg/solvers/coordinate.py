@@ -37,7 +37,9 @@ the Hessian it used when it reduced the KKT violation at least ``1/refresh_ratio
 builds it anew at the new iterate otherwise. The loss part of ``H`` is kept (the ridge
 diagonal is added at use), so a path hands it on to the next ``λ`` (``carry``/``resume``), also
 through working sets (``restrict``/``extend``: the kept columns' rows and columns, rebuilt when
-a column joins that the last build did not cover).
+a column joins that the last build did not cover). Under ``jax.vmap`` (cross-validation
+folds) the choice to rebuild is made for the whole batch (``batched``): a data-dependent
+branch would otherwise run both ways, rebuilding every member's Hessian at every step.
 The model stays convex whatever ``H`` it uses (a Hessian at an earlier iterate is still
 positive semi-definite), so its minimizer is a descent direction and the line search still
 guards every step; a step that the line search rejects with an earlier ``H`` is retried with a
@@ -157,6 +159,8 @@ class CoordinateDescent(Solver):
         forcing: largest ratio of the inner tolerance to the current KKT violation.
         refresh_ratio: the Gram form rebuilds the Hessian after a step whose KKT violation is
             above ``refresh_ratio`` times the previous one (0: after every step).
+        batch_axes: names of enclosing ``jax.vmap`` axes over which the rebuild is decided
+            jointly: every member rebuilds when one needs to (see ``batched``).
     """
 
     supports_l1 = True
@@ -168,6 +172,7 @@ class CoordinateDescent(Solver):
         max_sweeps: int = 1000,
         forcing: float = 0.1,
         refresh_ratio: float = 0.1,
+        batch_axes: tuple[str, ...] = (),
     ):
         if form not in ("auto", "gram", "residual"):
             raise ValueError(f"form must be 'auto', 'gram' or 'residual', got {form!r}")
@@ -178,6 +183,17 @@ class CoordinateDescent(Solver):
         self.max_sweeps = max_sweeps
         self.forcing = forcing
         self.refresh_ratio = refresh_ratio
+        self.batch_axes = tuple(batch_axes)
+
+    def batched(self, axis_names: tuple[str, ...]) -> CoordinateDescent:
+        return CoordinateDescent(
+            self.form,
+            self.max_gram,
+            self.max_sweeps,
+            self.forcing,
+            self.refresh_ratio,
+            batch_axes=(*self.batch_axes, *axis_names),
+        )
 
     def gram_form(self, problem: Problem) -> bool:
         if self.form == "auto":
@@ -225,9 +241,10 @@ class CoordinateDescent(Solver):
         if lazy is None:
             theta = self._residual_solve(problem, coef, grad, l1, state.optimality)
         else:
-            H_risk = jax.lax.cond(
-                lazy.rebuild, lambda: problem.risk_hessian(coef), lambda: lazy.matrix
-            )
+            rebuild = lazy.rebuild
+            if self.batch_axes:  # one decision for the batch, so that the branch stays one
+                rebuild = jax.lax.pmax(rebuild, self.batch_axes)
+            H_risk = jax.lax.cond(rebuild, lambda: problem.risk_hessian(coef), lambda: lazy.matrix)
             H = H_risk + jnp.diag(problem.ridge_diagonal())
             theta = self._gram_solve(H, coef, grad, l1, state.optimality)
         direction = theta.reshape(K, d) - coef
@@ -235,7 +252,7 @@ class CoordinateDescent(Solver):
         optimality = problem.optimality(found.coef, found.grad)
         stalled = ~found.accepted
         if lazy is not None:
-            stalled = stalled & lazy.rebuild  # with an earlier Hessian: retry with a fresh one
+            stalled = stalled & rebuild  # with an earlier Hessian: retry with a fresh one
             progressed = found.accepted & (optimality <= self.refresh_ratio * state.optimality)
             lazy = LazyHessian(H_risk, ~progressed)
         return state._replace(

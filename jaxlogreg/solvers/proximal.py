@@ -26,10 +26,11 @@ increases. A proximal-gradient step that is not accepted (or does not move) repo
 
 The step size is carried in the state; each step first tries ``growth·t``, so that it grows back
 after a backtrack. The linear predictors ``Z = XΘᵀ + b`` of ``Θ`` and ``y`` are carried too:
-``y`` is an affine combination of ``z`` and ``Θ``, so ``Z_y`` is the same combination of theirs,
-and a step makes one pass ``X zᵀ`` per trial and one gradient pass per point. The initial
-step is ``1/L̂``, ``L̂`` a power-iteration estimate of the largest eigenvalue of ``∇²f`` at the
-starting point.
+``y`` is an affine combination of ``z`` and ``Θ``, so ``Z_y`` is the same combination of theirs.
+A trial needs ``f(z)`` alone (one pass ``X zᵀ``), and the gradients at the new ``Θ`` and ``y``
+come from one pass ``[R_Θ | R_y]ᵀ X`` at the end of the step, so a step reads ``X`` once per
+trial plus once. The initial step is ``1/L̂``, ``L̂`` a power-iteration estimate of the largest
+eigenvalue of ``∇²f`` at the starting point.
 """
 
 from __future__ import annotations
@@ -46,14 +47,15 @@ __all__ = ["FISTA", "FistaState"]
 
 
 class FistaState(NamedTuple):
-    """FISTA's own state: extrapolated point ``y (K, d)``, momentum ``τ``, step size ``t``, and
-    the linear predictors ``(n, K)`` of ``y`` and of the iterate ``Θ``."""
+    """FISTA's own state: extrapolated point ``y (K, d)``, momentum ``τ``, step size ``t``, the
+    linear predictor ``(n, K)`` of the iterate ``Θ``, and ``f(y)``, ``∇f(y)``."""
 
     point: jax.Array
     momentum: jax.Array
     step: jax.Array
-    point_predictor: jax.Array
     predictor: jax.Array
+    point_value: jax.Array
+    point_grad: jax.Array
 
 
 def largest_curvature(problem: Problem, coef: jax.Array, n_iter: int = 10) -> jax.Array:
@@ -94,31 +96,37 @@ class FISTA(Solver):
         curvature = largest_curvature(problem, coef)
         step = jnp.where(curvature > 0, 1.0 / curvature, 1.0).astype(coef.dtype)
         Z = problem.linear_predictor(coef)
+        value, grad = problem.smooth_value_and_grad_at(coef, Z)
         extra = FistaState(
             point=coef,
             momentum=jnp.ones((), coef.dtype),
             step=step,
-            point_predictor=Z,
             predictor=Z,
+            point_value=value,
+            point_grad=grad,
         )
         return initial_state(problem, coef, extra)
 
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         penalty = problem.penalty
-        y, momentum, step, Z_y, Z_coef = state.extra
-        f_y, g_y = problem.smooth_value_and_grad_at(y, Z_y)
+        y, momentum, step, Z_coef, f_y, g_y = state.extra
 
         def trial(t):
             z = penalty.prox_l1(y - t * g_y, t)
             Z_z = problem.linear_predictor(z)
-            f_z, g_z = problem.smooth_value_and_grad_at(z, Z_z)
+            f_z = problem.smooth_value_at(z, Z_z)
             diff = z - y
             quadratic = jnp.vdot(diff, diff) / (2 * t)
-            value_test = f_z <= f_y + jnp.vdot(g_y, diff) + quadratic
-            gradient_test = jnp.vdot(g_z - g_y, diff) <= quadratic
+
+            def gradient_test():
+                _, g_z = problem.smooth_value_and_grad_at(z, Z_z)
+                return jnp.vdot(g_z - g_y, diff) <= quadratic
+
             accurate = jnp.abs(f_z - f_y) >= 1e-10 * jnp.maximum(jnp.abs(f_z), jnp.abs(f_y))
-            ok = jnp.isfinite(f_z) & jnp.where(accurate, value_test, gradient_test)
-            return z, Z_z, f_z, g_z, ok
+            test = jax.lax.cond(
+                accurate, lambda: f_z <= f_y + jnp.vdot(g_y, diff) + quadratic, gradient_test
+            )
+            return z, Z_z, f_z, jnp.isfinite(f_z) & test
 
         def keep_halving(carry):
             k, *_, ok = carry
@@ -131,7 +139,7 @@ class FISTA(Solver):
 
         t0 = self.growth * step
         carry = (jnp.zeros((), jnp.int32), t0, *trial(t0))
-        _, t, z, Z_z, f_z, g_z, ok = jax.lax.while_loop(keep_halving, halve, carry)
+        _, t, z, Z_z, f_z, ok = jax.lax.while_loop(keep_halving, halve, carry)
 
         objective_z = f_z + penalty.l1_value(z)
         fresh = momentum == 1  # y = Θ: a plain proximal-gradient step, which decreases F
@@ -141,23 +149,28 @@ class FISTA(Solver):
         improved = ok & ((objective_z <= state.objective) | rounding_level)
         next_momentum = jnp.where(improved, 0.5 * (1 + jnp.sqrt(1 + 4 * momentum**2)), 1.0)
         coef = jnp.where(improved, z, state.coef)
-        grad = jnp.where(improved, g_z, state.grad)
         beta = (momentum - 1) / next_momentum
         point = jnp.where(improved, z + beta * (z - state.coef), coef)
         Z_point = jnp.where(improved, Z_z + beta * (Z_z - Z_coef), Z_coef)
+        Z_coef = jnp.where(improved, Z_z, Z_coef)
+        # ∇f at Θ and at y from one pass over X: the two residual blocks side by side.
+        values, grads = jax.vmap(problem.smooth_value_and_grad_at)(
+            jnp.stack([coef, point]), jnp.stack([Z_coef, Z_point])
+        )
         return state._replace(
             coef=coef,
             objective=jnp.where(
                 improved, jnp.minimum(objective_z, state.objective), state.objective
             ),
-            grad=grad,
-            optimality=problem.optimality(coef, grad),
+            grad=grads[0],
+            optimality=problem.optimality(coef, grads[0]),
             stalled=~improved & fresh,
             extra=FistaState(
                 point=point,
                 momentum=next_momentum.astype(momentum.dtype),
                 step=jnp.where(ok, t, step).astype(step.dtype),
-                point_predictor=Z_point,
-                predictor=jnp.where(improved, Z_z, Z_coef),
+                predictor=Z_coef,
+                point_value=values[1],
+                point_grad=grads[1],
             ),
         )
