@@ -45,10 +45,13 @@ class Loss(abc.ABC):
         """Per-sample ``(∂²ℓ/∂z²) vᵢ`` for rows ``vᵢ`` of ``V``: ``(n, K), (n, K) -> (n, K)``."""
 
     @abc.abstractmethod
-    def hessian(self, A: jax.Array, Z: jax.Array, s: jax.Array) -> jax.Array:
+    def hessian(
+        self, A: jax.Array, Z: jax.Array, s: jax.Array, block_rows: int | None = None
+    ) -> jax.Array:
         """``Σᵢ sᵢ (∂²ℓ/∂z²)ᵢ ⊗ aᵢaᵢᵀ`` as a ``(K·d, K·d)`` matrix (row index ``k·d + j``).
 
-        ``A`` is the ``(n, d)`` design (with a column of ones when there is an intercept).
+        ``A`` is the ``(n, d)`` design (with a column of ones when there is an intercept);
+        ``block_rows`` as in ``_weighted_gram``.
         """
 
     def __repr__(self) -> str:
@@ -63,33 +66,27 @@ class Loss(abc.ABC):
         return hash(type(self))
 
 
-#: Rows per block of ``_weighted_gram``.
-GRAM_BLOCK_ROWS = 1024
+def _weighted_gram(A: jax.Array, v: jax.Array, block_rows: int | None = None) -> jax.Array:
+    """``Aᵀ diag(v) A``, contracting over rows without materializing ``Aᵀ``.
 
-
-def _gram_block(A: jax.Array, v: jax.Array) -> jax.Array:
-    return jax.lax.dot_general(A * v[:, None], A, (((0,), (0,)), ((), ())))
-
-
-def _weighted_gram(A: jax.Array, v: jax.Array) -> jax.Array:
-    """``Aᵀ diag(v) A = Σ_blocks A_bᵀ diag(v_b) A_b``, over blocks of ``GRAM_BLOCK_ROWS`` rows.
-
-    The weighted copy ``diag(v_b) A_b`` of one block stays in cache; a copy of all of ``A`` (one
-    per batch member under ``vmap``, e.g. per cross-validation fold) costs as much memory
-    traffic as the product itself.
+    With ``block_rows``, accumulated over blocks of that many rows, so that the weighted copy
+    ``diag(v_b) A_b`` of one block stays in cache. That pays under ``vmap`` over ``v`` (e.g.
+    cross-validation folds), where the direct product copies ``A`` once per member; unbatched
+    the direct product is as fast, and a mesh that splits the rows keeps its shards only then.
     """
-    n_blocks = A.shape[0] // GRAM_BLOCK_ROWS
+    n_blocks = 0 if block_rows is None else A.shape[0] // block_rows
     if n_blocks < 4:
         return _gram_block(A, v)
-    m = n_blocks * GRAM_BLOCK_ROWS
-    blocks = (
-        A[:m].reshape(n_blocks, GRAM_BLOCK_ROWS, A.shape[1]),
-        v[:m].reshape(n_blocks, GRAM_BLOCK_ROWS),
-    )
+    m = n_blocks * block_rows
+    blocks = (A[:m].reshape(n_blocks, block_rows, A.shape[1]), v[:m].reshape(n_blocks, block_rows))
     gram, _ = jax.lax.scan(
         lambda total, block: (total + _gram_block(*block), None), _gram_block(A[m:], v[m:]), blocks
     )
     return gram
+
+
+def _gram_block(A: jax.Array, v: jax.Array) -> jax.Array:
+    return jax.lax.dot_general(A * v[:, None], A, (((0,), (0,)), ((), ())))
 
 
 class BinaryLogistic(Loss):
@@ -114,8 +111,8 @@ class BinaryLogistic(Loss):
     def curvature_matvec(self, Z, V):
         return self._curvature(Z) * V
 
-    def hessian(self, A, Z, s):
-        return _weighted_gram(A, s * self._curvature(Z)[:, 0])
+    def hessian(self, A, Z, s, block_rows=None):
+        return _weighted_gram(A, s * self._curvature(Z)[:, 0], block_rows)
 
 
 class Multinomial(Loss):
@@ -138,7 +135,7 @@ class Multinomial(Loss):
         mu = jax.nn.softmax(Z, axis=-1)
         return mu * V - mu * jnp.sum(mu * V, axis=-1, keepdims=True)
 
-    def hessian(self, A, Z, s):
+    def hessian(self, A, Z, s, block_rows=None):
         d = A.shape[1]
         mu = jax.nn.softmax(Z, axis=-1)
         K = mu.shape[1]
@@ -148,7 +145,7 @@ class Multinomial(Loss):
         rows, cols = np.triu_indices(K)
         diagonal = jnp.asarray(rows == cols, A.dtype)
         weights = s[:, None] * (diagonal * mu[:, rows] - mu[:, rows] * mu[:, cols])  # (n, P)
-        upper = jax.lax.map(lambda w: _weighted_gram(A, w), weights.T)  # (P, d, d)
+        upper = jax.lax.map(lambda w: _weighted_gram(A, w, block_rows), weights.T)  # (P, d, d)
         blocks = jnp.zeros((K, K, d, d), A.dtype).at[rows, cols].set(upper)
         blocks = blocks.at[cols, rows].set(jnp.swapaxes(upper, 1, 2))
         return blocks.transpose(0, 2, 1, 3).reshape(K * d, K * d)
@@ -168,9 +165,9 @@ class Squared(Loss):
     def curvature_matvec(self, Z, V):
         return V
 
-    def hessian(self, A, Z, s):
+    def hessian(self, A, Z, s, block_rows=None):
         K = Z.shape[1]
-        gram = _weighted_gram(A, s)
+        gram = _weighted_gram(A, s, block_rows)
         return jnp.kron(jnp.eye(K, dtype=A.dtype), gram)
 
 

@@ -122,15 +122,16 @@ class Problem:
         """Hessian of the smooth part, ``(K·d, K·d)`` in the row-major layout of ``Θ``."""
         return self.risk_hessian(coef) + jnp.diag(self.ridge_diagonal())
 
-    def risk_hessian(self, coef: jax.Array) -> jax.Array:
+    def risk_hessian(self, coef: jax.Array, block_rows: int | None = None) -> jax.Array:
         """Hessian of the weighted mean loss alone (no penalty), ``(K·d, K·d)``.
 
         ``Σᵢ s̃ᵢ Cᵢ ⊗ aᵢaᵢᵀ`` (``Cᵢ`` the ``K × K`` loss curvature) with ``aᵢ = (xᵢ, 1)`` is
         assembled from its blocks ``Σ s̃ Cᵢ ⊗ xᵢxᵢᵀ`` (the loss's closed form on ``X``),
         ``Σ s̃ Cᵢ ⊗ xᵢ`` and ``Σ s̃ Cᵢ``: the ``(n, d)`` design is never formed.
+        ``block_rows``: accumulate over row blocks (``losses._weighted_gram``).
         """
         Z = self.linear_predictor(coef)
-        H = self.loss.hessian(self.X, Z, self.weights)
+        H = self.loss.hessian(self.X, Z, self.weights, block_rows)
         if self.fit_intercept:
             H = self._with_intercept_blocks(H, Z)
         return H

@@ -10,6 +10,7 @@ of fit on one mesh, and a slow test checks them all on every mesh.
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -108,6 +109,17 @@ def _sharded_minus_single(selection: dict) -> dict:
         "padding_weight": float(np.sum(np.asarray(weights)[n:])),
         "all_reduce": "all-reduce" in solve.lower(*args, **static).compile().as_text(),
     }
+    # Shapes of every all-gather's result in the compiled solvers, on enough rows (8192) for any
+    # row-blocked computation to show: none may hold all the rows (X stays split).
+    rng = np.random.default_rng(0)
+    big = shard_data(meshes["4"], rng.normal(size=(8192, 3)), rng.integers(0, 2, (8192, 1)) * 1.0,
+                     np.ones(8192))  # fmt: skip
+    report["gathered"] = {}
+    for solver, l1_ratio in (("newton", 0.0), ("cd", 0.5), ("prox", 0.5)):
+        big_args = (*big, 1e-3, l1_ratio, np.ones(3), np.zeros((1, 4)), 1e-8)
+        static = dict(loss=BINARY, solver=solver, fit_intercept=True, max_iter=100)
+        text = solve.lower(*big_args, **static).compile().as_text()
+        report["gathered"][solver] = re.findall(r"= (\w+\[[\d,]*\])\S* all-gather\(", text)
     return report
 
 
@@ -135,6 +147,9 @@ def test_rows_are_split_over_the_devices(sharded_report):
         "padding_weight": 0.0,
         "all_reduce": True,
     }
+    for solver, shapes in sharded_report["gathered"].items():  # a few coefficients at most
+        sizes = [np.prod([int(k) for k in re.findall(r"\d+", shape)[1:]]) for shape in shapes]
+        assert all(size < 100 for size in sizes), (solver, shapes)
 
 
 @pytest.mark.parametrize("case", [f"{case} on {m}" for case, ms in DEFAULT.items() for m in ms])

@@ -39,7 +39,9 @@ diagonal is added at use), so a path hands it on to the next ``λ`` (``carry``/`
 through working sets (``restrict``/``extend``: the kept columns' rows and columns, rebuilt when
 a column joins that the last build did not cover). Under ``jax.vmap`` (cross-validation
 folds) the choice to rebuild is made for the whole batch (``batched``): a data-dependent
-branch would otherwise run both ways, rebuilding every member's Hessian at every step.
+branch would otherwise run both ways, rebuilding every member's Hessian at every step. The
+batched method also builds the Gram matrix over blocks of rows: batched, the direct product
+would copy ``X`` once per member.
 The model stays convex whatever ``H`` it uses (a Hessian at an earlier iterate is still
 positive semi-definite), so its minimizer is a descent direction and the line search still
 guards every step; a step that the line search rejects with an earlier ``H`` is retried with a
@@ -58,6 +60,9 @@ from ._driver import Solver, SolverState, initial_state
 from ._linesearch import composite_backtracking
 
 __all__ = ["CoordinateDescent", "uses_gram"]
+
+#: Rows per block of the Hessian's weighted Gram matrix when the method runs batched (``batched``).
+GRAM_BLOCK_ROWS = 1024
 
 
 def _soft_threshold(x: jax.Array, w: jax.Array) -> jax.Array:
@@ -244,7 +249,10 @@ class CoordinateDescent(Solver):
             rebuild = lazy.rebuild
             if self.batch_axes:  # one decision for the batch, so that the branch stays one
                 rebuild = jax.lax.pmax(rebuild, self.batch_axes)
-            H_risk = jax.lax.cond(rebuild, lambda: problem.risk_hessian(coef), lambda: lazy.matrix)
+            block_rows = GRAM_BLOCK_ROWS if self.batch_axes else None
+            H_risk = jax.lax.cond(
+                rebuild, lambda: problem.risk_hessian(coef, block_rows), lambda: lazy.matrix
+            )
             H = H_risk + jnp.diag(problem.ridge_diagonal())
             theta = self._gram_solve(H, coef, grad, l1, state.optimality)
         direction = theta.reshape(K, d) - coef
