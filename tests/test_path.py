@@ -98,13 +98,19 @@ def test_multinomial_path_matches_sklearn(wine, alpha):
         assert f_ours <= f_ref * (1 + 1e-12)
 
 
-def test_vmap_over_folds_and_l1_ratio_equals_loop(cancer):
+def three_folds(cancer):
+    """Ten columns of the cancer data, three 0/1 fold masks, unit penalty factors, ``λ_max``."""
     X, y = cancer
     X = jnp.asarray(X[:, :10])
     targets = jnp.asarray(y, X.dtype)[:, None]
     folds = jnp.asarray(np.arange(len(y))[None, :] % 3 != np.arange(3)[:, None], X.dtype)
     factor = jnp.ones(X.shape[1])
     lmax = float(lambda_max(X, targets, jnp.ones(len(y)), 1.0, loss=BINARY, fit_intercept=True))
+    return X, targets, folds, factor, lmax
+
+
+def test_vmap_over_folds_and_l1_ratio_equals_loop(cancer):
+    X, targets, folds, factor, lmax = three_folds(cancer)
     lambdas = lmax * jnp.logspace(0, -2.5, 12)
     tol = 1e-10
     for solver, alpha in (("cd", 1.0), ("newton", 0.0)):
@@ -123,8 +129,8 @@ def test_vmap_over_folds_and_l1_ratio_equals_loop(cancer):
     # vmap over the mixing parameter, coordinate descent for all of them.
     static = dict(loss=BINARY, solver="cd", fit_intercept=True, max_iter=500)
     alphas = jnp.asarray([1.0, 0.5, 0.1])
-    init = null_init(X, targets, jnp.ones(len(y)), loss=BINARY, fit_intercept=True)
-    weights = jnp.ones(len(y))
+    init = null_init(X, targets, jnp.ones(X.shape[0]), loss=BINARY, fit_intercept=True)
+    weights = jnp.ones(X.shape[0])
     batched = jax.vmap(partial_path(static), in_axes=(None, None, None, None, 0, None, None, None))
     result = batched(X, targets, weights, lambdas, alphas, factor, init, tol)
     for k, alpha in enumerate(alphas):
@@ -145,12 +151,7 @@ def _count_conds(jaxpr) -> int:
 def test_batched_coordinate_descent_decides_rebuilds_jointly(cancer):
     """Under ``vmap``, ``CoordinateDescent.batched`` keeps the Hessian rebuild a branch (one
     decision for the batch) and reaches the per-fold solutions."""
-    X, y = cancer
-    X = jnp.asarray(X[:, :10])
-    targets = jnp.asarray(y, X.dtype)[:, None]
-    folds = jnp.asarray(np.arange(len(y))[None, :] % 3 != np.arange(3)[:, None], X.dtype)
-    factor = jnp.ones(X.shape[1])
-    lmax = float(lambda_max(X, targets, jnp.ones(len(y)), 1.0, loss=BINARY, fit_intercept=True))
+    X, targets, folds, factor, lmax = three_folds(cancer)
     lambdas = lmax * jnp.logspace(0, -3, 10)
     inits = jax.vmap(partial(null_init, loss=BINARY, fit_intercept=True), in_axes=(None, None, 0))(
         X, targets, folds
