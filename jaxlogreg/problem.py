@@ -92,8 +92,11 @@ class Problem:
 
     def smooth_value_at(self, coef: jax.Array, Z: jax.Array) -> jax.Array:
         """``smooth_objective`` given ``Z = X Wᵀ + b`` at ``coef`` (no pass over ``X``)."""
-        risk = jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
-        return risk + self.penalty.smooth_value(coef)
+        return self.risk_at(Z) + self.penalty.smooth_value(coef)
+
+    def risk_at(self, Z: jax.Array) -> jax.Array:
+        """The weighted mean loss ``Σᵢ s̃ᵢ ℓ(zᵢ, tᵢ)`` at the linear predictors ``Z``."""
+        return jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
 
     def smooth_value_and_grad(self, coef: jax.Array) -> tuple[jax.Array, jax.Array]:
         return jax.value_and_grad(self.smooth_objective)(coef)
@@ -101,9 +104,7 @@ class Problem:
     def smooth_value_and_grad_at(self, coef: jax.Array, Z: jax.Array):
         """``smooth_value_and_grad`` given ``Z = X Wᵀ + b`` at ``coef`` (one pass over ``X``, not
         two: for methods that get ``Z`` at a combination of points as the same combination)."""
-        risk, dZ = jax.value_and_grad(
-            lambda Z: jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
-        )(Z)
+        risk, dZ = jax.value_and_grad(self.risk_at)(Z)
         value = risk + self.penalty.smooth_value(coef)
         return value, self.design_rmatmul(dZ) + self.penalty.l2_weights() * coef
 

@@ -50,6 +50,7 @@ fresh one before the solver reports a stall.
 
 from __future__ import annotations
 
+import copy
 from typing import NamedTuple
 
 import jax
@@ -191,14 +192,9 @@ class CoordinateDescent(Solver):
         self.batch_axes = tuple(batch_axes)
 
     def batched(self, axis_names: tuple[str, ...]) -> CoordinateDescent:
-        return CoordinateDescent(
-            self.form,
-            self.max_gram,
-            self.max_sweeps,
-            self.forcing,
-            self.refresh_ratio,
-            batch_axes=(*self.batch_axes, *axis_names),
-        )
+        joint = copy.copy(self)
+        joint.batch_axes = (*self.batch_axes, *axis_names)
+        return joint
 
     def gram_form(self, problem: Problem) -> bool:
         if self.form == "auto":
