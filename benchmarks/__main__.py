@@ -6,6 +6,7 @@ Examples::
     python -m benchmarks --quick              # tiny sizes: seconds per workload (CI)
     python -m benchmarks --dtype float32 --scale 10 --workloads W1,W6-tall
     python -m benchmarks --from-json benchmarks/results/cpu-float64.json --readme section.md
+    python -m benchmarks --from-json run1.json run2.json   # combine runs into one result
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 from . import adapters
-from .report import readme_section, result_name, write_all
+from .report import combine, readme_section, result_name, write_all
 from .workloads import WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -56,6 +57,13 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
         default=tuple(adapters.LIBRARIES),
         help=f"comma-separated subset of {','.join(adapters.LIBRARIES)}",
     )
+    parser.add_argument(
+        "--methods",
+        type=lambda t: tuple(name.strip() for name in t.split(",") if name.strip()),
+        default=(),
+        help="keep only these rows: library/solver keys, or a library name for all of its "
+        "methods (default: every method of the selected libraries)",
+    )
     parser.add_argument("--repeats", type=int, help="timed runs per row (default 3; quick 1)")
     parser.add_argument(
         "--budget", type=float, default=30.0, help="stop repeating a row after this many seconds"
@@ -73,7 +81,11 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
         "--output", type=Path, default=RESULTS, help=f"results folder (default {RESULTS})"
     )
     parser.add_argument(
-        "--from-json", type=Path, help="render an existing results file instead of running"
+        "--from-json",
+        type=Path,
+        nargs="+",
+        help="render an existing results file instead of running; several files (one device, "
+        "dtype and size) are combined into one result, written to --output",
     )
     parser.add_argument("--readme", type=Path, help="also write the README performance section")
     return parser
@@ -82,15 +94,20 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, prog: str = "python -m benchmarks") -> int:
     args = build_parser(prog).parse_args(argv)
     if args.from_json is not None:
-        results = json.loads(args.from_json.read_text())
-        output = args.from_json.parent
-        write_all(results, output, write_json=False)
+        parts = [json.loads(path.read_text()) for path in args.from_json]
+        if len(parts) == 1:
+            results, output = parts[0], args.from_json[0].parent
+            write_all(results, output, write_json=False)
+        else:
+            results, output = combine(parts), args.output
+            print(f"Wrote {write_all(results, output)}.json, .md and .png")
     else:
         from .suite import Options, run_suite
 
         options = Options(
             workloads=args.workloads,
             libraries=args.libraries,
+            methods=args.methods,
             quick=args.quick,
             scale=args.scale,
             dtype=args.dtype,
@@ -99,8 +116,12 @@ def main(argv: list[str] | None = None, prog: str = "python -m benchmarks") -> i
             isolate=(not args.quick) if args.isolate is None else args.isolate,
             timeout_s=args.timeout,
         )
-        results = run_suite(options, log=lambda line: print(line, flush=True))
         output = args.output
+        results = run_suite(
+            options,
+            log=lambda line: print(line, flush=True),
+            checkpoint=lambda partial: write_all(partial, output, plots=False),
+        )
         stem = write_all(results, output)
         print(f"Wrote {stem}.json, .md and .png")
     if args.readme is not None:

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["markdown", "plot", "readme_section", "result_name", "write_all"]
+__all__ = ["combine", "markdown", "plot", "readme_section", "result_name", "write_all"]
 
 OURS = "jaxlogreg"
+VERDICTS = {True: "**holds**", False: "**does not hold**", None: "**not measured**"}
 
 
 def result_name(results: dict[str, Any]) -> str:
@@ -28,6 +29,42 @@ def result_name(results: dict[str, Any]) -> str:
     if options["scale"] != 1:
         stem += f"-x{options['scale']:g}"
     return stem
+
+
+def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Results of several runs on one machine, at one dtype and size, as one: their workloads
+    in order (each run may select its own methods; ``options`` lists them all)."""
+    first = parts[0]
+    same = ("dtype", "scale", "quick")
+    for part in parts[1:]:
+        if part["machine"]["device"] != first["machine"]["device"] or any(
+            part["options"][k] != first["options"][k] for k in same
+        ):
+            raise ValueError("results of different devices, dtypes or sizes cannot be combined")
+    workloads = [w for part in parts for w in part["workloads"]]
+    keys = [w["key"] for w in workloads]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"a workload appears in several results: {keys}")
+
+    def union(field):
+        return list(dict.fromkeys(v for part in parts for v in part["options"][field]))
+
+    options = {
+        **first["options"],
+        "workloads": keys,
+        "libraries": union("libraries"),
+        "methods": union("methods"),
+    }
+    machine = dict(first["machine"])
+    machine["load_average"] = [
+        first["machine"]["load_average"][0],
+        parts[-1]["machine"]["load_average"][1],
+    ]
+    machine["note"] = (
+        f"Combined from {len(parts)} runs on machines of this kind, each with its own selection of "
+        "workloads and methods"
+    )
+    return {**first, "options": options, "machine": machine, "workloads": workloads}
 
 
 def _seconds(value: float | None) -> str:
@@ -78,12 +115,13 @@ def _header(results: dict[str, Any]) -> str:
         f"is within a relative {results['gap_tol']:g} of the best found; only accurate rows "
         "count as the fastest peer. `x peer`: time / the fastest accurate peer's time. "
         "`compile`: first call minus the median (JAX compilation, numba for skglm). "
-        "`peak MB`: rise of the resident set during the row's calls."
+        "`peak MB`: rise of the resident set during the row's calls"
+        + ("." if m["device"].startswith("cpu") else " (host memory; device memory not counted).")
     )
 
 
 def _target_text(target: dict) -> str:
-    verdict = "**holds**" if target["holds"] else "**does not hold**"
+    verdict = VERDICTS[target["holds"]]
     return f"{target['target']}: {verdict} ({target['why']})"
 
 
@@ -130,53 +168,68 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _plotted(workload: dict) -> tuple[list[dict], np.ndarray, bool]:
+    """A panel's rows (slowest first) and values: time / the fastest accurate peer's when the
+    run has a peer (``True``), else seconds (``False``)."""
+    rows = [r for r in _sorted_rows(workload) if r.get("ratio")]
+    if rows:
+        return rows[::-1], np.array([r["ratio"] for r in rows[::-1]]), True
+    rows = [r for r in _sorted_rows(workload) if r.get("time_s") and r["status"] == "ok"]
+    return rows[::-1], np.array([r["time_s"] for r in rows[::-1]]), False
+
+
 def plot(results: dict[str, Any], path: Path) -> None:
-    """Time relative to the fastest accurate peer, one panel per workload (log scale)."""
+    """One panel per workload (log scale): time relative to the fastest accurate peer, or the
+    time in seconds where the run has no peer row."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    panels = [w for w in results["workloads"] if any(r.get("ratio") for r in w["rows"])]
-    if not panels:  # e.g. jaxlogreg alone: no peer to compare with
+    panels = [(w, *_plotted(w)) for w in results["workloads"]]
+    panels = [panel for panel in panels if panel[1]]
+    if not panels:
         fig, ax = plt.subplots(figsize=(6, 1))
         ax.axis("off")
-        ax.text(0.5, 0.5, "no accurate peer row to compare with", ha="center", va="center")
+        ax.text(0.5, 0.5, "no row ran", ha="center", va="center")
         fig.savefig(path, dpi=110)
         plt.close(fig)
         return
-    heights = [max(len([r for r in w["rows"] if r.get("ratio")]), 1) for w in panels]
+    heights = [len(rows) for _, rows, _, _ in panels]
     fig, axes = plt.subplots(
-        len(panels), 1, figsize=(8, 0.28 * sum(heights) + 1.0 * len(panels) + 0.5),
+        len(panels), 1, figsize=(8, 0.28 * sum(heights) + 1.2 * len(panels) + 0.5),
         gridspec_kw={"height_ratios": heights}, squeeze=False,
     )  # fmt: skip
-    for ax, w in zip(axes[:, 0], panels, strict=True):
-        rows = [r for r in _sorted_rows(w) if r.get("ratio")][::-1]
-        ratios = np.array([r["ratio"] for r in rows])
+    for ax, (w, rows, values, relative) in zip(axes[:, 0], panels, strict=True):
         colors = ["tab:blue" if r["library"] == OURS else "tab:orange" for r in rows]
-        bars = ax.barh(range(len(rows)), ratios, color=colors)
-        for bar, row in zip(bars, rows, strict=True):
+        bars = ax.barh(range(len(rows)), values, color=colors)
+        for bar, row, value in zip(bars, rows, values, strict=True):
             if not row["accurate"]:
                 bar.set_hatch("//")
                 bar.set_alpha(0.4)
             ax.annotate(
-                f"{row['ratio']:.2g}",
+                f"{value:.2g}",
                 (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                 xytext=(2, 0), textcoords="offset points", va="center", fontsize=6,
             )  # fmt: skip
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([f"{r['library']}/{r['solver']}" for r in rows], fontsize=7)
         ax.set_xscale("log")
-        ax.set_xlim(min(0.8, ratios.min() / 1.5), max(1.25, ratios.max() * 2.0))
+        low, high = (0.8, 1.25) if relative else (values.min(), values.max())
+        ax.set_xlim(min(low, values.min() / 1.5), max(high, values.max() * 2.0))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.axvline(1.0, color="black", linewidth=0.8)
+        if relative:
+            ax.axvline(1.0, color="black", linewidth=0.8)
         ax.set_title(_describe(w), fontsize=8, loc="left")
+        ax.set_xlabel(
+            "time / fastest accurate peer" if relative else "seconds (no peer row in this run)",
+            fontsize=7,
+        )
         ax.tick_params(axis="x", labelsize=7)
-    axes[-1, 0].set_xlabel(
-        "time / fastest accurate peer (log scale; blue: jaxlogreg, hatched: inaccurate)",
-        fontsize=8,
+    fig.suptitle(
+        "log scale; blue: jaxlogreg, orange: peers, hatched: inaccurate", fontsize=8, y=0.995
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -215,7 +268,7 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
         target = "-"
         if "target" in w:
             t = w["target"]
-            target = f"{t['target']}: {'holds' if t['holds'] else 'does not hold'}"
+            target = f"{t['target']}: {VERDICTS[t['holds']].strip('*')}"
         ours_text = f"{best['solver']}" if best else "none accurate"
         peer_text = f"{peer['library']}/{peer['solver']}" if peer else "none accurate"
         lines.append(
@@ -236,15 +289,19 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_all(results: dict[str, Any], directory: Path, *, write_json: bool = True) -> Path:
-    """Write ``<stem>.json`` (unless re-rendering), ``.md`` and ``.png`` into ``directory``."""
+def write_all(
+    results: dict[str, Any], directory: Path, *, write_json: bool = True, plots: bool = True
+) -> Path:
+    """Write ``<stem>.json`` (unless re-rendering), ``.md`` and (with ``plots``) ``.png`` into
+    ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     stem = result_name(results)
     if write_json:
         text = json.dumps(results, indent=1, allow_nan=False, default=_jsonable)
         (directory / f"{stem}.json").write_text(text + "\n")
     (directory / f"{stem}.md").write_text(markdown(results))
-    plot(results, directory / f"{stem}.png")
+    if plots:
+        plot(results, directory / f"{stem}.png")
     return directory / stem
 
 

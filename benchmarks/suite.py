@@ -55,6 +55,7 @@ class Options:
 
     workloads: tuple[str, ...] = tuple(WORKLOADS)
     libraries: tuple[str, ...] = tuple(adapters.LIBRARIES)
+    methods: tuple[str, ...] = ()
     quick: bool = False
     scale: float = 1.0
     dtype: str = "float64"
@@ -157,6 +158,8 @@ def _run_workload(key: str, options: Options, log) -> dict:
             for method in adapters.methods(library):
                 if options.quick and not method.quick:
                     continue
+                if options.methods and not {method.key, library} & set(options.methods):
+                    continue
                 why = method.supports(spec)
                 if why is not None:
                     if why:  # "" means: not a problem this method is meant for
@@ -224,19 +227,27 @@ def machine_info(dtype: str) -> dict[str, Any]:
     }
 
 
-def run_suite(options: Options, log=print) -> dict[str, Any]:
-    """Run every selected workload; the JSON-ready results (``benchmarks.report`` renders)."""
+def run_suite(options: Options, log=print, checkpoint=None) -> dict[str, Any]:
+    """Run every selected workload; the JSON-ready results (``benchmarks.report`` renders).
+
+    ``checkpoint(results)``, if given, is called after every workload with the results so far,
+    so that a run cut short keeps the workloads it finished.
+    """
     import jax
 
     jax.config.update("jax_enable_x64", options.dtype == "float64")
     machine = machine_info(options.dtype)
     load_start = os.getloadavg()[1]  # 5-minute average: other processes sharing the cores
-    workloads = [_run_workload(key, options, log) for key in options.workloads]
-    machine["load_average"] = [round(load_start, 2), round(os.getloadavg()[1], 2)]
-    return {
+    results = {
         "schema": 1,
         "options": dataclasses.asdict(options),
         "gap_tol": GAP_TOL,
         "machine": machine,
-        "workloads": workloads,
+        "workloads": [],
     }
+    for key in options.workloads:
+        results["workloads"].append(_run_workload(key, options, log))
+        machine["load_average"] = [round(load_start, 2), round(os.getloadavg()[1], 2)]
+        if checkpoint is not None:
+            checkpoint(results)
+    return results

@@ -11,19 +11,19 @@ from __future__ import annotations
 import warnings
 from typing import NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_sample_weight
+from ._validation import check_sample_weight, to_device
 from .functional import make_problem
 from .logistic import LogisticRegression, _l1_ratio_of, encode_targets
+from .precision import precise_jit
 from .problem import Problem
 
 #: ``make_problem`` as one compiled program (run op by op, each small op would compile apart).
-_make_problem = jax.jit(make_problem, static_argnames=("loss", "fit_intercept"))
+_make_problem = precise_jit(make_problem, static_argnames=("loss", "fit_intercept"))
 
 __all__ = [
     "FittedProblem",
@@ -111,7 +111,7 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
     if mode == "ovr":
         coef = coef[:, None, :]
     problem = _make_problem(
-        jnp.asarray(X),
+        to_device(X),
         jnp.asarray(targets),
         jnp.asarray(weights, X.dtype),
         lam,

@@ -14,9 +14,12 @@ import warnings
 from collections.abc import Iterator
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import scipy.sparse
 from sklearn.utils.validation import check_X_y, validate_data
+
+from .precision import precise_jit
 
 __all__ = [
     "MAX_DENSE_BYTES",
@@ -31,6 +34,7 @@ __all__ = [
     "check_positive_int",
     "check_positive_number",
     "check_sample_weight",
+    "to_device",
     "unchanged_on_error",
     "validate_inputs",
     "warn_on_feature_scale",
@@ -181,11 +185,19 @@ def _not_numbers(error: Exception, X, y, name: str = "X") -> Exception:
     return type(error)(f"{name} must hold numbers only ({error}; {where}): {fix}")
 
 
+def to_device(X) -> jax.Array:
+    """``X`` as a JAX array on the default device, with one copy of a NumPy array (none on a CPU
+    when it is 64-byte aligned); ``jnp.asarray`` copies a large array twice."""
+    return X if isinstance(X, jax.Array) else jax.device_put(np.asarray(X))
+
+
 def as_float_array(X, name: str = "X"):
-    """``X`` for the functional API: a JAX array of a float dtype (float32 or float64).
+    """``X`` for the functional API as a float32 or float64 array, where it is: a JAX array stays
+    one (traced arrays too), anything else becomes a NumPy array (``to_device`` moves it once
+    the checks have passed, which then read it on the host).
 
     ``scipy.sparse`` is densified (``as_dense``); integers, booleans, numeric objects and float16
-    are cast to the default float dtype. Traced arrays pass through (cast if not float).
+    are cast to the default float dtype; float64 becomes float32 unless JAX has float64 enabled.
     """
     default = jax.numpy.result_type(float)
     if isinstance(X, jax.Array):
@@ -196,7 +208,7 @@ def as_float_array(X, name: str = "X"):
             X = X.astype(default)
         except (TypeError, ValueError) as error:
             raise _not_numbers(error, X, None, name) from None
-    return jax.numpy.asarray(X)
+    return X.astype(jax.dtypes.canonicalize_dtype(X.dtype), copy=False)
 
 
 def validate_inputs(estimator, X, y, **check_params):
@@ -286,6 +298,26 @@ def _concrete(x) -> bool:
     return not isinstance(x, jax.Array) or x.is_fully_addressable
 
 
+@precise_jit
+def _all_finite(x):
+    """Whether every value of ``x`` is finite: one fused pass where ``x`` lives (on a GPU, no
+    copy of ``X`` back to the host)."""
+    return jnp.all(jnp.isfinite(x))
+
+
+def _is_finite(x) -> bool:
+    """Whether every value of the concrete array ``x`` is finite.
+
+    A NumPy array is checked on the host: its sum is finite exactly when every value is, unless
+    the sum overflows (then each value is checked). A JAX array is checked where it lives, also
+    while a caller's function is being traced (``x`` a constant of it).
+    """
+    if isinstance(x, np.ndarray):
+        return bool(np.isfinite(np.sum(x)) or np.all(np.isfinite(x)))
+    with jax.ensure_compile_time_eval():
+        return bool(_all_finite(x))
+
+
 def check_fit_arrays(X, targets, sample_weight, penalty_factor, init, d: int) -> None:
     """The functional ``fit``'s array checks, on the arrays that are concrete (not traced).
 
@@ -296,7 +328,7 @@ def check_fit_arrays(X, targets, sample_weight, penalty_factor, init, d: int) ->
     if n == 0:
         raise ValueError("X has no samples (shape (0, p)); fit needs at least one sample")
     for name, value in (("X", X), ("y", targets)):
-        if _concrete(value) and not np.all(np.isfinite(np.asarray(value))):
+        if _concrete(value) and not _is_finite(value):
             raise ValueError(f"{name} contains NaN or infinity: remove or impute those values")
     if _concrete(sample_weight):
         check_sample_weight(np.asarray(sample_weight), n, np.float64)

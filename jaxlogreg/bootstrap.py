@@ -31,6 +31,7 @@ from ._fitted import coefficient_transform, equation_labels, fitted_problem, ref
 from ._validation import check_choice, check_positive_int
 from .functional import solve_many
 from .losses import Loss
+from .precision import precise_jit
 
 __all__ = ["Bootstrap", "bootstrap", "refit_many", "resampling_weights"]
 
@@ -49,7 +50,7 @@ def resampling_weights(key: jax.Array, n_resamples: int, n_samples: int, dtype=N
 
 
 @partial(
-    jax.jit,
+    precise_jit,
     static_argnames=("loss", "solver", "fit_intercept", "max_iter", "one_vs_rest", "batch_size"),
 )
 def refit_many(

@@ -38,9 +38,11 @@ from ._validation import (
     check_positive_int,
     check_positive_number,
     check_sample_weight,
+    to_device,
 )
 from .logistic import MULTI_CLASS, LogisticRegression, _default_solver, encode_targets
 from .path import null_init, path
+from .precision import precise_jit
 from .solvers import SOLVERS, get_solver
 
 __all__ = ["LogisticRegressionCV"]
@@ -48,14 +50,21 @@ __all__ = ["LogisticRegressionCV"]
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 CV_PENALTIES = ("l2", "l1", "elasticnet")
 #: Most coefficients (``K·(p + 1)``) for which ``solver="auto"`` cross-validates with ``"cd"``
-#: without an L1 part; beyond, its Hessian (``n·m²`` per build and fold) costs more than the
-#: gradient passes of L-BFGS.
+#: without an L1 part, on a CPU; beyond, its Hessian (``n·m²`` per build and fold) costs more than
+#: the gradient passes of L-BFGS.
 CV_CD_MAX_PARAMS = 256
 
 
-def _default_cv_solver(l1: bool, n_params: int) -> str:
-    """``solver="auto"`` in cross-validation (see ``LogisticRegressionCV``)."""
-    return "cd" if n_params <= CV_CD_MAX_PARAMS else _default_solver(l1, n_params)
+def _default_cv_solver(l1: bool, n_params: int, platform: str) -> str:
+    """``solver="auto"`` in cross-validation (see ``LogisticRegressionCV``) on ``platform``.
+
+    On accelerators, where a pass over the data is cheap and coordinate descent's one-at-a-time
+    updates are not, the estimator's rule (measured on an H100: 5 folds × 20 C on 10⁶ × 100,
+    float64, Newton 1.4 s, coordinate descent 2.6 s).
+    """
+    if platform == "cpu" and n_params <= CV_CD_MAX_PARAMS:
+        return "cd"
+    return _default_solver(l1, n_params)
 
 
 def _log_proba(Z, mode: str):
@@ -81,7 +90,7 @@ def _decision_coef(coef, intercept, mode: str):
 
 
 @partial(
-    jax.jit,
+    precise_jit,
     static_argnames=(
         "loss",
         "solver",
@@ -233,8 +242,8 @@ class LogisticRegressionCV(LogisticRegression):
             classes). Sample weights weight the score.
         refit: refit on all data at the best ``(C, l1_ratio)``, started from the fold average;
             else average the fold coefficients at each fold's best index.
-        solver: as in ``LogisticRegression``, except that ``"auto"`` picks ``"cd"`` up to
-            ``CV_CD_MAX_PARAMS`` coefficients also without an L1 part: its Hessian, built
+        solver: as in ``LogisticRegression``, except that ``"auto"`` picks ``"cd"`` on a CPU up
+            to ``CV_CD_MAX_PARAMS`` coefficients also without an L1 part: its Hessian, built
             rarely, is handed along each path and its rebuilds are shared by the folds.
         multi_class, class_weight, fit_intercept, max_iter, tol, verbose: as in
             ``LogisticRegression`` (``tol`` and ``max_iter`` hold for every fit on the grid).
@@ -314,7 +323,9 @@ class LogisticRegressionCV(LogisticRegression):
         dtype = X.dtype
         n_classes = len(classes)
         n_params = (1 if n_classes == 2 else n_classes) * (X.shape[1] + 1)
-        solver = _default_cv_solver(l1, n_params) if self.solver == "auto" else self.solver
+        solver = self.solver
+        if solver == "auto":
+            solver = _default_cv_solver(l1, n_params, jax.default_backend())
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         class_weight = None
         class_factor = np.ones_like(weights)
@@ -336,7 +347,7 @@ class LogisticRegressionCV(LogisticRegression):
         lambdas = 1.0 / (Cs[order][None, :] * fold_weight[:, None])  # (F, L)
         targets, loss = encode_targets(y_index, n_classes, mode)
         W, b, n_iter, converged, grad_norm, mean_loss, mean_accuracy = _cross_validate(
-            jnp.asarray(X),
+            to_device(X),
             jnp.asarray(y_index),
             jnp.asarray(targets, dtype),
             jnp.asarray(weights, dtype),

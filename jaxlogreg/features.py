@@ -16,12 +16,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from . import persistence
-from ._validation import check_positive_int
+from ._validation import check_positive_int, to_device
+from .precision import precise_jit
 
 __all__ = ["PolynomialFeatures", "polynomial_features", "polynomial_powers"]
 
 
-@jax.jit
+@precise_jit
 def polynomial_features(X: jax.Array, powers: jax.Array) -> jax.Array:
     """``Φ (n, m)`` with ``Φᵢₖ = Πⱼ Xᵢⱼ^{Pₖⱼ}`` for integer exponents ``powers = P (m, p)``."""
     return jnp.prod(X[:, None, :] ** powers[None, :, :], axis=2)
@@ -77,7 +78,7 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
         """``(n_samples, n_output_features_)`` monomials of the rows of ``X``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return np.asarray(polynomial_features(jnp.asarray(X), jnp.asarray(self.powers_)))
+        return np.asarray(polynomial_features(to_device(X), jnp.asarray(self.powers_)))
 
     def get_feature_names_out(self, input_features=None):
         """Names such as ``"x0^2 x1"`` (``"1"`` for the bias), as scikit-learn writes them."""

@@ -26,10 +26,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._validation import as_float_array, check_fit_arrays
+from ._validation import as_float_array, check_fit_arrays, to_device
 from .implicit import ADJOINTS, implicit_solution, optimal_value
 from .losses import Loss, get_loss
 from .penalties import ElasticNet
+from .precision import precise_jit
 from .problem import Problem
 from .solvers import get_solver, iterative_solve
 
@@ -83,7 +84,8 @@ def make_problem(
 
 
 @partial(
-    jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "history", "adjoint")
+    precise_jit,
+    static_argnames=("loss", "solver", "fit_intercept", "max_iter", "history", "adjoint"),
 )
 def solve(
     X: jax.Array,
@@ -163,7 +165,7 @@ def solve_many(
         history=history,
         adjoint=adjoint,
     )
-    return jax.jit(jax.vmap(partial(solve, **static), in_axes=in_axes))
+    return precise_jit(jax.vmap(partial(solve, **static), in_axes=in_axes))
 
 
 def _is_concrete(x) -> bool:
@@ -241,6 +243,7 @@ def fit(
     get_solver(solver, l1=l1)
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
+    X, targets = to_device(X), to_device(targets)
     sample_weight = jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight)
     penalty_factor = jnp.ones(p, X.dtype) if penalty_factor is None else jnp.asarray(penalty_factor)
     d = p + int(fit_intercept)

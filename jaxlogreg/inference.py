@@ -62,6 +62,7 @@ from scipy.special import xlogy
 
 from ._fitted import coefficient_transform, equation_labels, fitted_problem, reference_index
 from ._validation import check_choice
+from .precision import precise_jit
 from .problem import Problem
 from .separation import infinite_estimates
 
@@ -105,7 +106,7 @@ def _null_space(problem: Problem) -> jax.Array:
     return jnp.kron(jnp.full((K, K), 1.0 / K, problem.X.dtype), jnp.diag(free))
 
 
-@partial(jax.jit, static_argnames=("cov_type", "n_groups", "penalized"))
+@partial(precise_jit, static_argnames=("cov_type", "n_groups", "penalized"))
 def covariance(problem, coef, total_weight, groups, *, cov_type, n_groups=1, penalized=False):
     """The covariance of ``Θ`` (``(K·d, K·d)``, row-major), before small-sample corrections.
 
@@ -281,7 +282,7 @@ def _class_axes(problem: Problem) -> Problem:
     return dataclasses.replace(problem, X=None, targets=0, weights=None, penalty=None)
 
 
-@partial(jax.jit, static_argnames=("one_vs_rest",))
+@partial(precise_jit, static_argnames=("one_vs_rest",))
 def _likelihood_and_optimality(problem, coef, total_weight, *, one_vs_rest: bool):
     """``(ℓ(Θ), largest KKT violation)``, summed and maximized over one-vs-rest classes."""
 

@@ -32,6 +32,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .functional import fit, make_problem
 from .implicit import linear_system, support
 from .losses import get_loss
+from .precision import precise_jit
 from .problem import Problem
 
 __all__ = ["Influence", "influence", "influence_of"]
@@ -53,7 +54,7 @@ class Influence(NamedTuple):
     converged: jax.Array
 
 
-@partial(jax.jit, static_argnames=("adjoint",))
+@partial(precise_jit, static_argnames=("adjoint",))
 def influence_of(
     problem: Problem,
     coef: jax.Array,

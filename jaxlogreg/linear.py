@@ -36,18 +36,20 @@ from ._validation import (
     check_positive_int,
     check_positive_number,
     check_sample_weight,
+    to_device,
     unchanged_on_error,
     validate_inputs,
     warn_on_feature_scale,
 )
 from .functional import solve_many
 from .losses import SQUARED
+from .precision import precise_jit
 from .solvers import SOLVERS, get_solver
 
 __all__ = ["ElasticNet", "Lasso", "LinearRegression", "Ridge", "normal_equations"]
 
 
-@partial(jax.jit, static_argnames=("fit_intercept",))
+@partial(precise_jit, static_argnames=("fit_intercept",))
 def normal_equations(
     X: jax.Array, Y: jax.Array, sample_weight: jax.Array, alpha: jax.Array, *, fit_intercept: bool
 ) -> tuple[jax.Array, jax.Array]:
@@ -256,7 +258,7 @@ class ElasticNet(_LeastSquares):
             max_iter=max_iter,
         )
         args = (weights, alpha, l1_ratio, np.ones(X.shape[1]), init, tol)
-        result = batched(jnp.asarray(X), targets, *args)
+        result = batched(to_device(X), targets, *args)
         self._set_coefficients(result.coef[:, 0, :], result.intercept[:, 0], y_ndim)
         n_iter = np.asarray(result.n_iter, int).reshape(-1)
         self.n_iter_ = int(n_iter[0]) if y_ndim == 1 else n_iter.tolist()

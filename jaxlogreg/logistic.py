@@ -32,6 +32,7 @@ from ._validation import (
     check_positive_int,
     check_positive_number,
     check_sample_weight,
+    to_device,
     unchanged_on_error,
     validate_inputs,
     warn_on_feature_scale,
@@ -187,7 +188,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         )
         targets, loss = encode_targets(y_index, len(classes), mode)
         if self.mesh is None:
-            data = (jnp.asarray(X), targets, weights)
+            data = (to_device(X), targets, weights)
         else:
             data = sharding.shard_data(self.mesh, X, targets, weights)
         args = (*data, lam, l1_ratio, np.ones(X.shape[1]), init, tol)

@@ -56,6 +56,7 @@ from .functional import FitResult
 from .logistic import LogisticRegression
 from .losses import Loss, get_loss
 from .penalties import ElasticNet
+from .precision import precise_jit
 from .problem import Problem
 from .solvers import LBFGS, SGD, Adam, get_solver
 from .solvers.newton import _center_classes, solve_newton_system
@@ -81,7 +82,7 @@ class Progress(NamedTuple):
     seconds: float
 
 
-@partial(jax.jit, static_argnames=("loss", "fit_intercept", "hessian"))
+@partial(precise_jit, static_argnames=("loss", "fit_intercept", "hessian"))
 def _chunk_terms(coef, X, T, weights, *, loss, fit_intercept, hessian):
     """``Σᵢ s̃ᵢℓᵢ`` over one chunk, its gradient ``(K, d)`` and, if asked, Hessian."""
     dtype = coef.dtype
@@ -308,7 +309,7 @@ def _evaluator(chunks, template, *, hessian: bool):
     )
 
 
-@jax.jit
+@precise_jit
 def _newton_direction(template, hessian, grad):
     return solve_newton_system(template, hessian, -grad)
 
@@ -323,7 +324,7 @@ def _exact(method, chunks, template, coef, *, max_iter, tol, report):
     history = [point[0]]
     if not newton:
         memory = optax.lbfgs(memory_size=method.memory_size, linesearch=None)
-        update = jax.jit(memory.update)
+        update = precise_jit(memory.update)
         opt_state = memory.init(jnp.asarray(coef))
     stalled = False
     while np.max(np.abs(point[1])) > tol and len(history) <= max_iter and not stalled:
@@ -397,7 +398,7 @@ def _minibatch(method, chunks, template, coef, *, max_iter, tol, report):
     optimizer = method.optimizer(schedule)
     scale = len(chunks) * chunks.rows / size  # minibatch sums estimate Σᵢ s̃ᵢ(…) unbiasedly
 
-    @jax.jit
+    @precise_jit
     def chunk_epoch(params, opt_state, key, X, T, w):
         rows = jax.random.permutation(key, X.shape[0])[: per_chunk * size].reshape(-1, size)
 

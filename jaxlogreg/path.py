@@ -46,12 +46,14 @@ from ._validation import (
     check_positive_int,
     check_positive_number,
     check_sample_weight,
+    to_device,
     validate_inputs,
     warn_on_feature_scale,
 )
 from .functional import make_problem
 from .logistic import _default_solver, encode_targets
 from .losses import Loss, get_loss
+from .precision import precise_jit
 from .separation import warn_if_separable
 from .solvers import SOLVERS, Solver, get_solver, iterative_solve
 from .working_set import strong_rule_keep, working_set_solve
@@ -129,7 +131,7 @@ def _link(mu: jax.Array, loss: Loss) -> jax.Array:
     return mu
 
 
-@partial(jax.jit, static_argnames=("loss", "fit_intercept"))
+@partial(precise_jit, static_argnames=("loss", "fit_intercept"))
 def null_init(X, targets, sample_weight, *, loss, fit_intercept: bool) -> jax.Array:
     """The intercept-only optimum ``Θ⁰ (K, p + fit_intercept)``: ``W = 0``, ``b = link(μ⁰)``.
 
@@ -148,7 +150,7 @@ def null_init(X, targets, sample_weight, *, loss, fit_intercept: bool) -> jax.Ar
     return jnp.concatenate([coef, b[:, None]], axis=1)
 
 
-@partial(jax.jit, static_argnames=("loss", "fit_intercept"))
+@partial(precise_jit, static_argnames=("loss", "fit_intercept"))
 def lambda_max(
     X, targets, sample_weight, l1_ratio, *, loss, fit_intercept: bool, penalty_factor=None
 ) -> jax.Array:
@@ -179,7 +181,7 @@ def _risk_grad(problem, coef, smooth_grad) -> jax.Array:
     return smooth_grad - problem.penalty.l2_weights() * coef
 
 
-@partial(jax.jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "screening"))
+@partial(precise_jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "screening"))
 def _path(
     X,
     targets,
@@ -414,7 +416,7 @@ def regularization_path(
     get_solver(solver, l1=l1)
 
     if mesh is None:
-        Xj = jnp.asarray(X)
+        Xj = to_device(X)
     else:
         Xj, targets, weights = sharding.shard_data(mesh, X, targets, weights)
     static = dict(loss=loss, fit_intercept=bool(fit_intercept))

@@ -27,8 +27,10 @@ import optax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from ._validation import to_device
 from .functional import solve
 from .losses import get_loss
+from .precision import precise_jit
 from .solvers import get_solver
 
 __all__ = [
@@ -76,7 +78,7 @@ class TuningResult(NamedTuple):
 
 
 def _as_data(X, y) -> tuple[jax.Array, jax.Array]:
-    X = jnp.asarray(X)
+    X = to_device(X)
     if not jnp.issubdtype(X.dtype, jnp.floating):
         X = X.astype(jnp.result_type(float))
     if X.ndim != 2:
@@ -158,12 +160,12 @@ def _folds_loss(params, folds, init, l1_ratio, tol, *, loss, solver, fit_interce
     return jnp.mean(values), (coefs, jnp.all(converged))
 
 
-_value_and_grad = partial(jax.jit, static_argnames=STATIC)(
+_value_and_grad = partial(precise_jit, static_argnames=STATIC)(
     jax.value_and_grad(_folds_loss, has_aux=True)
 )
 
 
-@partial(jax.jit, static_argnames=STATIC)
+@partial(precise_jit, static_argnames=STATIC)
 def _curve(log_lams, folds, init, l1_ratio, tol, **static):
     def at(log_lam):
         return _folds_loss({"log_lam": log_lam}, folds, init, l1_ratio, tol, **static)[0]
@@ -287,7 +289,7 @@ def tune_penalty(
     if tune_factors:
         params["log_factors"] = jnp.zeros(p, dtype)
     state = optimizer.init(params)
-    update = jax.jit(optimizer.update)
+    update = precise_jit(optimizer.update)
     record: dict[str, list] = {"lams": [], "losses": [], "grads": [], "factors": [], "ok": []}
     for step in range(steps + 1):
         (value, (init, converged)), grads = _value_and_grad(

@@ -82,7 +82,10 @@ def test_json_schema(quick):
             n_objectives = 1 if workload["kind"] == "cv" else len(workload["lambdas"])
             assert len(row["objective"]) == n_objectives
         if WORKLOADS[workload["key"]].target is not None:
-            assert isinstance(workload["target"]["holds"], bool)
+            target = workload["target"]
+            assert isinstance(target["holds"], bool) or (
+                target["holds"] is None and target["why"].startswith("no reference row")
+            )
 
 
 def test_missing_peers_are_reported_as_skipped(quick):
@@ -194,3 +197,56 @@ def test_cli_bench_delegates_to_the_suite_and_explains_its_absence(monkeypatch, 
     monkeypatch.setattr(cli, "__file__", "/nonexistent/site-packages/jaxlogreg/cli.py")
     assert cli.main(["bench", "--quick"]) == 2
     assert "source checkout" in capsys.readouterr().err
+
+
+def test_results_of_several_runs_combine_into_one(quick, tmp_path):
+    results, _ = quick
+    first, second = dict(results), dict(results)
+    first["workloads"], second["workloads"] = results["workloads"][:2], results["workloads"][2:]
+    files = []
+    for name, part in [("a.json", first), ("b.json", second)]:
+        files.append(tmp_path / name)
+        files[-1].write_text(json.dumps(part))
+    out = tmp_path / "combined"
+    assert bench_main(["--from-json", *map(str, files), "--output", str(out)]) == 0
+    combined = json.loads((out / "cpu-float64-quick.json").read_text())
+    assert combined["workloads"] == results["workloads"]
+    assert combined["options"]["workloads"] == [w["key"] for w in results["workloads"]]
+    assert "Combined from 2 runs" in (out / "cpu-float64-quick.md").read_text()
+
+    second["options"] = {**results["options"], "dtype": "float32"}
+    files[1].write_text(json.dumps(second))
+    with pytest.raises(ValueError, match="cannot be combined"):
+        bench_main(["--from-json", *map(str, files), "--output", str(out)])
+    second["options"], second["workloads"] = results["options"], results["workloads"][:1]
+    files[1].write_text(json.dumps(second))
+    with pytest.raises(ValueError, match="several results"):
+        bench_main(["--from-json", *map(str, files), "--output", str(out)])
+
+
+def test_methods_filter_and_checkpoints(monkeypatch):
+    from benchmarks import suite
+
+    monkeypatch.setattr(suite, "_run_workload", lambda key, options, log: {"key": key})
+    seen = []
+    results = suite.run_suite(
+        suite.Options(workloads=("W1", "W2"), quick=True, isolate=False),
+        log=lambda line: None,
+        checkpoint=lambda partial: seen.append([w["key"] for w in partial["workloads"]]),
+    )
+    assert seen == [["W1"], ["W1", "W2"]]
+    assert [w["key"] for w in results["workloads"]] == ["W1", "W2"]
+    monkeypatch.undo()
+
+    options = suite.Options(
+        workloads=("W1",), libraries=("jaxlogreg", "scikit-learn"),
+        methods=("jaxlogreg/lbfgs", "scikit-learn"), quick=False, scale=0.01,
+        repeats=1, isolate=False,
+    )  # fmt: skip
+    (workload,) = suite.run_suite(options, log=lambda line: None)["workloads"]
+    keys = {f"{r['library']}/{r['solver']}" for r in workload["rows"]}
+    assert "jaxlogreg/lbfgs" in keys and "jaxlogreg/newton" not in keys
+    assert {k for k in keys if k.startswith("scikit-learn/")} >= {
+        "scikit-learn/lbfgs",
+        "scikit-learn/newton-cholesky",
+    }

@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import jaxlogreg
 from jaxlogreg import LogisticRegression, LogisticRegressionCV
-from jaxlogreg.cv import CV_CD_MAX_PARAMS
+from jaxlogreg.cv import CV_CD_MAX_PARAMS, _default_cv_solver
 
 
 def sklearn_cv(**params):
@@ -236,3 +236,12 @@ def test_auto_solver_is_coordinate_descent_up_to_its_size_limit(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert LogisticRegressionCV(Cs=2, cv=2).fit(wide, y).solver_ == "lbfgs"
+
+
+def test_auto_solver_on_an_accelerator_is_the_estimators_rule():
+    """Coordinate descent's one-at-a-time updates do not pay on a GPU: Newton (small) or L-BFGS
+    without an L1 part, coordinate descent with one."""
+    assert _default_cv_solver(False, 4, "cpu") == "cd"
+    assert _default_cv_solver(False, 4, "gpu") == "newton"
+    assert _default_cv_solver(False, CV_CD_MAX_PARAMS, "gpu") == "lbfgs"
+    assert _default_cv_solver(True, 4, "gpu") == "cd"

@@ -311,3 +311,22 @@ def test_cli_unknown_option_exits_with_usage(capsys):
         cli.main(["run", "--learning-rate", "3"])
     assert exit_info.value.code == 2
     assert "unrecognized arguments: --learning-rate" in capsys.readouterr().err
+
+
+def test_to_device_keeps_values_and_dtype_and_passes_jax_arrays_through():
+    from jaxlogreg._validation import to_device
+
+    X = np.arange(12, dtype=np.float32).reshape(4, 3)
+    moved = to_device(X)
+    assert isinstance(moved, jax.Array) and moved.dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(moved), X)
+    assert to_device(moved) is moved
+    np.testing.assert_array_equal(np.asarray(to_device([[1.0, 2.0]])), [[1.0, 2.0]])
+
+
+def test_fit_rejects_non_finite_data_also_inside_a_callers_jit():
+    X = np.ones((5, 2))
+    X[2, 1] = np.inf
+    y = np.array([0.0, 1.0, 0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        jax.jit(lambda lam: jaxlogreg.fit(X, y, lam=lam).coef)(0.1)
