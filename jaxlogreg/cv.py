@@ -81,6 +81,26 @@ def _log_proba(Z, mode: str):
     return jax.nn.log_softmax(Z, axis=-1)
 
 
+def _sample_metrics(Z, y_index, mode: str):
+    """Per-sample log-loss and 0/1 correctness ``(…, n)`` of decision values ``Z (…, n, K)``.
+
+    Probabilities are clipped to ``[ε, 1 − ε]`` like scikit-learn's. Binary: the true class's
+    ``log σ(±z)`` alone (half the work of both columns), and class 1 is predicted when ``z > 0``
+    (``argmax`` of the two columns, ties to class 0).
+    """
+    eps = jnp.finfo(Z.dtype).eps
+    if Z.shape[-1] == 1:
+        z, positive = Z[..., 0], y_index == 1
+        log_p_true = jax.nn.log_sigmoid(jnp.where(positive, z, -z))
+        correct = (z > 0) == positive
+    else:
+        log_p = _log_proba(Z, mode)
+        log_p_true = log_p[..., jnp.arange(Z.shape[-2]), y_index]
+        correct = jnp.argmax(log_p, axis=-1) == y_index
+    losses = -jnp.clip(log_p_true, jnp.log(eps), jnp.log1p(-eps))
+    return losses, correct.astype(Z.dtype)
+
+
 def _decision_coef(coef, intercept, mode: str):
     """The solver's ``coef (…, K, p)``, ``intercept (…, K)`` as decision weights: a two-class
     softmax becomes its equivalent binary logit ``θ₁ − θ₀``."""
@@ -158,11 +178,8 @@ def _cross_validate(
         n_iter, converged, grad_norm = n_iter.max(2), converged.all(2), grad_norm.max(2)
 
     W, b = _decision_coef(coef, intercept, mode)
-    log_p = _log_proba(jnp.einsum("np,aflkp->aflnk", X, W) + b[..., None, :], mode)
-    eps = jnp.finfo(X.dtype).eps  # probabilities clipped to [ε, 1 − ε] like scikit-learn's
-    log_p_true = log_p[..., jnp.arange(X.shape[0]), y_index]
-    losses = -jnp.clip(log_p_true, jnp.log(eps), jnp.log1p(-eps))
-    correct = (jnp.argmax(log_p, axis=-1) == y_index).astype(X.dtype)
+    Z = jnp.einsum("np,aflkp->aflnk", X, W) + b[..., None, :]
+    losses, correct = _sample_metrics(Z, y_index, mode)
     metric_weights = sample_weight * jnp.stack([train_mask, test_mask])  # (2, F, n)
     metric_weights = metric_weights / metric_weights.sum(-1, keepdims=True)
     mean_loss = jnp.einsum("afln,tfn->tafl", losses, metric_weights)

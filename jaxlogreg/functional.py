@@ -65,8 +65,10 @@ def make_problem(
     *,
     loss: Loss,
     fit_intercept: bool,
+    X_T: jax.Array | None = None,
 ) -> Problem:
-    """The ``Problem`` of these arrays: weights normalized to sum 1, intercept factor ``0``."""
+    """The ``Problem`` of these arrays: weights normalized to sum 1, intercept factor ``0``
+    (``X_T``: ``Xᵀ`` in memory, see ``Problem``)."""
     dtype = X.dtype
     factors = penalty_factor.astype(dtype)
     if fit_intercept:
@@ -80,6 +82,7 @@ def make_problem(
         ),
         loss=loss,
         fit_intercept=fit_intercept,
+        X_T=X_T,
     )
 
 

@@ -176,12 +176,10 @@ def lambda_max(
     return jnp.max(ratio)
 
 
-def _risk_grad(problem, coef, smooth_grad) -> jax.Array:
-    """Gradient of the risk alone: the smooth gradient less the ridge part ``λ(1−α)ϖΘ``."""
-    return smooth_grad - problem.penalty.l2_weights() * coef
-
-
-@partial(precise_jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "screening"))
+@partial(
+    precise_jit,
+    static_argnames=("loss", "solver", "fit_intercept", "max_iter", "screening", "transposed"),
+)
 def _path(
     X,
     targets,
@@ -197,6 +195,7 @@ def _path(
     fit_intercept: bool,
     max_iter: int,
     screening: bool,
+    transposed: bool,
 ) -> PathResult:
     dtype = X.dtype
     method = solver if isinstance(solver, Solver) else get_solver(solver)
@@ -204,8 +203,11 @@ def _path(
     l1_ratio = jnp.asarray(l1_ratio, dtype)
     penalty_factor = penalty_factor.astype(dtype)
     tol = jnp.asarray(tol, dtype)
+    # Xᵀ laid out once for the scan: the barrier keeps XLA from folding the transpose into each
+    # product and gather in it, which would read X by columns again.
+    X_T = jax.lax.optimization_barrier(X.T) if transposed else None
 
-    def problem_at(lam):
+    def problem_at(lam, X_T=X_T):
         return make_problem(
             X,
             targets,
@@ -215,35 +217,38 @@ def _path(
             penalty_factor,
             loss=loss,
             fit_intercept=fit_intercept,
+            X_T=X_T,
         )
 
+    # Each solve starts from the last one's coefficients, where the risk and its gradient are
+    # known (``Solution.risk``): the carry hands them on with the solver's own ``carried``.
     def plain(carry, lam):
-        coef, risk_grad, _, carried = carry
+        coef, risk, _, carried = carry
         solution = iterative_solve(
-            method, problem_at(lam), coef, max_iter=max_iter, tol=tol, carried=carried
+            method, problem_at(lam), coef, max_iter=max_iter, tol=tol, carried=carried, risk=risk
         )
         zero = jnp.zeros((), jnp.int32)
-        outputs = (solution._replace(carried=None), zero, jnp.zeros((), bool))
-        return (solution.coef, risk_grad, lam, solution.carried), outputs
+        outputs = (_outputs(solution), zero, jnp.zeros((), bool))
+        return (solution.coef, solution.risk, lam, solution.carried), outputs
 
     def screened(carry, lam):
-        coef, risk_grad, lam_prev, carried = carry
+        coef, risk, lam_prev, carried = carry
         full = problem_at(lam)
-        keep = strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor)
-        solution, grad, violated = working_set_solve(
-            method, full, coef, keep, max_iter=max_iter, tol=tol, carried=carried
+        keep = strong_rule_keep(coef, risk.grad, lam, lam_prev, l1_ratio, penalty_factor)
+        solution, violated = working_set_solve(
+            method, full, coef, keep, max_iter=max_iter, tol=tol, risk=risk, carried=carried
         )
-        new_risk_grad = _risk_grad(full, solution.coef, grad)
         n_discarded = jnp.sum(~keep).astype(jnp.int32)
-        outputs = (solution._replace(carried=None), n_discarded, violated)
-        return (solution.coef, new_risk_grad, lam, solution.carried), outputs
+        outputs = (_outputs(solution), n_discarded, violated)
+        return (solution.coef, solution.risk, lam, solution.carried), outputs
 
     coef0 = init.astype(dtype)
-    start = problem_at(lambdas[0])
-    risk_grad0 = _risk_grad(start, coef0, start.smooth_value_and_grad(coef0)[1])
+    # The start over X itself: a use of Xᵀ outside the scan would transpose X a second time.
+    start = problem_at(lambdas[0], X_T=None)
+    risk0 = start.risk_and_grad_at(start.linear_predictor(coef0))
     # What the solver hands from one λ to the next (e.g. coordinate descent's Hessian).
     carried = method.carry(method.init(start, coef0))
-    carry = (coef0, risk_grad0, lambdas[0], carried)
+    carry = (coef0, risk0, lambdas[0], carried)
     _, (solutions, n_discarded, violated) = jax.lax.scan(
         screened if screening else plain, carry, lambdas
     )
@@ -258,6 +263,22 @@ def _path(
         n_discarded=n_discarded,
         kkt_violated=violated,
     )
+
+
+def _outputs(solution):
+    """What a path keeps of each solve: the solution less what is handed to the next one."""
+    return solution._replace(carried=None, risk=None)
+
+
+def _transposed(transposed: bool | None, screening: bool, l1_ratio) -> bool:
+    """``path``'s default for ``transposed``: with working sets (they gather columns), and on CPUs
+    (where gradients over ``Xᵀ`` are faster; accelerators take ``Rᵀ X`` as fast over ``X``)."""
+    if transposed is not None:
+        return bool(transposed)
+    gathers = bool(screening) and (
+        isinstance(l1_ratio, jax.core.Tracer) or bool(np.asarray(l1_ratio) > 0)
+    )
+    return gathers or jax.default_backend() == "cpu"
 
 
 def _auto_solver(l1_ratio, n_params: int) -> str:
@@ -282,6 +303,7 @@ def path(
     fit_intercept: bool = True,
     max_iter: int = 1000,
     screening: bool = True,
+    transposed: bool | None = None,
 ) -> PathResult:
     """Solve ``F_λ`` for every ``λ`` of ``lambdas`` with warm starts, in one compiled scan.
 
@@ -294,7 +316,8 @@ def path(
     L-BFGS beyond (the estimator's rule); ``"cd"`` when ``α`` is traced (e.g. vmapped). A
     ``Solver`` instance is used as it is (e.g. one from ``Solver.batched``). ``screening``
     applies the sequential strong rule with a KKT check (module docstring); it changes nothing
-    when ``α = 0``.
+    when ``α = 0``. ``transposed``: hold ``Xᵀ`` in memory too (``Problem.X_T``), one copy of
+    ``X`` for faster gradients and working-set gathers; default: with screening, and on CPUs.
     """
     loss = get_loss(loss)
     if solver == "auto":
@@ -313,6 +336,7 @@ def path(
         fit_intercept=fit_intercept,
         max_iter=int(max_iter),
         screening=bool(screening),
+        transposed=_transposed(transposed, screening, l1_ratio),
     )
 
 

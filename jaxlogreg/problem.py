@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import partial
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -24,12 +25,24 @@ import jax.numpy as jnp
 from .losses import Loss
 from .penalties import ElasticNet
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "Risk"]
+
+
+class Risk(NamedTuple):
+    """The risk ``R = Σᵢ s̃ᵢ ℓ(zᵢ, tᵢ)`` (``value``) and its gradient ``(K, d)`` at a point.
+
+    Both depend on the coefficients only through ``Z`` and not at all on the penalty: they hold
+    at every ``Θ`` with the same linear predictors, and a path hands them from one ``λ`` to the
+    next, whose solve starts at the same coefficients.
+    """
+
+    value: jax.Array
+    grad: jax.Array
 
 
 @partial(
     jax.tree_util.register_dataclass,
-    data_fields=["X", "targets", "weights", "penalty"],
+    data_fields=["X", "targets", "weights", "penalty", "X_T"],
     meta_fields=["loss", "fit_intercept"],
 )
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +52,12 @@ class Problem:
     ``loss`` and ``fit_intercept`` are static (they change shapes or code paths); every array is a
     run-time value, so problems that differ only in data, weights or penalty strengths share one
     compiled solver and can be stacked along a leading axis for ``jax.vmap``.
+
+    ``X_T``: optionally ``Xᵀ (p, n)`` held in memory as well. The products with the data then
+    run over its contiguous rows: on a CPU the gradient's ``Rᵀ X`` takes about half the time of
+    the same product over the columns of a row-major ``X`` (100,000 × 100: 2.4 against 4.5 ms),
+    ``X Wᵀ`` and the Gram matrix take as long, and ``X`` may be a transposed view of ``X_T``
+    that is never laid out in memory (the sub-problems of ``jaxlogreg.working_set``).
     """
 
     X: jax.Array
@@ -47,6 +66,7 @@ class Problem:
     penalty: ElasticNet
     loss: Loss
     fit_intercept: bool
+    X_T: jax.Array | None = None
 
     @property
     def n_outputs(self) -> int:
@@ -75,16 +95,22 @@ class Problem:
             return coef
         return coef.at[:, -1].add(-jnp.mean(coef[:, -1]))
 
+    def data(self) -> jax.Array:
+        """``X (n, p)`` for products: ``X_T`` transposed when the problem holds it (XLA takes the
+        transpose into the product, which then reads ``X_T``), else ``X``."""
+        return self.X if self.X_T is None else self.X_T.T
+
     def design(self) -> jax.Array:
         """``X`` with a column of ones appended when an intercept is fitted: ``(n, d)``."""
+        X = self.data()
         if not self.fit_intercept:
-            return self.X
-        return jnp.concatenate([self.X, jnp.ones((self.X.shape[0], 1), self.X.dtype)], axis=1)
+            return X
+        return jnp.concatenate([X, jnp.ones((X.shape[0], 1), X.dtype)], axis=1)
 
     def linear_predictor(self, coef: jax.Array) -> jax.Array:
         """``Z = X Wᵀ + b``: ``(n, K)``."""
         W, b = self.split(coef)
-        return self.X @ W.T + b
+        return self.data() @ W.T + b
 
     def smooth_objective(self, coef: jax.Array) -> jax.Array:
         """Weighted mean loss plus the ridge part of the penalty."""
@@ -99,22 +125,42 @@ class Problem:
         return jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
 
     def smooth_value_and_grad(self, coef: jax.Array) -> tuple[jax.Array, jax.Array]:
-        return jax.value_and_grad(self.smooth_objective)(coef)
+        """The smooth part of ``F`` and its gradient (``jax.grad`` of ``risk_at`` in ``Z``, then
+        ``design_rmatmul``: what ``jax.value_and_grad(smooth_objective)`` computes)."""
+        return self.smooth_value_and_grad_at(coef, self.linear_predictor(coef))
 
     def smooth_value_and_grad_at(self, coef: jax.Array, Z: jax.Array):
         """``smooth_value_and_grad`` given ``Z = X Wᵀ + b`` at ``coef`` (one pass over ``X``, not
         two: for methods that get ``Z`` at a combination of points as the same combination)."""
+        return self.smooth_value_and_grad_from(coef, self.risk_and_grad_at(Z))
+
+    def risk_and_grad_at(self, Z: jax.Array) -> Risk:
+        """The risk and its gradient ``(∂R/∂Z)ᵀ A`` given ``Z`` (one pass over ``X``)."""
         risk, dZ = jax.value_and_grad(self.risk_at)(Z)
-        value = risk + self.penalty.smooth_value(coef)
-        return value, self.design_rmatmul(dZ) + self.penalty.l2_weights() * coef
+        return Risk(risk, self.design_rmatmul(dZ))
+
+    def smooth_value_and_grad_from(self, coef: jax.Array, risk: Risk):
+        """``smooth_value_and_grad`` at ``coef`` given the risk there: the ridge part added, no
+        pass over ``X``."""
+        value = risk.value + self.penalty.smooth_value(coef)
+        return value, risk.grad + self.penalty.l2_weights() * coef
+
+    def risk_from(self, coef: jax.Array, objective: jax.Array, smooth_grad: jax.Array) -> Risk:
+        """The risk at ``coef`` given ``F`` and the smooth gradient there: the penalty taken off."""
+        value = objective - self.penalty.value(coef)
+        return Risk(value, smooth_grad - self.penalty.l2_weights() * coef)
 
     def objective(self, coef: jax.Array) -> jax.Array:
         """The full objective ``F(Θ)``."""
         return self.smooth_objective(coef) + self.penalty.l1_value(coef)
 
     def design_rmatmul(self, R: jax.Array) -> jax.Array:
-        """``Rᵀ A`` for ``R (n, K)``: ``(K, d)``, without forming the design ``A = [X | 1]``."""
-        RX = jax.lax.dot_general(R, self.X, (((0,), (0,)), ((), ())))  # (K, p)
+        """``Rᵀ A`` for ``R (n, K)``: ``(K, d)``, without forming the design ``A = [X | 1]``
+        (over the rows of ``X_T`` when the problem holds it)."""
+        if self.X_T is None:
+            RX = jax.lax.dot_general(R, self.X, (((0,), (0,)), ((), ())))  # (K, p)
+        else:
+            RX = (self.X_T @ R).T
         if not self.fit_intercept:
             return RX
         return jnp.concatenate([RX, jnp.sum(R, axis=0)[:, None]], axis=1)
@@ -129,10 +175,12 @@ class Problem:
         ``Σᵢ s̃ᵢ Cᵢ ⊗ aᵢaᵢᵀ`` (``Cᵢ`` the ``K × K`` loss curvature) with ``aᵢ = (xᵢ, 1)`` is
         assembled from its blocks ``Σ s̃ Cᵢ ⊗ xᵢxᵢᵀ`` (the loss's closed form on ``X``),
         ``Σ s̃ Cᵢ ⊗ xᵢ`` and ``Σ s̃ Cᵢ``: the ``(n, d)`` design is never formed.
-        ``block_rows``: accumulate over row blocks (``losses._weighted_gram``).
+        ``block_rows``: accumulate over row blocks (``losses._weighted_gram``; those blocks
+        are slices of the row-major ``X``).
         """
         Z = self.linear_predictor(coef)
-        H = self.loss.hessian(self.X, Z, self.weights, block_rows)
+        X = self.X if block_rows else self.data()
+        H = self.loss.hessian(X, Z, self.weights, block_rows)
         if self.fit_intercept:
             H = self._with_intercept_blocks(H, Z)
         return H

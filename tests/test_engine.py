@@ -1,6 +1,7 @@
 """The solver engine: Newton and IRLS agree, never increase the objective, keep their state's
 type, handle singular Hessians, batch under vmap exactly like a loop, and compile once."""
 
+import dataclasses
 import itertools
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from jaxlogreg.functional import solve
 from jaxlogreg.losses import BINARY, MULTINOMIAL, SQUARED
 from jaxlogreg.penalties import ElasticNet
 from jaxlogreg.problem import Problem
-from jaxlogreg.solvers import SOLVERS
+from jaxlogreg.solvers import SOLVERS, iterative_solve
 
 
 def targets_for(loss, y, K):
@@ -210,3 +211,45 @@ def test_many_vmapped_newton_problems_do_not_deadlock():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("loss", [BINARY, MULTINOMIAL], ids=lambda l: l.name)
+def test_a_known_risk_replaces_the_starting_evaluation(loss):
+    """``iterative_solve(risk=…)`` starts from the risk it is given, not from a pass over X: a
+    deliberately wrong one shows in the starting state, the right one changes nothing."""
+    X, y = standardized("wine")
+    problem = problem_for(loss, X, y, 1e-2)
+    coef = jnp.full(problem.zeros().shape, 0.01)
+    right = problem.risk_and_grad_at(problem.linear_predictor(coef))
+    wrong = right._replace(value=right.value + 1.0)
+    cd = SOLVERS["cd"]
+    at_start = iterative_solve(cd, problem, coef, max_iter=0, tol=1e-8, risk=wrong)
+    np.testing.assert_allclose(at_start.objective, problem.objective(coef) + 1.0, rtol=1e-14)
+    for name in ("cd", "newton", "lbfgs"):
+        plain = iterative_solve(SOLVERS[name], problem, coef, max_iter=100, tol=1e-10)
+        known = iterative_solve(SOLVERS[name], problem, coef, max_iter=100, tol=1e-10, risk=right)
+        np.testing.assert_allclose(known.coef, plain.coef, atol=1e-12)
+        assert int(known.n_iter) == int(plain.n_iter)
+        # The risk handed on at the solution is the one a pass over X gives there.
+        fresh = problem.risk_and_grad_at(problem.linear_predictor(known.coef))
+        np.testing.assert_allclose(known.risk.value, fresh.value, rtol=1e-13)
+        np.testing.assert_allclose(known.risk.grad, fresh.grad, atol=1e-13)
+
+
+@pytest.mark.parametrize("loss", [BINARY, MULTINOMIAL, SQUARED], ids=lambda l: l.name)
+def test_a_problem_holding_x_transposed_gives_the_same_evaluations(loss):
+    X, y = standardized("wine")
+    problem = problem_for(loss, X, y, 1e-2)
+    with_copy = dataclasses.replace(problem, X_T=jnp.asarray(np.ascontiguousarray(X.T)))
+    coef = jnp.asarray(np.random.default_rng(0).normal(size=problem.zeros().shape))
+    for a, b in zip(
+        problem.smooth_value_and_grad(coef), with_copy.smooth_value_and_grad(coef), strict=True
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+    # The gradient equals jax.grad of the objective (the closed form behind it is design_rmatmul).
+    np.testing.assert_allclose(
+        with_copy.smooth_value_and_grad(coef)[1],
+        jax.grad(problem.smooth_objective)(coef),
+        rtol=1e-12,
+        atol=1e-13,
+    )

@@ -281,6 +281,29 @@ def test_screening_changes_nothing(cancer):
         assert bool(np.any(on.kkt_violated)) == repaired
 
 
+def test_holding_x_transposed_changes_nothing(cancer):
+    """``transposed`` (``Xᵀ`` in memory, for gradients and working-set gathers) gives the path
+    computed over ``X`` alone, with and without screening; a working set gathers from ``X``
+    itself when the problem holds no ``Xᵀ``."""
+    X, y = cancer
+    X = jnp.asarray(X)
+    targets = jnp.asarray(y, X.dtype)[:, None]
+    weights, factor = jnp.ones(len(y)), jnp.ones(X.shape[1])
+    lmax = float(lambda_max(X, targets, weights, 1.0, loss=BINARY, fit_intercept=True))
+    init = null_init(X, targets, weights, loss=BINARY, fit_intercept=True)
+    static = dict(loss=BINARY, solver="cd", fit_intercept=True, max_iter=500)
+    args = (X, targets, weights, jnp.asarray(lmax * np.geomspace(1, 1e-3, 12)), 1.0, factor, init)
+    for screening in (True, False):
+        runs = [
+            path(*args, 1e-10, screening=screening, transposed=transposed, **static)
+            for transposed in (True, False)
+        ]
+        assert all(bool(run.converged.all()) for run in runs)
+        np.testing.assert_allclose(runs[0].objective, runs[1].objective, rtol=1e-13)
+        np.testing.assert_allclose(runs[0].coef, runs[1].coef, atol=1e-8)
+        np.testing.assert_array_equal(runs[0].n_discarded, runs[1].n_discarded)
+
+
 def test_auto_solver_rule():
     assert _auto_solver(1.0, 10_000) == "cd"
     assert _auto_solver(0.0, 31) == "newton"

@@ -65,6 +65,7 @@ def test_path_traces_full_precision_products():
         lambda X: _path(
             X, T, s, lambdas, 1.0, factors, init, 1e-5,
             loss=BINARY, solver="cd", fit_intercept=True, max_iter=5, screening=True,
+            transposed=True,
         )
     )(X)  # fmt: skip
     precisions = dot_precisions(traced.jaxpr)

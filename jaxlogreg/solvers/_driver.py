@@ -20,7 +20,7 @@ from typing import Any, ClassVar, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..problem import Problem
+from ..problem import Problem, Risk
 
 __all__ = ["Solution", "Solver", "SolverState", "iterative_solve"]
 
@@ -52,7 +52,8 @@ class Solution(NamedTuple):
 
     ``history`` (only when asked for) holds ``F`` at the start and after every step,
     ``(max_iter + 1,)``, padded with NaN after the last step. ``carried`` is what the solver
-    hands on to a warm start on a nearby problem (``Solver.carry``).
+    hands on to a warm start on a nearby problem (``Solver.carry``); ``risk`` is the risk and its
+    gradient at ``coef`` (``Problem.Risk``), for a solve that starts there.
     """
 
     coef: jax.Array
@@ -62,6 +63,7 @@ class Solution(NamedTuple):
     converged: jax.Array
     history: jax.Array | None = None
     carried: Any = None
+    risk: Risk | None = None
 
 
 class Solver(abc.ABC):
@@ -138,12 +140,16 @@ def iterative_solve(
     tol: jax.Array,
     history: bool = False,
     carried: Any = None,
+    risk: Risk | None = None,
 ) -> Solution:
     """Run ``solver`` from ``coef`` until ``optimality ≤ tol``, a stall, or ``max_iter`` steps.
 
     With ``history=True`` the objective after every step is recorded as well (a fixed-size
     buffer carried through the loop, so the shapes stay static). ``carried``: the
-    ``Solution.carried`` of a solve of a nearby problem, to resume from. Multinomial
+    ``Solution.carried`` of a solve of a nearby problem, to resume from. ``risk``: the risk and
+    its gradient at ``coef``, known from an earlier evaluation (``Solution.risk`` of the last
+    solve of a path): the starting state takes them instead of a pass over the data (the
+    evaluation that ``init`` traced is then unused, and the compiler drops it). Multinomial
     intercepts come back centred (``Problem.center_intercepts``).
     """
 
@@ -163,6 +169,8 @@ def iterative_solve(
         state = solver.init(problem, coef)
     else:
         state = solver.resume(problem, coef, carried)
+    if risk is not None:
+        state = _start_with(problem, state, risk)
     record = None
     if history:
         record = jnp.full(max_iter + 1, jnp.nan, state.objective.dtype).at[0].set(state.objective)
@@ -175,4 +183,16 @@ def iterative_solve(
         converged=state.optimality <= tol,
         history=record,
         carried=solver.carry(state),
+        risk=problem.risk_from(state.coef, state.objective, state.grad),
+    )
+
+
+def _start_with(problem: Problem, state: SolverState, risk: Risk) -> SolverState:
+    """``state`` with its objective, gradient and optimality made from the known ``risk`` (valid
+    at ``state.coef``: ``init`` may only shift multinomial coefficients, which leaves ``Z``)."""
+    smooth, grad = problem.smooth_value_and_grad_from(state.coef, risk)
+    return state._replace(
+        objective=smooth + problem.penalty.l1_value(state.coef),
+        grad=grad,
+        optimality=problem.optimality(state.coef, grad),
     )

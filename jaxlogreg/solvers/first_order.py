@@ -73,7 +73,7 @@ def directional_curvature(problem: Problem, coef: jax.Array, direction: jax.Arra
     """``Dᵀ ∇²F(Θ) D`` in closed form (see the module docstring); ``D`` has the shape of ``Θ``."""
     Z = problem.linear_predictor(coef)
     W, b = problem.split(direction)
-    ZD = problem.X @ W.T + b  # the change of Z along D (linear in D)
+    ZD = problem.data() @ W.T + b  # the change of Z along D (linear in D)
     risk = jnp.dot(problem.weights, jnp.sum(ZD * problem.loss.curvature_matvec(Z, ZD), axis=1))
     return risk + jnp.sum(problem.penalty.l2_weights() * jnp.square(direction))
 
