@@ -253,13 +253,20 @@ def test_small_ratio_default_when_p_exceeds_n(rng):
     np.testing.assert_allclose(result.lambdas[-1] / result.lambdas[0], 1e-2, rtol=1e-12)
 
 
-def test_screening_changes_nothing(cancer):
+def lasso_arrays(cancer):
+    """All of the cancer data as path arrays: ``X``, targets, unit weights and factors, the
+    lasso's ``λ_max`` and the intercept-only start."""
     X, y = cancer
     X = jnp.asarray(X)
     targets = jnp.asarray(y, X.dtype)[:, None]
     weights, factor = jnp.ones(len(y)), jnp.ones(X.shape[1])
     lmax = float(lambda_max(X, targets, weights, 1.0, loss=BINARY, fit_intercept=True))
     init = null_init(X, targets, weights, loss=BINARY, fit_intercept=True)
+    return X, targets, weights, factor, lmax, init
+
+
+def test_screening_changes_nothing(cancer):
+    X, targets, weights, factor, lmax, init = lasso_arrays(cancer)
     static = dict(loss=BINARY, solver="cd", fit_intercept=True, max_iter=500)
     # A fine grid, where the rule discards much; then a start whose gradient misleads the rule
     # (a large coefficient in one column): discarded columns enter and the KKT check repairs.
@@ -285,12 +292,7 @@ def test_holding_x_transposed_changes_nothing(cancer):
     """``transposed`` (``Xᵀ`` in memory, for gradients and working-set gathers) gives the path
     computed over ``X`` alone, with and without screening; a working set gathers from ``X``
     itself when the problem holds no ``Xᵀ``."""
-    X, y = cancer
-    X = jnp.asarray(X)
-    targets = jnp.asarray(y, X.dtype)[:, None]
-    weights, factor = jnp.ones(len(y)), jnp.ones(X.shape[1])
-    lmax = float(lambda_max(X, targets, weights, 1.0, loss=BINARY, fit_intercept=True))
-    init = null_init(X, targets, weights, loss=BINARY, fit_intercept=True)
+    X, targets, weights, factor, lmax, init = lasso_arrays(cancer)
     static = dict(loss=BINARY, solver="cd", fit_intercept=True, max_iter=500)
     args = (X, targets, weights, jnp.asarray(lmax * np.geomspace(1, 1e-3, 12)), 1.0, factor, init)
     for screening in (True, False):
