@@ -85,8 +85,8 @@ def _sample_metrics(Z, y_index, mode: str):
     """Per-sample log-loss and 0/1 correctness ``(…, n)`` of decision values ``Z (…, n, K)``.
 
     Probabilities are clipped to ``[ε, 1 − ε]`` like scikit-learn's. Binary: the true class's
-    ``log σ(±z)`` alone (half the work of both columns), and class 1 is predicted when ``z > 0``
-    (``argmax`` of the two columns, ties to class 0).
+    ``log σ(±z)`` alone (half the work of both columns), and class 1 is predicted when ``z > 0``,
+    as ``predict`` does (the two columns' ``argmax`` would tie to class 0 below ``|z| ≈ 1e-17``).
     """
     eps = jnp.finfo(Z.dtype).eps
     if Z.shape[-1] == 1:
