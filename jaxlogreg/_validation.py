@@ -185,10 +185,39 @@ def _not_numbers(error: Exception, X, y, name: str = "X") -> Exception:
     return type(error)(f"{name} must hold numbers only ({error}; {where}): {fix}")
 
 
-def to_device(X) -> jax.Array:
-    """``X`` as a JAX array on the default device: one copy of a NumPy array (none on a CPU when
-    it is 64-byte aligned). ``jnp.asarray`` took 1.4–2x as long on 10⁵–10⁶ × 100 float64."""
-    return X if isinstance(X, jax.Array) else jax.device_put(np.asarray(X))
+#: Alignment in bytes at which a CPU device uses a NumPy array's memory as it is.
+HOST_ALIGNMENT = 64
+
+
+def aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """An uninitialized C-contiguous NumPy array whose data start ``HOST_ALIGNMENT``-aligned."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(nbytes + HOST_ALIGNMENT, np.uint8)
+    start = -raw.ctypes.data % HOST_ALIGNMENT
+    return raw[start : start + nbytes].view(dtype).reshape(shape)
+
+
+def to_device(X, *, transposed: bool = False) -> jax.Array:
+    """``X`` (``Xᵀ`` when ``transposed``) as a JAX array on the default device: one copy of a
+    NumPy array.
+
+    On a CPU that copy is NumPy's, into aligned memory (``aligned_empty``) that the device then
+    uses as it is: ``jax.device_put`` copies unaligned arrays itself, 5x slower (48 against
+    8.5 ms for 10⁵ × 100 float64), and XLA's transposition took 34 ms against NumPy's 22. An
+    aligned C-contiguous array is used without a copy.
+    """
+    if isinstance(X, jax.Array):
+        return X.T if transposed else X
+    X = np.asarray(X)
+    if transposed:
+        X = X.T
+    aligned = X.flags.c_contiguous and X.ctypes.data % HOST_ALIGNMENT == 0
+    if jax.default_backend() == "cpu" and not aligned:
+        copy = aligned_empty(X.shape, X.dtype)
+        np.copyto(copy, X)
+        X = copy
+    return jax.device_put(X)
 
 
 def as_float_array(X, name: str = "X"):

@@ -176,6 +176,19 @@ def lambda_max(
     return jnp.max(ratio)
 
 
+def _given_X_T(fun):
+    """``fun(X, …)`` called with ``Xᵀ (p, n)`` in place of ``X``: compiled with ``X`` its
+    transposed view, which XLA folds into the products (no copy of ``X``)."""
+    return precise_jit(
+        lambda X_T, *args, **kwargs: fun(X_T.T, *args, **kwargs),
+        static_argnames=("loss", "fit_intercept"),
+    )
+
+
+#: ``null_init`` and ``lambda_max`` for a caller that holds ``Xᵀ`` alone.
+_ON_X_T = (_given_X_T(null_init), _given_X_T(lambda_max))
+
+
 @partial(
     precise_jit,
     static_argnames=("loss", "solver", "fit_intercept", "max_iter", "screening", "transposed"),
@@ -189,6 +202,7 @@ def _path(
     penalty_factor,
     init,
     tol,
+    X_T=None,
     *,
     loss: Loss,
     solver: str | Solver,
@@ -197,15 +211,21 @@ def _path(
     screening: bool,
     transposed: bool,
 ) -> PathResult:
+    # A caller's Xᵀ serves the start too; one transposed here serves the scan alone (a use
+    # outside it would transpose X a second time).
+    start_X_T = X_T
+    if X is None:  # Xᵀ alone: X is its transposed view
+        X = X_T.T
+    elif X_T is None and transposed:
+        # Xᵀ laid out once for the scan: the barrier keeps XLA from folding the transpose into
+        # each product and gather in it, which would read X by columns again.
+        X_T = jax.lax.optimization_barrier(X.T)
     dtype = X.dtype
     method = solver if isinstance(solver, Solver) else get_solver(solver)
     lambdas = lambdas.astype(dtype)
     l1_ratio = jnp.asarray(l1_ratio, dtype)
     penalty_factor = penalty_factor.astype(dtype)
     tol = jnp.asarray(tol, dtype)
-    # Xᵀ laid out once for the scan: the barrier keeps XLA from folding the transpose into each
-    # product and gather in it, which would read X by columns again.
-    X_T = jax.lax.optimization_barrier(X.T) if transposed else None
 
     def problem_at(lam, X_T=X_T):
         return make_problem(
@@ -243,8 +263,7 @@ def _path(
         return (solution.coef, solution.risk, lam, solution.carried), outputs
 
     coef0 = init.astype(dtype)
-    # The start over X itself: a use of Xᵀ outside the scan would transpose X a second time.
-    start = problem_at(lambdas[0], X_T=None)
+    start = problem_at(lambdas[0], X_T=start_X_T)
     risk0 = start.risk_and_grad_at(start.linear_predictor(coef0))
     # What the solver hands from one λ to the next (e.g. coordinate descent's Hessian).
     carried = method.carry(method.init(start, coef0))
@@ -297,6 +316,7 @@ def path(
     penalty_factor,
     init,
     tol,
+    X_T=None,
     *,
     loss,
     solver: str | Solver = "auto",
@@ -318,10 +338,13 @@ def path(
     applies the sequential strong rule with a KKT check (module docstring); it changes nothing
     when ``α = 0``. ``transposed``: hold ``Xᵀ`` in memory too (``Problem.X_T``), one copy of
     ``X`` for faster gradients and working-set gathers; default: with screening, and on CPUs.
+    ``X_T``: ``Xᵀ (p, n)`` already laid out (``to_device(X, transposed=True)``): the path then
+    reads it alone, and ``X`` may be ``None``.
     """
     loss = get_loss(loss)
+    p = X_T.shape[0] if X is None else X.shape[1]
     if solver == "auto":
-        solver = _auto_solver(l1_ratio, targets.shape[1] * (X.shape[1] + int(fit_intercept)))
+        solver = _auto_solver(l1_ratio, targets.shape[1] * (p + int(fit_intercept)))
     return _path(
         X,
         targets,
@@ -331,12 +354,13 @@ def path(
         penalty_factor,
         init,
         tol,
+        X_T,
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,
         max_iter=int(max_iter),
         screening=bool(screening),
-        transposed=_transposed(transposed, screening, l1_ratio),
+        transposed=X_T is not None or _transposed(transposed, screening, l1_ratio),
     )
 
 
@@ -439,18 +463,24 @@ def regularization_path(
     solver = _default_solver(l1, n_params) if solver == "auto" else solver
     get_solver(solver, l1=l1)
 
-    if mesh is None:
-        Xj = to_device(X)
-    else:
-        Xj, targets, weights = sharding.shard_data(mesh, X, targets, weights)
     static = dict(loss=loss, fit_intercept=bool(fit_intercept))
     batched = mode == "ovr"
     # Working sets branch on the data; under vmap (one-vs-rest) every branch would run.
     screening = (l1 and not batched) if screening is None else bool(screening)
-    if batched:
-        init = jax.vmap(partial(null_init, **static), in_axes=(None, 0, None))(Xj, targets, weights)
+    # A transposing path gets Xᵀ alone, laid out on the host (``to_device``).
+    Xj = X_T = None
+    if mesh is not None:
+        Xj, targets, weights = sharding.shard_data(mesh, X, targets, weights)
+    elif _transposed(None, screening, alpha):
+        X_T = to_device(X, transposed=True)
     else:
-        init = null_init(Xj, targets, weights, **static)
+        Xj = to_device(X)
+    data, (init_of, lmax_of) = (Xj, (null_init, lambda_max)) if X_T is None else (X_T, _ON_X_T)
+    init_of = partial(init_of, **static)
+    if batched:
+        init = jax.vmap(init_of, in_axes=(None, 0, None))(data, targets, weights)
+    else:
+        init = init_of(data, targets, weights)
 
     if lambdas is None:
         n_lambdas = check_positive_int("n_lambdas", n_lambdas)
@@ -459,10 +489,10 @@ def regularization_path(
         ratio = check_positive_number("lambda_min_ratio", lambda_min_ratio)
         if not ratio < 1:
             raise ValueError(f"lambda_min_ratio must be in (0, 1), got {lambda_min_ratio!r}")
-        lmax_of = partial(lambda_max, penalty_factor=jnp.asarray(factor), **static)
+        lmax_of = partial(lmax_of, penalty_factor=jnp.asarray(factor), **static)
         if batched:
             lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None))
-        lmax = float(np.max(sharding.fetch(lmax_of(Xj, targets, weights, alpha))))
+        lmax = float(np.max(sharding.fetch(lmax_of(data, targets, weights, alpha))))
         lmax = lmax if lmax > 0 else 1.0
         grid = lmax * ratio ** np.linspace(0.0, 1.0, n_lambdas) if n_lambdas > 1 else [lmax]
         lambdas = np.asarray(grid, dtype=np.float64)
@@ -471,8 +501,8 @@ def regularization_path(
 
     run = partial(path, solver=solver, max_iter=max_iter, screening=screening, **static)
     if batched:
-        run = jax.vmap(run, in_axes=(None, 0, None, None, None, None, 0, None))
-    result = run(Xj, targets, weights, lambdas.astype(dtype), alpha, factor, init, tol)
+        run = jax.vmap(run, in_axes=(None, 0, None, None, None, None, 0, None, None))
+    result = run(Xj, targets, weights, lambdas.astype(dtype), alpha, factor, init, tol, X_T)
     result = sharding.fetch(result)
 
     coef, intercept = result.coef, result.intercept

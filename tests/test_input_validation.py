@@ -322,6 +322,37 @@ def test_to_device_keeps_values_and_dtype_and_passes_jax_arrays_through():
     np.testing.assert_array_equal(np.asarray(moved), X)
     assert to_device(moved) is moved
     np.testing.assert_array_equal(np.asarray(to_device([[1.0, 2.0]])), [[1.0, 2.0]])
+    np.testing.assert_array_equal(np.asarray(to_device(X, transposed=True)), X.T)
+    np.testing.assert_array_equal(np.asarray(to_device(moved, transposed=True)), X.T)
+    np.testing.assert_array_equal(np.asarray(to_device(X[:, ::2])), X[:, ::2])
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="host memory is the device's on a CPU")
+def test_to_device_copies_into_aligned_memory_the_cpu_uses_as_it_is():
+    """On a CPU ``to_device`` copies an unaligned array once, into aligned memory that the
+    device array then uses; an aligned C-contiguous array is not copied at all."""
+    from jaxlogreg._validation import HOST_ALIGNMENT, aligned_empty, to_device
+
+    raw = np.arange(8 * 300 + 1, dtype=np.float64)
+    unaligned = raw[1:].reshape(300, 8)  # 8 bytes past an allocation: never 64-aligned
+    if unaligned.ctypes.data % HOST_ALIGNMENT == 0:
+        unaligned = raw[:-1].reshape(300, 8)
+    assert unaligned.ctypes.data % HOST_ALIGNMENT != 0
+    moved = to_device(unaligned)
+    assert moved.unsafe_buffer_pointer() % HOST_ALIGNMENT == 0
+    assert moved.unsafe_buffer_pointer() != unaligned.ctypes.data
+    np.testing.assert_array_equal(np.asarray(moved), unaligned)
+    first = unaligned[0, 0]
+    unaligned[0, 0] = -1.0  # the device array is a copy
+    assert float(moved[0, 0]) == first
+
+    aligned = aligned_empty((300, 8), np.float64)
+    aligned[:] = 2.0
+    assert aligned.ctypes.data % HOST_ALIGNMENT == 0
+    assert to_device(aligned).unsafe_buffer_pointer() == aligned.ctypes.data
+    transposed = to_device(aligned, transposed=True)
+    assert transposed.unsafe_buffer_pointer() % HOST_ALIGNMENT == 0
+    np.testing.assert_array_equal(np.asarray(transposed), aligned.T)
 
 
 def test_fit_rejects_non_finite_data_also_inside_a_callers_jit():

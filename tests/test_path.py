@@ -290,20 +290,25 @@ def test_screening_changes_nothing(cancer):
 
 def test_holding_x_transposed_changes_nothing(cancer):
     """``transposed`` (``Xᵀ`` in memory, for gradients and working-set gathers) gives the path
-    computed over ``X`` alone, with and without screening; a working set gathers from ``X``
-    itself when the problem holds no ``Xᵀ``."""
+    computed over ``X`` alone, with and without screening, and so does ``Xᵀ`` handed in alone
+    (``X_T``, ``X = None``); a working set gathers from ``X`` itself when the problem holds no
+    ``Xᵀ``."""
     X, targets, weights, factor, lmax, init = lasso_arrays(cancer)
     static = dict(loss=BINARY, solver="cd", fit_intercept=True, max_iter=500)
-    args = (X, targets, weights, jnp.asarray(lmax * np.geomspace(1, 1e-3, 12)), 1.0, factor, init)
+    lambdas = jnp.asarray(lmax * np.geomspace(1, 1e-3, 12))
+    rest = (targets, weights, lambdas, 1.0, factor, init, 1e-10)
+    X_T = jnp.asarray(np.ascontiguousarray(np.asarray(X).T))
     for screening in (True, False):
         runs = [
-            path(*args, 1e-10, screening=screening, transposed=transposed, **static)
-            for transposed in (True, False)
+            path(X, *rest, screening=screening, transposed=True, **static),
+            path(X, *rest, screening=screening, transposed=False, **static),
+            path(None, *rest, X_T, screening=screening, **static),
         ]
         assert all(bool(run.converged.all()) for run in runs)
-        np.testing.assert_allclose(runs[0].objective, runs[1].objective, rtol=1e-13)
-        np.testing.assert_allclose(runs[0].coef, runs[1].coef, atol=1e-8)
-        np.testing.assert_array_equal(runs[0].n_discarded, runs[1].n_discarded)
+        for run in runs[1:]:
+            np.testing.assert_allclose(run.objective, runs[0].objective, rtol=1e-13)
+            np.testing.assert_allclose(run.coef, runs[0].coef, atol=1e-8)
+            np.testing.assert_array_equal(run.n_discarded, runs[0].n_discarded)
 
 
 def test_auto_solver_rule():

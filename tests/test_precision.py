@@ -83,3 +83,47 @@ def test_the_library_compiles_only_through_precise_jit():
         if "jax.jit" in line or "from jax import jit" in line
     ]
     assert not offenders, offenders
+
+
+def weighted_sum(w, z):
+    """A weighted sum of a transcendental, the shape of the risk ``Σ s̃ᵢℓᵢ``."""
+    return jnp.dot(w, jnp.log1p(jnp.exp(z)))
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the options are XLA CPU's")
+def test_top_level_calls_compile_with_the_cpu_options_and_nested_calls_inside_others():
+    """On a CPU a top-level call compiles without YNNPACK's fused reductions (when this XLA
+    has them: then a plain ``jax.jit`` fuses the weighted sum into one); a call inside another
+    program is part of it (JAX takes compile options at the top level only)."""
+    from jaxlogreg.precision import CPU_COMPILER_OPTIONS, compiler_options, precise_jit
+
+    assert compiler_options() in ({}, CPU_COMPILER_OPTIONS)
+    w, z = jnp.full(10_000, 1e-4), jnp.linspace(-3.0, 3.0, 10_000)
+
+    def library_fusions(text):
+        return [line for line in text.splitlines() if "ynn_fusion" in line and " = " in line]
+
+    plain = library_fusions(jax.jit(weighted_sum).lower(w, z).compile().as_text())
+    optioned = library_fusions(precise_jit(weighted_sum).lower(w, z).compile().as_text())
+    if compiler_options() and plain:  # this XLA fuses the reduction into YNNPACK by default
+        assert not optioned, optioned
+    fitted = precise_jit(weighted_sum)
+    outer = jax.jit(lambda w, z: fitted(w, z) + 1.0)
+    expected = float(np.dot(np.asarray(w), np.log1p(np.exp(np.asarray(z)))))
+    np.testing.assert_allclose(float(fitted(w, z)), expected, rtol=1e-6)
+    np.testing.assert_allclose(float(outer(w, z)), expected + 1.0, rtol=1e-6)
+    batched = jax.vmap(fitted, (None, 0))(w, z[None])
+    np.testing.assert_allclose(float(batched[0]), expected, rtol=1e-6)
+
+
+def test_an_xla_without_the_option_compiles_with_its_defaults(monkeypatch):
+    from jaxlogreg import precision
+
+    monkeypatch.setattr(precision, "CPU_COMPILER_OPTIONS", {"xla_cpu_no_such_option": "1"})
+    precision.compiler_options.cache_clear()
+    try:
+        assert precision.compiler_options() == {}
+        value = precision.precise_jit(weighted_sum)(jnp.ones(3), jnp.zeros(3))
+        np.testing.assert_allclose(float(value), 3 * np.log(2.0), rtol=1e-6)
+    finally:
+        precision.compiler_options.cache_clear()
