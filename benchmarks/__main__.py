@@ -5,7 +5,7 @@ Examples::
     python -m benchmarks                      # full sizes, float64, results in benchmarks/results
     python -m benchmarks --quick              # tiny sizes: seconds per workload (CI)
     python -m benchmarks --dtype float32 --scale 10 --workloads W1,W6-tall
-    python -m benchmarks --from-json benchmarks/results/cpu-float64.json --readme section.md
+    python -m benchmarks --from-json benchmarks/results/cpu-float64.json --readme README.md
     python -m benchmarks --from-json run1.json run2.json   # combine runs into one result
 """
 
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from . import adapters
-from .report import combine, readme_section, result_name, write_all
+from .report import combine, readme_section, result_name, splice_section, write_all
 from .workloads import WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -87,7 +87,12 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
         help="render an existing results file instead of running; several files (one device, "
         "dtype and size) are combined into one result, written to --output",
     )
-    parser.add_argument("--readme", type=Path, help="also write the README performance section")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="also write the performance section into this file: in place of its "
+        "'## Performance' section when it has one, else the section alone",
+    )
     return parser
 
 
@@ -125,7 +130,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m benchmarks") -> i
         stem = write_all(results, output)
         print(f"Wrote {stem}.json, .md and .png")
     if args.readme is not None:
-        args.readme.write_text(readme_section(results, result_name(results)))
+        section = readme_section(results, result_name(results))
+        existing = args.readme.read_text() if args.readme.exists() else ""
+        args.readme.write_text(splice_section(existing, section))
         print(f"Wrote {args.readme}")
     return 0
 

@@ -13,7 +13,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["combine", "markdown", "plot", "readme_section", "result_name", "write_all"]
+__all__ = [
+    "combine",
+    "markdown",
+    "plot",
+    "readme_section",
+    "result_name",
+    "splice_section",
+    "write_all",
+]
 
 OURS = "jaxlogreg"
 VERDICTS = {True: "**holds**", False: "**does not hold**", None: "**not measured**"}
@@ -284,9 +292,22 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
         "a fresh process, rows over `--timeout` seconds are stopped); `--quick` runs tiny sizes "
         "in about a minute (CI); `--dtype float32 --scale 10` is for accelerators. "
         "`python -m benchmarks --from-json benchmarks/results/"
-        f"{stem}.json --readme FILE` regenerates this section.",
+        f"{stem}.json --readme README.md` regenerates this section in place.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def splice_section(document: str, section: str) -> str:
+    """``document`` with its ``## Performance`` section (up to the next ``## `` heading)
+    replaced by ``section``; ``section`` alone when ``document`` has none."""
+    lines = document.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.rstrip("\n") == "## Performance"]
+    if not starts:
+        return section
+    start = starts[0]
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    following = "\n" if end < len(lines) else ""
+    return "".join(lines[:start]) + section + following + "".join(lines[end:])
 
 
 def write_all(

@@ -187,6 +187,19 @@ def test_readme_section_and_tables_render_from_json(quick, tmp_path):
     assert (tmp_path / "cpu-float64-quick.png").stat().st_size > 0
 
 
+def test_readme_section_replaces_only_the_performance_section():
+    from benchmarks.report import splice_section
+
+    document = "# Title\n\n## Performance\n\nold table\n\n## Performance on a GPU\n\nkept\n"
+    spliced = splice_section(document, "## Performance\n\nnew table\n")
+    assert spliced == (
+        "# Title\n\n## Performance\n\nnew table\n\n## Performance on a GPU\n\nkept\n"
+    )
+    last = splice_section("# Title\n\n## Performance\n\nold\n", "## Performance\n\nnew\n")
+    assert last == "# Title\n\n## Performance\n\nnew\n"
+    assert splice_section("# No section\n", "## Performance\n") == "## Performance\n"
+
+
 def test_cli_bench_delegates_to_the_suite_and_explains_its_absence(monkeypatch, capsys):
     from jaxlogreg import cli
 

@@ -328,31 +328,24 @@ def test_to_device_keeps_values_and_dtype_and_passes_jax_arrays_through():
 
 
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="host memory is the device's on a CPU")
-def test_to_device_copies_into_aligned_memory_the_cpu_uses_as_it_is():
-    """On a CPU ``to_device`` copies an unaligned array once, into aligned memory that the
-    device array then uses; an aligned C-contiguous array is not copied at all."""
+def test_to_device_lays_out_x_transposed_in_aligned_memory_the_cpu_uses_as_it_is():
+    """On a CPU ``to_device(X, transposed=True)`` copies ``Xᵀ`` once, into aligned memory that
+    the device array then uses; an aligned C-contiguous ``X`` is not copied at all."""
     from jaxlogreg._validation import HOST_ALIGNMENT, aligned_empty, to_device
 
-    raw = np.arange(8 * 300 + 1, dtype=np.float64)
-    unaligned = raw[1:].reshape(300, 8)  # 8 bytes past an allocation: never 64-aligned
-    if unaligned.ctypes.data % HOST_ALIGNMENT == 0:
-        unaligned = raw[:-1].reshape(300, 8)
-    assert unaligned.ctypes.data % HOST_ALIGNMENT != 0
-    moved = to_device(unaligned)
+    X = np.arange(300 * 8, dtype=np.float64).reshape(300, 8)
+    moved = to_device(X, transposed=True)
     assert moved.unsafe_buffer_pointer() % HOST_ALIGNMENT == 0
-    assert moved.unsafe_buffer_pointer() != unaligned.ctypes.data
-    np.testing.assert_array_equal(np.asarray(moved), unaligned)
-    first = unaligned[0, 0]
-    unaligned[0, 0] = -1.0  # the device array is a copy
-    assert float(moved[0, 0]) == first
+    np.testing.assert_array_equal(np.asarray(moved), X.T)
+    first = X[0, 1]
+    X[0, 1] = -1.0  # the device array is a copy
+    assert float(moved[1, 0]) == first
 
-    aligned = aligned_empty((300, 8), np.float64)
+    aligned = aligned_empty((300, 8), np.float32)
+    assert aligned.ctypes.data % HOST_ALIGNMENT == 0 and aligned.flags.writeable
     aligned[:] = 2.0
-    assert aligned.ctypes.data % HOST_ALIGNMENT == 0
     assert to_device(aligned).unsafe_buffer_pointer() == aligned.ctypes.data
-    transposed = to_device(aligned, transposed=True)
-    assert transposed.unsafe_buffer_pointer() % HOST_ALIGNMENT == 0
-    np.testing.assert_array_equal(np.asarray(transposed), aligned.T)
+    assert aligned_empty((0, 8), np.float64).shape == (0, 8)
 
 
 def test_fit_rejects_non_finite_data_also_inside_a_callers_jit():
