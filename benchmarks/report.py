@@ -64,13 +64,14 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "methods": union("methods"),
     }
     machine = dict(first["machine"])
-    machine["load_average"] = [
-        first["machine"]["load_average"][0],
-        parts[-1]["machine"]["load_average"][1],
-    ]
+    loads = [part["machine"]["load_average"] for part in parts]
+    if all(loads):  # the range over all runs
+        machine["load_average"] = [min(a for a, _ in loads), max(b for _, b in loads)]
+    # Workloads split from one run share its machine record: a run is counted once.
+    runs = {json.dumps(part["machine"], sort_keys=True) for part in parts}
     machine["note"] = (
-        f"Combined from {len(parts)} runs on machines of this kind, each with its own selection of "
-        "workloads and methods"
+        f"Combined from {len(runs)} run{'s' if len(runs) > 1 else ''} on machines of this kind, "
+        "each with its own selection of workloads and methods"
     )
     return {**first, "options": options, "machine": machine, "workloads": workloads}
 
@@ -254,7 +255,8 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
     lines = [
         "## Performance",
         "",
-        f"Measured side by side in one run on a {m['cores']}-core CPU ({m['cpu']}){shared}, "
+        "Each workload measured side by side in one run on a "
+        f"{m['cores']}-core CPU ({m['cpu']}){shared}, "
         f"{m['dtype']}, JAX device {m['device']}; every library solves the same problem, scored "
         "by one objective function in glmnet's convention; a result within a relative "
         f"{results['gap_tol']:g} of the best objective found is accurate, and only accurate "

@@ -216,16 +216,20 @@ def test_results_of_several_runs_combine_into_one(quick, tmp_path):
     results, _ = quick
     first, second = dict(results), dict(results)
     first["workloads"], second["workloads"] = results["workloads"][:2], results["workloads"][2:]
-    files = []
-    for name, part in [("a.json", first), ("b.json", second)]:
-        files.append(tmp_path / name)
-        files[-1].write_text(json.dumps(part))
+    files = [tmp_path / "a.json", tmp_path / "b.json"]
     out = tmp_path / "combined"
-    assert bench_main(["--from-json", *map(str, files), "--output", str(out)]) == 0
-    combined = json.loads((out / "cpu-float64-quick.json").read_text())
-    assert combined["workloads"] == results["workloads"]
-    assert combined["options"]["workloads"] == [w["key"] for w in results["workloads"]]
-    assert "Combined from 2 runs" in (out / "cpu-float64-quick.md").read_text()
+    # Two parts of one run (the same machine record) count as one run; another run's load shows.
+    same_run = results["machine"]["load_average"]
+    for second_load, runs in [(same_run, "1 run "), ([9.0, 9.5], "2 runs")]:
+        second["machine"] = {**results["machine"], "load_average": second_load}
+        for file, part in zip(files, (first, second), strict=True):
+            file.write_text(json.dumps(part))
+        assert bench_main(["--from-json", *map(str, files), "--output", str(out)]) == 0
+        combined = json.loads((out / "cpu-float64-quick.json").read_text())
+        assert combined["workloads"] == results["workloads"]
+        assert combined["options"]["workloads"] == [w["key"] for w in results["workloads"]]
+        assert f"Combined from {runs}" in (out / "cpu-float64-quick.md").read_text()
+    assert combined["machine"]["load_average"][1] == 9.5
 
     second["options"] = {**results["options"], "dtype": "float32"}
     files[1].write_text(json.dumps(second))
