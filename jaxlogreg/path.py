@@ -467,7 +467,7 @@ def regularization_path(
     batched = mode == "ovr"
     # Working sets branch on the data; under vmap (one-vs-rest) every branch would run.
     screening = (l1 and not batched) if screening is None else bool(screening)
-    # A transposing path gets Xᵀ alone, laid out on the host (``to_device``).
+    # A transposing path gets Xᵀ alone, laid out once by ``to_device``.
     Xj = X_T = None
     if mesh is not None:
         Xj, targets, weights = sharding.shard_data(mesh, X, targets, weights)

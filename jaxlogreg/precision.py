@@ -50,8 +50,8 @@ def compiler_options() -> dict[str, str]:
 def precise_jit(fun=None, /, **jit_kwargs):
     """``jax.jit(fun, **jit_kwargs)``, tracing ``fun`` at ``MATMUL_PRECISION`` and compiling with
     ``compiler_options()``; also usable as ``partial(precise_jit, static_argnames=...)`` or as a
-    decorator. The ``jax.jit`` object is made at the first call, once the backend is known;
-    its methods (``lower``, ``trace``, …) are the returned function's."""
+    decorator. The optioned ``jax.jit`` is made at the first top-level call, once the backend
+    is known; its methods (``lower``, ``trace``, …) are the returned function's."""
     if fun is None:
         return functools.partial(precise_jit, **jit_kwargs)
 
