@@ -91,10 +91,9 @@ def weighted_sum(w, z):
 
 
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="the options are XLA CPU's")
-def test_top_level_calls_compile_with_the_cpu_options_and_nested_calls_inside_others():
-    """On a CPU a top-level call compiles without YNNPACK's fused reductions (when this XLA
-    has them: then a plain ``jax.jit`` fuses the weighted sum into one); a call inside another
-    program is part of it (JAX takes compile options at the top level only)."""
+def test_top_level_calls_compile_without_ynnpack_reductions():
+    """On a CPU a top-level call compiles without YNNPACK's fused reductions, where this XLA
+    fuses the weighted sum into one by default (a plain ``jax.jit``)."""
     from jaxlogreg.precision import CPU_COMPILER_OPTIONS, compiler_options, precise_jit
 
     assert compiler_options() in ({}, CPU_COMPILER_OPTIONS)
@@ -104,9 +103,18 @@ def test_top_level_calls_compile_with_the_cpu_options_and_nested_calls_inside_ot
         return [line for line in text.splitlines() if "ynn_fusion" in line and " = " in line]
 
     plain = library_fusions(jax.jit(weighted_sum).lower(w, z).compile().as_text())
+    if not (compiler_options() and plain):
+        pytest.skip("this XLA has no YNNPACK reduction fusion to turn off")
     optioned = library_fusions(precise_jit(weighted_sum).lower(w, z).compile().as_text())
-    if compiler_options() and plain:  # this XLA fuses the reduction into YNNPACK by default
-        assert not optioned, optioned
+    assert not optioned, optioned
+
+
+def test_calls_inside_other_programs_and_vmap_give_the_same_value():
+    """A call inside another program is part of it (JAX takes compile options at the top level
+    only); nested, vmapped and top-level calls agree."""
+    from jaxlogreg.precision import precise_jit
+
+    w, z = jnp.full(10_000, 1e-4), jnp.linspace(-3.0, 3.0, 10_000)
     fitted = precise_jit(weighted_sum)
     outer = jax.jit(lambda w, z: fitted(w, z) + 1.0)
     expected = float(np.dot(np.asarray(w), np.log1p(np.exp(np.asarray(z)))))
