@@ -66,10 +66,27 @@ def _model_objectives(spec: Spec, data: Dataset, out: Output) -> np.ndarray:
     )
 
 
-def score_rows(spec: Spec, data: Dataset, rows: list[dict], outputs: dict[int, Output]) -> None:
+def score_rows(
+    spec: Spec,
+    data: Dataset,
+    rows: list[dict],
+    outputs: dict[int, Output],
+    cache: dict | None = None,
+) -> None:
     """Fill in ``objective``, ``gap``, ``accurate``, ``test_accuracy``, ``nonzeros`` and
-    ``ratio`` of every row that produced an ``Output`` (``outputs`` by row index), in place."""
-    objectives = {i: _model_objectives(spec, data, out) for i, out in outputs.items()}
+    ``ratio`` of every row that produced an ``Output`` (``outputs`` by row index), in place.
+
+    ``cache`` keeps the objectives already computed (by row index, and the reference fit's by
+    ``λ``) between calls, so a workload rescored after each new row evaluates each model once.
+    """
+    cache = {} if cache is None else cache
+
+    def cached(key, compute, *args):
+        if key not in cache:
+            cache[key] = compute(spec, data, *args)
+        return cache[key]
+
+    objectives = {i: cached(("model", i), _model_objectives, out) for i, out in outputs.items()}
     if spec.kind == "cv":
         gaps = {}
         by_lambda: dict[float, list[int]] = {}
@@ -77,10 +94,10 @@ def score_rows(spec: Spec, data: Dataset, rows: list[dict], outputs: dict[int, O
             by_lambda.setdefault(float(out.selected_lambda), []).append(i)
         for lam, members in by_lambda.items():
             group = {i: objectives[i] for i in members}
-            group[-1] = np.array([_reference_objective(spec, data, lam)])
+            group[-1] = np.array([cached(("reference", lam), _reference_objective, lam)])
             gaps.update(relative_gaps(group))
         folds = {
-            i: _fold_objectives(spec, data, out)
+            i: cached(("folds", i), _fold_objectives, out)
             for i, out in outputs.items()
             if out.fold_coef is not None
         }

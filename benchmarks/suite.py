@@ -138,13 +138,36 @@ def _clock() -> str:
     return f"{time.perf_counter() - _START:.0f} s"
 
 
-def _run_workload(key: str, options: Options, log) -> dict:
+def _run_workload(key: str, options: Options, log, save=None) -> dict:
+    """One workload's scored result; ``save(result)``, if given, also gets it scored after
+    every row, so that a run stopped in the middle of a workload keeps its finished rows."""
     workload = WORKLOADS[key]
     spec, data = build(workload, quick=options.quick, scale=options.scale, dtype=options.dtype)
     log(f"{key}: {workload.title} — n={spec.n_samples:,}, p={spec.n_features:,} [{_clock()}]")
     rows: list[dict] = []
     outputs: dict[int, Output] = {}
     skipped: list[dict] = []
+    scores: dict = {}  # objectives computed so far (score_rows' cache)
+
+    def result() -> dict:
+        score_rows(spec, data, rows, outputs, scores)
+        scored = {
+            "key": key,
+            "title": workload.title,
+            "kind": spec.kind,
+            "n": spec.n_samples,
+            "p": spec.n_features,
+            "n_classes": spec.n_classes,
+            "l1_ratio": spec.l1_ratio,
+            "lambdas": list(spec.lambdas),
+            "Cs": list(spec.Cs),
+            "rows": [dict(row) for row in rows],  # as they stand now: later rows rescore them
+            "skipped": list(skipped),
+        }
+        if workload.target is not None:
+            scored["target"] = target_result(workload.target, rows)
+        return scored
+
     with tempfile.TemporaryDirectory(prefix=f"bench-{key}-") as tmp:
         workdir = Path(tmp)
         data_file = workdir / "data.npz"
@@ -178,23 +201,9 @@ def _run_workload(key: str, options: Options, log) -> dict:
                 if out is not None:
                     shown = f"{row['time_s']:.3f} s (first {row['first_s']:.2f} s)"
                 log(f"  {method.key}: {shown}")
-    score_rows(spec, data, rows, outputs)
-    result = {
-        "key": key,
-        "title": workload.title,
-        "kind": spec.kind,
-        "n": spec.n_samples,
-        "p": spec.n_features,
-        "n_classes": spec.n_classes,
-        "l1_ratio": spec.l1_ratio,
-        "lambdas": list(spec.lambdas),
-        "Cs": list(spec.Cs),
-        "rows": rows,
-        "skipped": skipped,
-    }
-    if workload.target is not None:
-        result["target"] = target_result(workload.target, rows)
-    return result
+                if save is not None:
+                    save(result())
+    return result()
 
 
 def machine_info(dtype: str) -> dict[str, Any]:
@@ -230,8 +239,8 @@ def machine_info(dtype: str) -> dict[str, Any]:
 def run_suite(options: Options, log=print, checkpoint=None) -> dict[str, Any]:
     """Run every selected workload; the JSON-ready results (``benchmarks.report`` renders).
 
-    ``checkpoint(results)``, if given, is called after every workload with the results so far,
-    so that a run cut short keeps the workloads it finished.
+    ``checkpoint(results)``, if given, is called after every row with the results so far (the
+    current workload scored on its finished rows), so that a run cut short keeps what it ran.
     """
     import jax
 
@@ -245,9 +254,14 @@ def run_suite(options: Options, log=print, checkpoint=None) -> dict[str, Any]:
         "machine": machine,
         "workloads": [],
     }
-    for key in options.workloads:
-        results["workloads"].append(_run_workload(key, options, log))
+    finished = results["workloads"]
+
+    def save(partial: dict | None = None) -> None:
         machine["load_average"] = [round(load_start, 2), round(os.getloadavg()[1], 2)]
         if checkpoint is not None:
-            checkpoint(results)
+            checkpoint({**results, "workloads": finished + ([partial] if partial else [])})
+
+    for key in options.workloads:
+        finished.append(_run_workload(key, options, log, save if checkpoint else None))
+        save()
     return results

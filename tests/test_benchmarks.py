@@ -244,14 +244,32 @@ def test_results_of_several_runs_combine_into_one(quick, tmp_path):
 def test_methods_filter_and_checkpoints(monkeypatch):
     from benchmarks import suite
 
-    monkeypatch.setattr(suite, "_run_workload", lambda key, options, log: {"key": key})
+    def fake_workload(key, options, log, save=None):
+        rows = []
+        for solver in ("a", "b"):
+            rows.append(solver)
+            if save is not None:
+                save({"key": key, "rows": list(rows)})
+        return {"key": key, "rows": rows}
+
+    monkeypatch.setattr(suite, "_run_workload", fake_workload)
     seen = []
     results = suite.run_suite(
         suite.Options(workloads=("W1", "W2"), quick=True, isolate=False),
         log=lambda line: None,
-        checkpoint=lambda partial: seen.append([w["key"] for w in partial["workloads"]]),
+        checkpoint=lambda partial: seen.append(
+            [(w["key"], "".join(w["rows"])) for w in partial["workloads"]]
+        ),
     )
-    assert seen == [["W1"], ["W1", "W2"]]
+    # after every row (the current workload on its finished rows), then after every workload
+    assert seen == [
+        [("W1", "a")],
+        [("W1", "ab")],
+        [("W1", "ab")],
+        [("W1", "ab"), ("W2", "a")],
+        [("W1", "ab"), ("W2", "ab")],
+        [("W1", "ab"), ("W2", "ab")],
+    ]
     assert [w["key"] for w in results["workloads"]] == ["W1", "W2"]
     monkeypatch.undo()
 
@@ -260,9 +278,16 @@ def test_methods_filter_and_checkpoints(monkeypatch):
         methods=("jaxlogreg/lbfgs", "scikit-learn"), quick=False, scale=0.01,
         repeats=1, isolate=False,
     )  # fmt: skip
-    (workload,) = suite.run_suite(options, log=lambda line: None)["workloads"]
+    saved = []
+    (workload,) = suite.run_suite(
+        options, log=lambda line: None, checkpoint=lambda partial: saved.append(partial)
+    )["workloads"]
     keys = {f"{r['library']}/{r['solver']}" for r in workload["rows"]}
     assert "jaxlogreg/lbfgs" in keys and "jaxlogreg/newton" not in keys
+    # a run stopped after its first row would keep that row, scored
+    (first,) = saved[0]["workloads"]
+    assert len(first["rows"]) == 1 and first["rows"][0]["gap"] == 0.0
+    assert len(saved) == len(workload["rows"]) + 1
     assert {k for k in keys if k.startswith("scikit-learn/")} >= {
         "scikit-learn/lbfgs",
         "scikit-learn/newton-cholesky",
