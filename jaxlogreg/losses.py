@@ -46,12 +46,17 @@ class Loss(abc.ABC):
 
     @abc.abstractmethod
     def hessian(
-        self, A: jax.Array, Z: jax.Array, s: jax.Array, block_rows: int | None = None
+        self,
+        A: jax.Array,
+        Z: jax.Array,
+        s: jax.Array,
+        block_rows: int | None = None,
+        transposed: bool = False,
     ) -> jax.Array:
         """``Σᵢ sᵢ (∂²ℓ/∂z²)ᵢ ⊗ aᵢaᵢᵀ`` as a ``(K·d, K·d)`` matrix (row index ``k·d + j``).
 
-        ``A`` is the ``(n, d)`` design (with a column of ones when there is an intercept);
-        ``block_rows`` as in ``_weighted_gram``.
+        ``A`` is the ``(n, d)`` design (with a column of ones when there is an intercept), or
+        with ``transposed`` its transpose ``Aᵀ (d, n)``; ``block_rows`` as in ``_weighted_gram``.
         """
 
     def __repr__(self) -> str:
@@ -66,27 +71,52 @@ class Loss(abc.ABC):
         return hash(type(self))
 
 
-def _weighted_gram(A: jax.Array, v: jax.Array, block_rows: int | None = None) -> jax.Array:
-    """``Aᵀ diag(v) A``, contracting over rows without materializing ``Aᵀ``.
+#: Rows per block of a Gram product on a CPU (``_weighted_gram``).
+CPU_GRAM_BLOCK_ROWS = 1024
 
-    With ``block_rows``, accumulated over blocks of that many rows, so that the weighted copy
-    ``diag(v_b) A_b`` of one block stays in cache. That pays under ``vmap`` over ``v`` (e.g.
-    cross-validation folds), where the direct product copies ``A`` once per member; unbatched
-    the direct product is as fast, and a mesh that splits the rows keeps its shards only then.
+
+def _single_cpu() -> bool:
+    """JAX runs on one CPU device: no mesh can split the rows that a blocked product slices."""
+    return jax.default_backend() == "cpu" and jax.device_count() == 1
+
+
+def _weighted_gram(
+    A: jax.Array, v: jax.Array, block_rows: int | None = None, transposed: bool = False
+) -> jax.Array:
+    """``Aᵀ diag(v) A`` for ``A (n, d)``, or for ``A`` given as ``Aᵀ (d, n)`` (``transposed``).
+
+    With ``block_rows``, accumulated over blocks of that many rows: block ``b`` adds
+    ``(A_bᵀ ⊙ v_b) A_b``, its transposed weighted copy made in cache and the product taken over
+    its contiguous rows. On a CPU that is 2–3× faster than one product over all rows (at
+    10⁵ × 64–100: 16–21 against 27–76 ms), so it is the default on a single CPU device. It also
+    pays under ``vmap`` over ``v`` (cross-validation folds), where one product would copy ``A``
+    once per member. Otherwise one product: accelerators run it well, and a mesh that splits the
+    rows keeps its shards only then. Its weighted copy is laid out as ``A`` is given (a weighted
+    copy of ``Aᵀ`` in ``A``'s layout would be a transposition, several times slower).
     """
-    n_blocks = 0 if block_rows is None else A.shape[0] // block_rows
+    n = A.shape[1 if transposed else 0]
+    if block_rows is None and _single_cpu():
+        block_rows = CPU_GRAM_BLOCK_ROWS
+    n_blocks = 0 if block_rows is None else n // block_rows
     if n_blocks < 4:
-        return _gram_block(A, v)
+        if transposed:
+            return jax.lax.dot_general(A * v, A, (((1,), (1,)), ((), ())))
+        return jax.lax.dot_general(A * v[:, None], A, (((0,), (0,)), ((), ())))
+    rows_axis = 1 if transposed else 0
+
+    def block_gram(rows_T: jax.Array, v_b: jax.Array) -> jax.Array:
+        return jax.lax.dot_general(rows_T * v_b, rows_T, (((1,), (1,)), ((), ())))
+
+    def add_block(total, start):
+        rows = jax.lax.dynamic_slice_in_dim(A, start, block_rows, axis=rows_axis)
+        v_b = jax.lax.dynamic_slice_in_dim(v, start, block_rows)
+        return total + block_gram(rows if transposed else rows.T, v_b), None
+
     m = n_blocks * block_rows
-    blocks = (A[:m].reshape(n_blocks, block_rows, A.shape[1]), v[:m].reshape(n_blocks, block_rows))
-    gram, _ = jax.lax.scan(
-        lambda total, block: (total + _gram_block(*block), None), _gram_block(A[m:], v[m:]), blocks
-    )
+    rest = A[:, m:] if transposed else A[m:].T
+    starts = jnp.arange(n_blocks) * block_rows
+    gram, _ = jax.lax.scan(add_block, block_gram(rest, v[m:]), starts)
     return gram
-
-
-def _gram_block(A: jax.Array, v: jax.Array) -> jax.Array:
-    return jax.lax.dot_general(A * v[:, None], A, (((0,), (0,)), ((), ())))
 
 
 class BinaryLogistic(Loss):
@@ -111,8 +141,8 @@ class BinaryLogistic(Loss):
     def curvature_matvec(self, Z, V):
         return self._curvature(Z) * V
 
-    def hessian(self, A, Z, s, block_rows=None):
-        return _weighted_gram(A, s * self._curvature(Z)[:, 0], block_rows)
+    def hessian(self, A, Z, s, block_rows=None, transposed=False):
+        return _weighted_gram(A, s * self._curvature(Z)[:, 0], block_rows, transposed)
 
 
 class Multinomial(Loss):
@@ -135,8 +165,8 @@ class Multinomial(Loss):
         mu = jax.nn.softmax(Z, axis=-1)
         return mu * V - mu * jnp.sum(mu * V, axis=-1, keepdims=True)
 
-    def hessian(self, A, Z, s, block_rows=None):
-        d = A.shape[1]
+    def hessian(self, A, Z, s, block_rows=None, transposed=False):
+        d = A.shape[0 if transposed else 1]
         mu = jax.nn.softmax(Z, axis=-1)
         K = mu.shape[1]
         # Block (k, l) is Aᵀ diag(s ⊙ (δₖₗμₖ − μₖμₗ)) A. The Hessian is symmetric, so only the
@@ -145,7 +175,7 @@ class Multinomial(Loss):
         rows, cols = np.triu_indices(K)
         diagonal = jnp.asarray(rows == cols, A.dtype)
         weights = s[:, None] * (diagonal * mu[:, rows] - mu[:, rows] * mu[:, cols])  # (n, P)
-        upper = jax.lax.map(lambda w: _weighted_gram(A, w, block_rows), weights.T)  # (P, d, d)
+        upper = jax.lax.map(lambda w: _weighted_gram(A, w, block_rows, transposed), weights.T)
         blocks = jnp.zeros((K, K, d, d), A.dtype).at[rows, cols].set(upper)
         blocks = blocks.at[cols, rows].set(jnp.swapaxes(upper, 1, 2))
         return blocks.transpose(0, 2, 1, 3).reshape(K * d, K * d)
@@ -165,9 +195,9 @@ class Squared(Loss):
     def curvature_matvec(self, Z, V):
         return V
 
-    def hessian(self, A, Z, s, block_rows=None):
+    def hessian(self, A, Z, s, block_rows=None, transposed=False):
         K = Z.shape[1]
-        gram = _weighted_gram(A, s, block_rows)
+        gram = _weighted_gram(A, s, block_rows, transposed)
         return jnp.kron(jnp.eye(K, dtype=A.dtype), gram)
 
 

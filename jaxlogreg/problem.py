@@ -179,12 +179,14 @@ class Problem:
         ``Σᵢ s̃ᵢ Cᵢ ⊗ aᵢaᵢᵀ`` (``Cᵢ`` the ``K × K`` loss curvature) with ``aᵢ = (xᵢ, 1)`` is
         assembled from its blocks ``Σ s̃ Cᵢ ⊗ xᵢxᵢᵀ`` (the loss's closed form on ``X``),
         ``Σ s̃ Cᵢ ⊗ xᵢ`` and ``Σ s̃ Cᵢ``: the ``(n, d)`` design is never formed.
-        ``block_rows``: accumulate over row blocks (``losses._weighted_gram``; those blocks
-        are slices of the row-major ``X``).
+        ``block_rows``: accumulate over row blocks (``losses._weighted_gram``). A problem that
+        holds ``X_T`` takes the Gram matrix over it.
         """
         Z = self.linear_predictor(coef)
-        X = self.X if block_rows else self.data()
-        H = self.loss.hessian(X, Z, self.weights, block_rows)
+        if self.X_T is None:
+            H = self.loss.hessian(self.X, Z, self.weights, block_rows)
+        else:
+            H = self.loss.hessian(self.X_T, Z, self.weights, block_rows, transposed=True)
         if self.fit_intercept:
             H = self._with_intercept_blocks(H, Z)
         return H

@@ -1,6 +1,7 @@
 """Losses: values against numpy references, closed-form Hessians against jax.hessian,
 gradients against finite differences, and no overflow for huge margins."""
 
+import dataclasses
 from functools import partial
 
 import jax
@@ -9,7 +10,14 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from jaxlogreg.losses import BINARY, MULTINOMIAL, SQUARED, _weighted_gram, get_loss
+from jaxlogreg.losses import (
+    BINARY,
+    CPU_GRAM_BLOCK_ROWS,
+    MULTINOMIAL,
+    SQUARED,
+    _weighted_gram,
+    get_loss,
+)
 from jaxlogreg.penalties import ElasticNet
 from jaxlogreg.problem import Problem
 
@@ -117,14 +125,42 @@ def test_get_loss_rejects_unknown_names():
         get_loss("logit")
 
 
+@pytest.mark.parametrize("transposed", [False, True], ids=["A", "A_T"])
 @pytest.mark.parametrize("n_rows", [100, 4 * 64, 5 * 64 + 37])
-def test_blocked_weighted_gram_matches_numpy(n_rows, rng):
+def test_blocked_weighted_gram_matches_numpy(n_rows, transposed, rng):
     """``Aᵀ diag(v) A`` accumulated over row blocks of 64 (with a remainder, or too few rows to
-    block) equals the direct product, also batched under ``vmap``."""
+    block) equals the direct product, also batched under ``vmap``, and with ``A`` given as
+    ``Aᵀ``."""
     A = rng.normal(size=(n_rows, 7))
     V = rng.uniform(0.0, 1.0, (3, n_rows))
-    blocked = partial(_weighted_gram, block_rows=64)
-    batched = jax.vmap(blocked, in_axes=(None, 0))(jnp.asarray(A), jnp.asarray(V))
+    given = jnp.asarray(A.T.copy() if transposed else A)
+    blocked = partial(_weighted_gram, block_rows=64, transposed=transposed)
+    batched = jax.vmap(blocked, in_axes=(None, 0))(given, jnp.asarray(V))
     for v, gram in zip(V, batched, strict=True):
         np.testing.assert_allclose(gram, A.T @ (v[:, None] * A), rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(blocked(A, v), gram, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(blocked(given, v), gram, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_rows", [3000, 5 * CPU_GRAM_BLOCK_ROWS + 123])
+def test_gram_over_a_held_transpose_matches_numpy(n_rows, rng):
+    """``Aᵀ`` given alone: on a CPU its own blocks (once there are enough rows), one product on
+    fewer rows or elsewhere; the same ``Aᵀ diag(v) A`` either way."""
+    A = rng.normal(size=(n_rows, 9))
+    v = rng.uniform(0.0, 1.0, n_rows)
+    gram = jax.jit(partial(_weighted_gram, transposed=True))(jnp.asarray(A.T.copy()), v)
+    np.testing.assert_allclose(gram, A.T @ (v[:, None] * A), rtol=1e-12, atol=1e-11)
+
+
+@pytest.mark.parametrize("loss", [BINARY, MULTINOMIAL, SQUARED], ids=lambda l: l.name)
+def test_hessian_of_a_problem_holding_its_transpose(loss, rng):
+    """A problem that holds ``Xᵀ`` (with ``X`` a view of it, as paths have it) builds the same
+    Hessian as one on ``X``."""
+    problem, coef = make_problem(loss, rng)
+    X_T = jnp.asarray(np.asarray(problem.X).T.copy())
+    held = dataclasses.replace(problem, X=X_T.T, X_T=X_T)
+    np.testing.assert_allclose(
+        jax.jit(type(held).risk_hessian)(held, coef),
+        problem.risk_hessian(coef),
+        rtol=1e-12,
+        atol=1e-13,
+    )
