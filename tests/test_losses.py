@@ -141,13 +141,16 @@ def test_blocked_weighted_gram_matches_numpy(n_rows, transposed, rng):
         np.testing.assert_allclose(blocked(given, v), gram, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("transposed", [False, True], ids=["A", "A_T"])
 @pytest.mark.parametrize("n_rows", [3000, 5 * CPU_GRAM_BLOCK_ROWS + 123])
-def test_gram_over_a_held_transpose_matches_numpy(n_rows, rng):
-    """``Aᵀ`` given alone: on a CPU its own blocks (once there are enough rows), one product on
-    fewer rows or elsewhere; the same ``Aᵀ diag(v) A`` either way."""
+def test_default_gram_matches_numpy(n_rows, transposed, rng):
+    """No ``block_rows`` given, ``A`` or ``Aᵀ``: on a single CPU device blocks of
+    ``CPU_GRAM_BLOCK_ROWS`` (once there are enough rows), one product on fewer rows or
+    elsewhere; the same ``Aᵀ diag(v) A`` either way."""
     A = rng.normal(size=(n_rows, 9))
     v = rng.uniform(0.0, 1.0, n_rows)
-    gram = jax.jit(partial(_weighted_gram, transposed=True))(jnp.asarray(A.T.copy()), v)
+    given = jnp.asarray(A.T.copy() if transposed else A)
+    gram = jax.jit(partial(_weighted_gram, transposed=transposed))(given, v)
     np.testing.assert_allclose(gram, A.T @ (v[:, None] * A), rtol=1e-12, atol=1e-11)
 
 
