@@ -1,15 +1,15 @@
 """The cost of a gradient through a fit, against the fit itself, as the solver's iterations grow.
 
-A validation loss ``V = mean ℓ(X_val Θ*(λ, s, X))`` of a fit on synthetic float64 data; the
-gradient of ``V`` with respect to ``λ``, the sample weights ``s`` and the data ``X`` together, by
-implicit differentiation (``jaxlogreg.implicit``). For each solver and stopping rule: the solver's
+A validation loss ``V = mean ℓ(X_val Θ*(λ, s, X))`` of a fit on synthetic float64 data; the gradient
+of ``V`` with respect to ``λ``, the sample weights ``s`` and the data ``X`` together, by implicit
+differentiation (``jaxlogreg.engine.implicit``). For each solver and stopping rule: the solver's
 iterations, the time of the fit alone (``V``), of ``V`` with its gradient (one program), their
 ratio, and the gradient's own cost: their difference (the Hessian at the solution and its Cholesky
 factor, or nothing for CG, then the backward pass) and the backward pass alone (timed on the
 residuals ``jax.vjp`` keeps: the triangular or CG solves and one vector-Jacobian product). Neither
-may grow with the iterations. Times are the best of 10 runs of the compiled programs after a
-warm-up run, the three programs run in turn (so that other work on the machine disturbs them
-alike). Prints a Markdown table.
+may grow with the iterations. Times are the best of 10 runs of the compiled programs after a warm-up
+run, the three programs run in turn (so that other work on the machine disturbs them alike). Prints
+a Markdown table.
 
 Run: ``python benchmarks/implicit_cost.py [--quick]`` (``--quick``: smaller data, for a smoke run)
 """

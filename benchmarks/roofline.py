@@ -33,7 +33,7 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from jaxlogreg.functional import make_problem  # noqa: E402
+from jaxlogreg.engine.functional import make_problem  # noqa: E402
 from jaxlogreg.losses import get_loss  # noqa: E402
 from jaxlogreg.precision import precise_jit  # noqa: E402
 

@@ -19,18 +19,34 @@ Public API:
     out_of_core: chunked fits (``fit_out_of_core``, ``logistic_regression``, ``find_classes``).
 """
 
-from . import bootstrap, inference, losses, out_of_core, penalties, sharding, solvers
+import sys
+
+from . import solvers
 from ._validation import NumericalError
-from .cv import LogisticRegressionCV
-from .features import PolynomialFeatures
-from .functional import FitResult, fit
-from .inference import infer, likelihood_ratio_test
-from .linear import ElasticNet, Lasso, LinearRegression, Ridge
-from .logistic import LogisticRegression
-from .out_of_core import fit_out_of_core
-from .path import RegularizationPath, lambda_max, regularization_path
+from .core import losses, penalties
+from .engine.functional import FitResult, fit
+from .engine.path import RegularizationPath, lambda_max, regularization_path
+from .estimators.features import PolynomialFeatures
+from .estimators.linear import ElasticNet, Lasso, LinearRegression, Ridge
+from .estimators.logistic import LogisticRegression
+from .estimators.logistic_cv import LogisticRegressionCV
+from .inference import bootstrap, infer, likelihood_ratio_test
+from .inference.separation import PerfectSeparationWarning
 from .persistence import load
-from .separation import PerfectSeparationWarning
+from .scale import out_of_core, sharding
+from .scale.out_of_core import fit_out_of_core
+
+#: Modules importable by their short public path (``import jaxlogreg.losses``,
+#: ``from jaxlogreg.sharding import make_mesh``) wherever they live in the package's layers.
+PUBLIC_MODULES = {
+    "losses": losses,
+    "penalties": penalties,
+    "bootstrap": bootstrap,
+    "sharding": sharding,
+    "out_of_core": out_of_core,
+}
+for _name, _module in PUBLIC_MODULES.items():
+    sys.modules[f"{__name__}.{_name}"] = _module
 
 __all__ = [
     "ElasticNet",

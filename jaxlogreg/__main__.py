@@ -1,5 +1,5 @@
 """`python -m jaxlogreg ...`: the command line of jaxlogreg.cli."""
 
-from jaxlogreg.cli import main
+from .cli import main
 
 raise SystemExit(main())

@@ -46,16 +46,17 @@ FORMAT = "jaxlogreg-model"
 FORMAT_VERSION = 2
 #: Constructor parameters saved as ``None``: they describe where a model runs, not the model.
 RUNTIME_ONLY_PARAMS = ("mesh",)
-#: Class name -> module of every estimator that can be saved.
-ESTIMATORS = {
-    "LogisticRegression": "jaxlogreg.logistic",
-    "LogisticRegressionCV": "jaxlogreg.cv",
-    "LinearRegression": "jaxlogreg.linear",
-    "Ridge": "jaxlogreg.linear",
-    "Lasso": "jaxlogreg.linear",
-    "ElasticNet": "jaxlogreg.linear",
-    "PolynomialFeatures": "jaxlogreg.features",
-}
+#: The estimators that can be saved, found by their public name in ``jaxlogreg`` (never by the
+#: module that defines them, which may move).
+ESTIMATORS = (
+    "LogisticRegression",
+    "LogisticRegressionCV",
+    "LinearRegression",
+    "Ridge",
+    "Lasso",
+    "ElasticNet",
+    "PolynomialFeatures",
+)
 _SPLITTERS = "sklearn.model_selection"
 _METADATA = "__metadata__"
 
@@ -119,7 +120,7 @@ def _encode(value, key: str, arrays: dict):
 def save(estimator, path) -> None:
     """Write a fitted jaxlogreg estimator to ``path`` (``.npz``, see the module docstring)."""
     name = type(estimator).__name__
-    if ESTIMATORS.get(name) != type(estimator).__module__:
+    if name not in ESTIMATORS or type(estimator) is not _estimator_class(name):
         raise TypeError(f"cannot save a {name}: only jaxlogreg estimators ({list(ESTIMATORS)})")
     arrays: dict[str, np.ndarray] = {}
     params, attributes = {}, {}
@@ -225,6 +226,11 @@ def _decode(value, arrays: dict):
     raise ValueError(f"unknown value tag {sorted(value)!r}")
 
 
+def _estimator_class(name: str) -> type:
+    """The estimator class ``jaxlogreg.<name>``."""
+    return getattr(importlib.import_module("jaxlogreg"), name)
+
+
 def load(path):
     """Read an estimator written by ``save`` (or ``estimator.save(path)``).
 
@@ -234,7 +240,7 @@ def load(path):
     name = metadata["estimator"]
     if name not in ESTIMATORS:
         raise ValueError(f"{path} holds an unknown estimator {name!r}")
-    cls = getattr(importlib.import_module(ESTIMATORS[name]), name)
+    cls = _estimator_class(name)
     try:
         params = {k: _decode(v, arrays) for k, v in metadata["params"].items()}
         attributes = {k: _decode(v, arrays) for k, v in metadata["attributes"].items()}

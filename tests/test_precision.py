@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import jaxlogreg
-from jaxlogreg.functional import solve
+from jaxlogreg.engine.functional import solve
+from jaxlogreg.engine.path import _path
 from jaxlogreg.losses import BINARY, MULTINOMIAL
-from jaxlogreg.path import _path
 from jaxlogreg.solvers import SOLVERS
 
 HIGHEST = (jax.lax.Precision.HIGHEST, jax.lax.Precision.HIGHEST)

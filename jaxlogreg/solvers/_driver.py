@@ -20,7 +20,7 @@ from typing import Any, ClassVar, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..problem import Problem, Risk
+from ..core.problem import Problem, Risk
 
 __all__ = ["Solution", "Solver", "SolverState", "iterative_solve"]
 

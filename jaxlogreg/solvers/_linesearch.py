@@ -7,7 +7,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..problem import Problem
+from ..core.problem import Problem
 
 __all__ = ["LineSearchResult", "backtracking", "composite_backtracking"]
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..problem import Problem
+from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import LineSearchResult, backtracking
 from .newton import _center_classes

@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
-from ..problem import Problem
+from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import backtracking
 

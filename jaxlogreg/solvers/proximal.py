@@ -40,7 +40,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..problem import Problem
+from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 
 __all__ = ["FISTA", "FistaState"]

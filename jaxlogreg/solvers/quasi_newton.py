@@ -20,7 +20,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..problem import Problem
+from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from .first_order import advance, descend, directional_curvature, lipschitz_bound
 from .newton import _center_classes

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ..problem import Problem
+from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from .first_order import lipschitz_bound
 from .newton import _center_classes

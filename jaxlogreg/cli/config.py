@@ -1,0 +1,185 @@
+"""Job configuration: a declarative TOML schema, its defaults, and validation."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..solvers import SOLVERS
+from .datasets import BUILTIN_DATASETS
+
+Config = dict[str, dict[str, Any]]
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "configs" / "default.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be read or does not match the schema."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A constraint on a value, described in words for error messages."""
+
+    description: str
+    holds: Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration key: its type, its default, and optional allowed values or rule.
+
+    With `item`, the value is a list (read as a tuple) whose elements have type `item`; `choices`
+    and `rule` then apply to the whole tuple.
+    """
+
+    type: type
+    default: Any
+    choices: tuple[Any, ...] | None = None
+    rule: Rule | None = None
+    item: type | None = None
+
+
+POSITIVE = Rule("> 0", lambda value: value > 0)
+AT_LEAST_ONE = Rule(">= 1", lambda value: value >= 1)
+FRACTION = Rule("strictly between 0 and 1", lambda value: 0 < value < 1)
+UNIT_INTERVAL = Rule("between 0 and 1", lambda value: 0 <= value <= 1)
+UNIT_INTERVAL_LIST = Rule(
+    "a non-empty list of numbers between 0 and 1",
+    lambda values: len(values) > 0 and all(0 <= value <= 1 for value in values),
+)
+
+SCHEMA: dict[str, dict[str, Option]] = {
+    "data": {
+        "dataset": Option(str, "breast_cancer", choices=BUILTIN_DATASETS),
+        "test_size": Option(float, 0.25, rule=FRACTION),
+        "seed": Option(int, 0),
+        "standardize": Option(bool, True),
+    },
+    "model": {
+        "penalty": Option(str, "l2", choices=("l2", "l1", "elasticnet", "none")),
+        "C": Option(float, 1.0, rule=POSITIVE),
+        "l1_ratio": Option(float, 0.5, rule=UNIT_INTERVAL),
+        "solver": Option(str, "auto", choices=("auto", *SOLVERS)),
+        "multi_class": Option(str, "auto", choices=("auto", "multinomial", "ovr")),
+        "max_iter": Option(int, 100, rule=AT_LEAST_ONE),
+        "tol": Option(float, 1e-6, rule=POSITIVE),
+    },
+    "path": {
+        "n_lambdas": Option(int, 100, rule=AT_LEAST_ONE),
+        "lambda_min_ratio": Option(float, 1e-3, rule=FRACTION),
+        "l1_ratio": Option(float, 1.0, rule=UNIT_INTERVAL),
+        "tol": Option(float, 1e-6, rule=POSITIVE),
+    },
+    "cv": {
+        "n_Cs": Option(int, 20, rule=AT_LEAST_ONE),
+        "l1_ratios": Option(tuple, (0.5,), rule=UNIT_INTERVAL_LIST, item=float),
+        "folds": Option(int, 5, rule=Rule(">= 2", lambda value: value >= 2)),
+        "scoring": Option(str, "neg_log_loss", choices=("neg_log_loss", "accuracy", "roc_auc")),
+        "tol": Option(float, 1e-4, rule=POSITIVE),
+    },
+    "out_of_core": {
+        "chunk_rows": Option(int, 65536, rule=AT_LEAST_ONE),
+        "solver": Option(str, "newton", choices=("newton", "lbfgs", "sgd", "adam")),
+        "max_iter": Option(int, 100, rule=AT_LEAST_ONE),
+        "tol": Option(float, 1e-6, rule=POSITIVE),
+    },
+    "tune": {
+        "folds": Option(int, 5, rule=Rule(">= 2", lambda value: value >= 2)),
+        "lambda_init": Option(float, 0.01, rule=POSITIVE),
+        "steps": Option(int, 40, rule=AT_LEAST_ONE),
+        "learning_rate": Option(float, 0.2, rule=POSITIVE),
+        "l1_ratio": Option(float, 0.0, rule=UNIT_INTERVAL),
+        "penalty_factors": Option(bool, False),
+        "n_grid": Option(int, 30, rule=Rule(">= 2", lambda value: value >= 2)),
+        "grid_lambda_min": Option(float, 1e-5, rule=POSITIVE),
+        "grid_lambda_max": Option(float, 1.0, rule=POSITIVE),
+        "tol": Option(float, 1e-8, rule=POSITIVE),
+    },
+    "features": {
+        "polynomial_degree": Option(int, 1, rule=AT_LEAST_ONE),
+    },
+    "output": {
+        "dir": Option(str, ""),
+        "top_coefficients": Option(int, 15, rule=AT_LEAST_ONE),
+    },
+}
+
+
+def default_config() -> Config:
+    """The configuration that an empty TOML file gives."""
+    return {
+        section: {key: option.default for key, option in options.items()}
+        for section, options in SCHEMA.items()
+    }
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML configuration file; missing keys take their defaults."""
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            raw = tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    return validate_config(raw, source=str(path))
+
+
+def validate_config(raw: Mapping[str, Any], source: str = "<config>") -> Config:
+    """Check `raw` against SCHEMA and merge it over the defaults."""
+    config = default_config()
+    for section, values in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(
+                f"{source}: unknown section [{section}]; expected one of {_listing(SCHEMA)}"
+            )
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{source}: [{section}] must be a table of keys")
+        for key, value in values.items():
+            options = SCHEMA[section]
+            if key not in options:
+                raise ConfigError(
+                    f"{source}: unknown key '{key}' in [{section}]; "
+                    f"expected one of {_listing(options)}"
+                )
+            config[section][key] = _checked(value, options[key], f"{section}.{key}", source)
+    return config
+
+
+def _checked(value: Any, option: Option, name: str, source: str) -> Any:
+    """Return `value` converted to the option's type, or raise ConfigError naming the key."""
+    if option.item is None:
+        valid, expected = _has_type(value, option.type), option.type.__name__
+    else:
+        valid = isinstance(value, list | tuple) and all(_has_type(v, option.item) for v in value)
+        expected = f"list of {option.item.__name__}"
+    if not valid:
+        raise ConfigError(
+            f"{source}: '{name}' must be of type {expected}, got {type(value).__name__} {value!r}"
+        )
+    value = option.type(value) if option.item is None else tuple(map(option.item, value))
+    if option.choices is not None and value not in option.choices:
+        raise ConfigError(
+            f"{source}: '{name}' must be one of {_listing(option.choices)}, got {value!r}"
+        )
+    if option.rule is not None and not option.rule.holds(value):
+        raise ConfigError(f"{source}: '{name}' must be {option.rule.description}, got {value!r}")
+    return value
+
+
+def _has_type(value: Any, expected: type) -> bool:
+    """isinstance, except that bool is not a number and an int is accepted as a float."""
+    if isinstance(value, bool):
+        return expected is bool
+    if expected is float:
+        return isinstance(value, int | float)
+    return isinstance(value, expected)
+
+
+def _listing(names: Any) -> str:
+    return ", ".join(repr(name) for name in names)

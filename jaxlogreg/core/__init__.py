@@ -1,0 +1,1 @@
+"""The objective: losses, penalties, the problem pytree, targets and their linear algebra."""

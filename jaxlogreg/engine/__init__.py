@@ -1,0 +1,1 @@
+"""What is compiled: the functional fit, implicit differentiation, λ paths and working sets."""

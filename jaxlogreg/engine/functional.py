@@ -1,0 +1,269 @@
+"""The pure functional fit, in the glmnet convention.
+
+Minimizes, over ``W (K, p)`` and an unpenalized intercept ``b (K,)``::
+
+    (1/Σᵢ sᵢ) Σᵢ sᵢ ℓ(W xᵢ + b, tᵢ) + λ Σⱼ ϖⱼ [ (1 − α)/2 ‖W₍:,ⱼ₎‖² + α ‖W₍:,ⱼ₎‖₁ ]
+
+For unit weights this is scikit-learn's objective divided by ``C·n``: ``λ = 1/(C·n)``.
+
+``fit`` is a pure function of arrays: jit-compiled, and ``jax.vmap`` runs it over batches of
+``lam``, ``l1_ratio``, ``sample_weight`` (e.g. cross-validation folds as 0/1 masks), targets (e.g.
+one-vs-rest problems) or data, with the answer of a Python loop and one compilation.
+
+It is differentiable (``jax.grad``, ``jax.jvp``, higher orders) with respect to ``X``, the targets,
+``sample_weight``, ``lam``, ``l1_ratio`` and ``penalty_factor``, by implicit differentiation of the
+optimality conditions at the solution (``jaxlogreg.implicit``), never through the solver's
+iterations: a gradient costs one Hessian solve. ``objective`` is differentiable too (envelope
+theorem); ``n_iter``, ``converged``, ``grad_norm`` and ``history`` carry no derivative.
+"""
+
+from __future__ import annotations
+
+from functools import cache, partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._validation import as_float_array, check_fit_arrays, to_device
+from ..core.losses import Loss, get_loss
+from ..core.penalties import ElasticNet
+from ..core.problem import Problem
+from ..precision import precise_jit
+from ..solvers import get_solver, iterative_solve
+from .implicit import ADJOINTS, implicit_solution, optimal_value
+
+__all__ = ["FitResult", "fit", "make_problem", "solve", "solve_many"]
+
+
+class FitResult(NamedTuple):
+    """A fit's coefficients ``coef (K, p)``, ``intercept (K,)`` and diagnostics.
+
+    ``K = 1`` for binary and single-target squared loss. ``grad_norm`` is the largest violation of
+    the optimality (KKT) conditions, ``objective`` the glmnet-convention objective above.
+    ``history`` (with ``history=True``) is the objective at the start and after every iteration,
+    ``(max_iter + 1,)``, NaN after the last one.
+    """
+
+    coef: jax.Array
+    intercept: jax.Array
+    n_iter: jax.Array
+    converged: jax.Array
+    objective: jax.Array
+    grad_norm: jax.Array
+    history: jax.Array | None = None
+
+
+def make_problem(
+    X: jax.Array,
+    targets: jax.Array,
+    sample_weight: jax.Array,
+    lam: jax.Array,
+    l1_ratio: jax.Array,
+    penalty_factor: jax.Array,
+    *,
+    loss: Loss,
+    fit_intercept: bool,
+    X_T: jax.Array | None = None,
+) -> Problem:
+    """The ``Problem`` of these arrays: weights normalized to sum 1, intercept factor ``0``
+    (``X_T``: ``Xᵀ`` in memory, see ``Problem``)."""
+    dtype = X.dtype
+    factors = penalty_factor.astype(dtype)
+    if fit_intercept:
+        factors = jnp.concatenate([factors, jnp.zeros(1, dtype)])
+    return Problem(
+        X=X,
+        targets=targets.astype(dtype),
+        weights=(sample_weight / jnp.sum(sample_weight)).astype(dtype),
+        penalty=ElasticNet(
+            lam=jnp.asarray(lam, dtype), l1_ratio=jnp.asarray(l1_ratio, dtype), factors=factors
+        ),
+        loss=loss,
+        fit_intercept=fit_intercept,
+        X_T=X_T,
+    )
+
+
+@partial(
+    precise_jit,
+    static_argnames=("loss", "solver", "fit_intercept", "max_iter", "history", "adjoint"),
+)
+def solve(
+    X: jax.Array,
+    targets: jax.Array,
+    sample_weight: jax.Array,
+    lam: jax.Array,
+    l1_ratio: jax.Array,
+    penalty_factor: jax.Array,
+    init: jax.Array,
+    tol: jax.Array,
+    *,
+    loss: Loss,
+    solver: str,
+    fit_intercept: bool,
+    max_iter: int,
+    history: bool = False,
+    adjoint: str = "auto",
+) -> FitResult:
+    """The compiled core of ``fit``: every argument is an array of fixed shape.
+
+    Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``,
+    ``init (K, p + fit_intercept)``; ``lam``, ``l1_ratio`` and ``tol`` are scalars. ``init`` and
+    ``tol`` carry no derivative (the solution does not depend on them).
+    """
+    problem = make_problem(
+        X,
+        targets,
+        sample_weight,
+        lam,
+        l1_ratio,
+        penalty_factor,
+        loss=loss,
+        fit_intercept=fit_intercept,
+    )
+    # The loop sees no derivative; derivatives come from the optimality conditions instead.
+    solution = iterative_solve(
+        get_solver(solver),
+        jax.lax.stop_gradient(problem),
+        jax.lax.stop_gradient(init.astype(X.dtype)),
+        max_iter=max_iter,
+        tol=jax.lax.stop_gradient(tol),
+        history=history,
+    )
+    coef, intercept = problem.split(implicit_solution(solution.coef, problem, adjoint))
+    return FitResult(
+        coef=coef,
+        intercept=intercept,
+        n_iter=solution.n_iter,
+        converged=solution.converged,
+        objective=optimal_value(solution.objective, solution.coef, problem, adjoint),
+        grad_norm=solution.grad_norm,
+        history=solution.history,
+    )
+
+
+@cache
+def solve_many(
+    in_axes: tuple,
+    *,
+    loss: Loss,
+    solver: str,
+    fit_intercept: bool,
+    max_iter: int,
+    history: bool = False,
+    adjoint: str = "auto",
+):
+    """``solve`` vmapped over the arguments whose ``in_axes`` entry is not ``None``, compiled once.
+
+    E.g. ``in_axes=(None, 0, None, None, None, None, 0, None)`` solves one problem per row of a
+    stacked ``targets (B, n, K)`` (one-vs-rest), each from its own ``init (B, K, d)``.
+    """
+    static = dict(
+        loss=loss,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        max_iter=max_iter,
+        history=history,
+        adjoint=adjoint,
+    )
+    return precise_jit(jax.vmap(partial(solve, **static), in_axes=in_axes))
+
+
+def _is_concrete(x) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+def _check_hyperparameters(lam, l1_ratio, tol) -> None:
+    """Value checks on whatever is concrete (traced values are checked by their caller)."""
+    # NumPy, not jax.numpy: under an outer jit, a jax.numpy comparison would be traced.
+    if _is_concrete(lam) and not np.all((np.asarray(lam) >= 0) & np.isfinite(np.asarray(lam))):
+        raise ValueError(f"lam must be >= 0 and finite, got {lam!r}")
+    l1_ratio_value = np.asarray(l1_ratio) if _is_concrete(l1_ratio) else None
+    if l1_ratio_value is not None and not np.all((l1_ratio_value >= 0) & (l1_ratio_value <= 1)):
+        raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
+    if _is_concrete(tol) and not np.all(np.asarray(tol) > 0):
+        raise ValueError(f"tol must be > 0, got {tol!r}")
+
+
+def fit(
+    X,
+    y,
+    *,
+    lam,
+    l1_ratio=0.0,
+    loss: str | Loss = "binary",
+    fit_intercept: bool = True,
+    sample_weight=None,
+    penalty_factor=None,
+    solver: str = "newton",
+    max_iter: int = 100,
+    tol=1e-8,
+    init=None,
+    history: bool = False,
+    adjoint: str = "auto",
+) -> FitResult:
+    """Fit a penalized linear model in the glmnet convention (see the module docstring).
+
+    Args:
+        X: ``(n, p)`` design matrix.
+        y: targets: ``(n,)`` in ``[0, 1]`` for ``loss="binary"``; ``(n, K)`` one-hot rows for
+            ``"multinomial"``; ``(n,)`` or ``(n, K)`` for ``"squared"``.
+        lam: penalty strength ``λ ≥ 0``.
+        l1_ratio: elastic-net mixing ``α ∈ [0, 1]`` (``0`` ridge, ``1`` lasso).
+        loss: ``"binary"``, ``"multinomial"`` or ``"squared"``.
+        fit_intercept: fit an unpenalized intercept.
+        sample_weight: ``(n,)`` non-negative weights (default ones); only their ratios matter.
+        penalty_factor: ``(p,)`` per-feature multipliers ``ϖ`` of ``λ`` (default ones).
+        solver: solver name (see ``jaxlogreg.solvers.SOLVERS``).
+        max_iter: maximum number of solver iterations.
+        tol: stop when the largest KKT violation (``max |∇F|`` for smooth penalties) is ``≤ tol``.
+        init: starting coefficients ``(K, p + fit_intercept)`` (intercept last); default zeros.
+        history: also return the objective after every iteration (``FitResult.history``).
+        adjoint: how derivatives solve their linear system (see ``jaxlogreg.implicit``):
+            ``"dense"`` (Cholesky), ``"cg"`` (Hessian-free), ``"auto"`` (dense up to 2000
+            coefficients).
+
+    Returns:
+        A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
+    """
+    loss = get_loss(loss)
+    X = as_float_array(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    targets = as_float_array(y, "y").astype(X.dtype)
+    if targets.ndim == 1:
+        if loss.shift_invariant:
+            raise ValueError("multinomial targets must be one-hot rows of shape (n, K)")
+        targets = targets[:, None]
+    if targets.ndim != 2 or targets.shape[0] != X.shape[0]:
+        raise ValueError(f"y of shape {jnp.shape(y)} does not match X of shape {X.shape}")
+    n, p = X.shape
+    _check_hyperparameters(lam, l1_ratio, tol)
+    check_fit_arrays(X, targets, sample_weight, penalty_factor, init, p + int(fit_intercept))
+    l1 = not (_is_concrete(l1_ratio) and np.all(np.asarray(l1_ratio) == 0))
+    get_solver(solver, l1=l1)
+    if adjoint not in ADJOINTS:
+        raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
+    X, targets = to_device(X), to_device(targets)
+    sample_weight = jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight)
+    penalty_factor = jnp.ones(p, X.dtype) if penalty_factor is None else jnp.asarray(penalty_factor)
+    d = p + int(fit_intercept)
+    init = jnp.zeros((targets.shape[1], d), X.dtype) if init is None else jnp.asarray(init)
+    return solve(
+        X,
+        targets,
+        sample_weight.astype(X.dtype),
+        jnp.asarray(lam, X.dtype),
+        jnp.asarray(l1_ratio, X.dtype),
+        penalty_factor,
+        init,
+        jnp.asarray(tol, X.dtype),
+        loss=loss,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        max_iter=int(max_iter),
+        history=history,
+        adjoint=adjoint,
+    )

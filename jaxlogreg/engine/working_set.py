@@ -1,0 +1,189 @@
+"""Working sets for L1 paths: solve on the columns that can be nonzero, then check the rest.
+
+Along an L1 path most columns are zero at most ``λ``: solving on all ``p`` columns wastes
+passes over data that cannot enter the model. The sequential strong rule (Tibshirani et al.,
+2012) predicts which columns stay zero at ``λ_k``: column ``j``, zero at ``λ_{k−1}``, is left out
+when::
+
+    maxₖ |∇ₖⱼ R(Θ̂(λ_{k−1}))| < α (2λ_k − λ_{k−1}) ϖⱼ,       R = the risk (loss part of F).
+
+The solver then runs on the working set ``W`` (the other columns) gathered into a narrower
+design ``X_W (n, c)``: every pass over the data, and a Gram-form Hessian, costs ``c/p`` and
+``(c/p)²`` of the full one. Shapes are static under ``jit``, so ``c`` is the smallest of a
+ladder of capacities (16, 32, 64, …, ``p``) that holds ``|W|``; each capacity is one branch of a
+``lax.switch`` (compiled once), padding columns are zero and their coefficients stay zero. The
+widest branch (``c = p``) solves on ``X`` itself: copying every column would only reorder it.
+
+The columns are gathered from ``Xᵀ`` held in memory (``Problem.X_T``, one copy of ``X`` per
+path): there each column is one contiguous row, where gathering the columns of a row-major ``X``
+reads all of it (on a CPU, 0.3 ms against 2–4 ms for 16 columns of 100,000 × 100). The rows
+gathered are the sub-problem's own ``X_T``, and its ``X`` only a transposed view of them: no
+``(n, c)`` copy is laid out (that transposition took 2–19 ms per gather).
+
+The rule is a heuristic; the KKT conditions make the result exact. Left-out coefficients are
+zero, so the objective on ``X_W`` equals the full one, and the full gradient at the result (one
+pass over ``X``) gives each left-out column's KKT violation ``|∇ⱼF| − λαϖⱼ``. Columns above
+``tol`` join the working set and the solve repeats from there, until none violates.
+
+Under ``jax.vmap`` a ``lax.switch`` with a batched index runs every branch, so batched paths
+(cross-validation folds) do better without working sets.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+from ..core.problem import Problem, Risk
+from ..solvers import Solver, iterative_solve
+from ..solvers._driver import Solution
+
+__all__ = ["capacities", "strong_rule_keep", "working_set_solve"]
+
+#: Smallest working-set capacity; capacities double from here up to ``p``.
+MIN_CAPACITY = 16
+
+
+def capacities(p: int) -> tuple[int, ...]:
+    """The static ladder of working-set widths: ``16, 32, …`` below ``p``, then ``p``."""
+    ladder, c = [], MIN_CAPACITY
+    while c < p:
+        ladder.append(c)
+        c *= 2
+    return (*ladder, p)
+
+
+def strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor) -> jax.Array:
+    """``(p,)`` mask of the columns the sequential strong rule keeps at ``lam``."""
+    p = penalty_factor.shape[0]
+    threshold = l1_ratio * (2.0 * lam - lam_prev) * penalty_factor
+    score = jnp.max(jnp.abs(risk_grad[:, :p]), axis=0)
+    return (score >= threshold) | jnp.any(coef[:, :p] != 0, axis=0)
+
+
+def _columns(values: jax.Array, order: jax.Array, valid: jax.Array, fit_intercept: bool):
+    """``(K, d)`` coefficients (or gradients) of the full problem -> those of the sub-problem on
+    the columns ``order``: padding columns zero, the intercepts kept."""
+    sub = jnp.where(valid, values[:, order], 0.0)
+    if fit_intercept:
+        sub = jnp.concatenate([sub, values[:, values.shape[1] - 1 :]], axis=1)
+    return sub
+
+
+def working_set_solve(
+    method: Solver,
+    full: Problem,
+    coef: jax.Array,
+    keep: jax.Array,
+    *,
+    max_iter: int,
+    tol: jax.Array,
+    risk: Risk,
+    carried=None,
+) -> tuple[Solution, jax.Array]:
+    """Solve ``full`` from ``coef`` on the working set ``keep (p,)``, grown until KKT holds.
+
+    ``risk`` is the risk and its gradient at ``coef`` (``Problem.Risk``). ``full`` should hold
+    ``X_T`` (see the module docstring); without it the columns are gathered from ``X`` itself.
+    Returns the solution on the full problem (its ``carried``: what ``method`` hands on to the
+    next problem, from ``carried`` through the sub-problems; its ``risk``: the full problem's,
+    at the solution) and whether any left-out column violated the KKT conditions (and joined
+    the working set).
+    """
+    p = full.X.shape[1]
+    K, d = coef.shape
+    ladder = capacities(p)
+    factors = full.penalty.factors
+    X_T = full.X.T if full.X_T is None else full.X_T
+
+    def solve_in(c: int):
+        def branch(operands):
+            coef, keep, risk, carried = operands
+            if c == p:  # every column: the full design as it is, no copy
+                order, valid = jnp.arange(p), jnp.ones(p, bool)
+                X_W, X_W_T = full.X, full.X_T
+            else:
+                order = jnp.argsort(~keep, stable=True)[:c]  # kept columns first
+                valid = jnp.arange(c) < jnp.sum(keep)
+                X_W_T = jnp.where(valid[:, None], X_T[order], 0.0)
+                X_W = X_W_T.T  # a view: the sub-problem's products read X_W_T
+            sub_factors = jnp.where(valid, factors[order], 1.0)
+            if full.fit_intercept:
+                sub_factors = jnp.concatenate([sub_factors, factors[p:]])
+            sub = Problem(
+                X=X_W,
+                targets=full.targets,
+                weights=full.weights,
+                penalty=full.penalty._replace(factors=sub_factors),
+                loss=full.loss,
+                fit_intercept=full.fit_intercept,
+                X_T=X_W_T,
+            )
+            columns = partial(_columns, order=order, valid=valid, fit_intercept=full.fit_intercept)
+            solution = iterative_solve(
+                method,
+                sub,
+                columns(coef),
+                max_iter=max_iter,
+                tol=tol,
+                carried=method.restrict(carried, full, order, valid),
+                risk=Risk(risk.value, columns(risk.grad)),
+            )
+            carried = method.extend(carried, solution.carried, full, order, valid)
+            # Padding columns carry zero coefficients, so scattering them back is harmless.
+            back = jnp.zeros((K, d), coef.dtype).at[:, order].set(solution.coef[:, :c])
+            if full.fit_intercept:
+                back = back.at[:, p:].set(solution.coef[:, c:])
+            # Z = X_W Θ_Wᵀ + b equals X Θᵀ + b (left-out coefficients are zero): the only pass
+            # over the full X is the gradient's (∂R/∂Z)ᵀ X.
+            risk = full.risk_and_grad_at(sub.linear_predictor(solution.coef))
+            return back, risk, solution.objective, solution.n_iter, carried
+
+        return branch
+
+    branches = [solve_in(c) for c in ladder]
+    sizes = jnp.asarray(ladder)
+
+    def grow(state):
+        coef, keep, risk, _, _, n_iter, _, violated_once, carried = state
+        which = jnp.searchsorted(sizes, jnp.sum(keep))
+        coef, risk, objective, iterations, carried = jax.lax.switch(
+            which, branches, (coef, keep, risk, carried)
+        )
+        _, grad = full.smooth_value_and_grad_from(coef, risk)
+        kkt = full.penalty.kkt_residual(coef, grad)  # (K, d)
+        violated = ~keep & jnp.any(kkt[:, :p] > tol, axis=0)
+        more = jnp.any(violated)
+        return (
+            coef,
+            keep | violated,
+            risk,
+            objective,
+            jnp.max(kkt),
+            n_iter + iterations,
+            more,
+            violated_once | more,
+            carried,
+        )
+
+    def unsettled(state):
+        return state[6]
+
+    zero = jnp.zeros((), coef.dtype)
+    yes, no = jnp.ones((), bool), jnp.zeros((), bool)
+    state = (coef, keep, risk, zero, zero, jnp.zeros((), jnp.int32), yes, no, carried)
+    coef, _, risk, objective, grad_norm, n_iter, _, violated, carried = jax.lax.while_loop(
+        unsettled, grow, state
+    )
+    solution = Solution(
+        coef=coef,
+        objective=objective,
+        grad_norm=grad_norm,
+        n_iter=n_iter,
+        converged=grad_norm <= tol,
+        carried=carried,
+        risk=risk,
+    )
+    return solution, violated

@@ -1,0 +1,290 @@
+"""``LogisticRegression``: a scikit-learn compatible estimator on the batch-native engine.
+
+It minimizes scikit-learn's objective::
+
+    C · Σᵢ sᵢ ℓᵢ + (1 − l1_ratio)/2 · ‖W‖²_F + l1_ratio · ‖W‖₁
+
+(``sᵢ`` = sample weight × class weight, intercept unpenalized) by solving the equivalent
+glmnet-convention problem of ``jaxlogreg.fit`` with ``λ = 1/(C·Σᵢ sᵢ)``. One-vs-rest fits all
+binary problems in one ``jax.vmap``-ed solve.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import jax.numpy as jnp
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .. import persistence
+from .._validation import (
+    check_choice,
+    check_finite_result,
+    check_positive_int,
+    check_positive_number,
+    check_sample_weight,
+    to_device,
+    unchanged_on_error,
+    validate_inputs,
+    warn_on_feature_scale,
+)
+from ..core.penalties import l1_ratio_of
+from ..core.targets import MULTI_CLASS, choose_mode, encode_targets
+from ..engine.functional import solve, solve_many
+from ..inference.separation import warn_if_separable
+from ..scale import sharding
+from ..solvers import SOLVERS, get_solver
+from ..solvers.auto import auto_solver
+
+__all__ = ["LogisticRegression"]
+
+
+class LogisticRegression(LinearClassifierMixin, BaseEstimator):
+    """Regularized logistic regression (binary, multinomial, one-vs-rest).
+
+    Parameters:
+        penalty: ``"l2"`` (default), ``"l1"``, ``"elasticnet"`` or ``None``.
+        C: inverse regularization strength (``> 0``; ``np.inf`` means no penalty).
+        l1_ratio: elastic-net mixing in ``[0, 1]``, used with ``penalty="elasticnet"``.
+        fit_intercept: fit an unpenalized intercept per class.
+        solver: ``"auto"`` or a name from ``jaxlogreg.solvers.SOLVERS``.
+        multi_class: ``"auto"`` (multinomial for more than two classes), ``"multinomial"``
+            or ``"ovr"``.
+        max_iter: maximum solver iterations.
+        tol: stop when the largest gradient component (KKT violation) of the objective divided
+            by ``C·Σsᵢ`` (the glmnet convention) is at most ``tol``.
+        class_weight: ``None``, ``"balanced"`` or a dict ``{class: weight}``.
+        warm_start: start from the previous fit's coefficients when shapes match.
+        verbose: ``1`` prints a line per fit; ``2`` also records the objective at every iteration
+            (``objective_history_``) and prints it.
+        mesh: a ``jax.sharding.Mesh`` (e.g. ``jaxlogreg.sharding.make_mesh()``) to split the
+            rows over its devices (data parallelism, also across hosts); same answer as without.
+            It is where the fit runs, not part of the model: ``save`` does not store it.
+
+    Attributes:
+        coef_: ``(1, n_features)`` for two classes, else ``(n_classes, n_features)``.
+        intercept_: ``(1,)`` or ``(n_classes,)``.
+        classes_: the sorted class labels.
+        n_iter_: iterations, ``(1,)``, or ``(n_classes,)`` for one-vs-rest.
+        n_features_in_, feature_names_in_: as in scikit-learn.
+
+    Computation runs in float64 when ``jax_enable_x64`` is on, else in float32.
+    """
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        C=1.0,
+        l1_ratio=None,
+        fit_intercept=True,
+        solver="auto",
+        multi_class="auto",
+        max_iter=100,
+        tol=1e-4,
+        class_weight=None,
+        warm_start=False,
+        verbose=0,
+        mesh=None,
+    ):
+        self.penalty = penalty
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.multi_class = multi_class
+        self.max_iter = max_iter
+        self.tol = tol
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.mesh = mesh
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model; on error the estimator is left exactly as it was."""
+        with unchanged_on_error(self):
+            self._fit(X, y, sample_weight)
+        return self
+
+    def _fit(self, X, y, sample_weight):
+        l1_ratio = l1_ratio_of(self.penalty, self.l1_ratio)
+        C = check_positive_number("C", self.C, allow_inf=True)
+        tol = check_positive_number("tol", self.tol)
+        max_iter = check_positive_int("max_iter", self.max_iter)
+        check_choice("multi_class", self.multi_class, MULTI_CLASS)
+        check_choice("solver", self.solver, ("auto", *SOLVERS))
+        l1 = l1_ratio > 0 and self.penalty is not None
+        if self.solver != "auto":
+            get_solver(self.solver, l1=l1)
+
+        X, y, classes, y_index = self._classification_data(X, y)
+        n_params = (1 if len(classes) == 2 else len(classes)) * (X.shape[1] + 1)
+        solver = auto_solver(l1, n_params) if self.solver == "auto" else self.solver
+        weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
+        if self.class_weight is not None:
+            per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
+            weights = weights * per_class[y_index]
+        lam = 0.0 if self.penalty is None or np.isinf(C) else 1.0 / (C * weights.sum())
+
+        mode = choose_mode(self.multi_class, len(classes))
+        init = self._warm_start_init(mode, len(classes), X.shape[1])
+        static = dict(
+            solver=solver,
+            fit_intercept=bool(self.fit_intercept),
+            max_iter=max_iter,
+            history=self.verbose >= 2,
+        )
+        targets, loss = encode_targets(y_index, len(classes), mode)
+        if self.mesh is None:
+            data = (to_device(X), targets, weights)
+        else:
+            data = sharding.shard_data(self.mesh, X, targets, weights)
+        args = (*data, lam, l1_ratio, np.ones(X.shape[1]), init, tol)
+        if mode == "ovr":
+            batched = solve_many((None, 0, None, None, None, None, 0, None), loss=loss, **static)
+            result = batched(*args)
+        else:
+            result = solve(*args, loss=loss, **static)
+        result = sharding.fetch(result)
+
+        coef = np.asarray(result.coef, np.float64).reshape(-1, X.shape[1])
+        intercept = np.asarray(result.intercept, np.float64).reshape(-1)
+        if mode == "binary-softmax":  # the equivalent binary logit of a 2-class softmax
+            coef, intercept = coef[1:] - coef[:1], intercept[1:] - intercept[:1]
+        n_iter = np.atleast_1d(np.asarray(result.n_iter, np.int32))
+        converged = np.atleast_1d(np.asarray(result.converged))
+        grad_norm = float(np.max(np.asarray(result.grad_norm)))
+        check_finite_result(coef, intercept)
+        if lam == 0:  # no penalty: the MLE may not exist
+            options = dict(fit_intercept=bool(self.fit_intercept), one_vs_rest=mode == "ovr")
+            warn_if_separable(X, y_index, weights, len(classes), coef, intercept, **options)
+
+        self.classes_ = classes
+        self.coef_ = coef
+        self.intercept_ = intercept if self.fit_intercept else np.zeros_like(intercept)
+        self.n_iter_ = n_iter
+        self.solver_ = solver
+        self.objective_ = float(np.sum(np.asarray(result.objective)))
+        if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
+            self.objective_history_ = np.asarray(result.history, np.float64)
+        self._report(solver, n_iter, converged, grad_norm, tol, max_iter)
+
+    def _classification_data(self, X, y):
+        """Validated ``X`` (in the compute dtype) and ``y``, the sorted classes, class indices."""
+        X, y = validate_inputs(self, X, y, dtype=[np.float64, np.float32], order="C")
+        X = X.astype(np.dtype(jnp.result_type(float)), copy=False)
+        warn_on_feature_scale(X)
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y has only 1 class ({classes[0]!r}); {type(self).__name__} needs samples of at "
+                "least 2 classes"
+            )
+        return X, y, classes, y_index
+
+    def _warm_start_init(self, mode: str, n_classes: int, n_features: int) -> np.ndarray:
+        """Starting coefficients ``(K, d)`` (``(K, 1, d)`` for one-vs-rest)."""
+        rows = {"binary": 1, "binary-softmax": 2}.get(mode, n_classes)
+        d = n_features + int(bool(self.fit_intercept))
+        init = np.zeros((rows, d))
+        previous = getattr(self, "coef_", None)
+        if self.warm_start and previous is not None and previous.shape[1] == n_features:
+            full = np.hstack([previous, self.intercept_[:, None]])[:, :d]
+            if mode == "binary-softmax" and len(full) == 1:
+                init = np.vstack([-full / 2, full / 2])
+            elif len(full) == rows:
+                init = full
+        return init[:, None, :] if mode == "ovr" else init
+
+    def _report(self, solver, n_iter, converged, grad_norm, tol, max_iter) -> None:
+        if self.verbose > 0:
+            status = "converged" if converged.all() else "NOT converged"
+            print(
+                f"LogisticRegression(solver={solver!r}): {status} after {n_iter.max()} iterations, "
+                f"max KKT violation {grad_norm:.3e} (tol {tol:g}), objective {self.objective_:.10g}"
+            )
+        if self.verbose >= 2:
+            for row in np.atleast_2d(self.objective_history_):
+                steps = row[np.isfinite(row)]
+                print("  objective by iteration: " + ", ".join(f"{v:.10g}" for v in steps))
+        if not converged.all():
+            reason = (
+                f"reached max_iter={max_iter}"
+                if n_iter.max() >= max_iter
+                else "stopped: no step decreases the objective at this floating-point precision"
+            )
+            warnings.warn(
+                f"solver {solver!r} did not converge ({reason}); the largest gradient component is "
+                f"{grad_norm:.3e} > tol={tol:g}. Increase max_iter, standardize the features, "
+                "increase the penalty (smaller C), loosen tol, or enable float64 with "
+                "jax.config.update('jax_enable_x64', True).",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def predict_proba(self, X):
+        """Class probabilities, ``(n_samples, n_classes)``."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict_log_proba(self, X):
+        """Logarithms of the class probabilities, computed without overflow."""
+        scores = self.decision_function(X)
+        if len(self.classes_) == 2:
+            return np.stack([log_expit(-scores), log_expit(scores)], axis=1)
+        if self.multi_class == "ovr":  # normalized one-vs-rest probabilities
+            proba = expit(scores)
+            return np.log(proba / proba.sum(axis=1, keepdims=True))
+        return log_softmax(scores, axis=1)
+
+    def save(self, path) -> None:
+        """Write the fitted model to ``path`` (``.npz`` arrays + JSON metadata, no pickle)."""
+        check_is_fitted(self)
+        model = copy.copy(self)
+        model.mesh = None  # where the fit ran, not part of the model
+        persistence.save(model, path)
+
+    def summary(
+        self,
+        X,
+        y,
+        *,
+        sample_weight=None,
+        cov_type="nonrobust",
+        groups=None,
+        use_correction=True,
+        level=0.95,
+        parametrization="reference",
+        reference=None,
+    ):
+        """Coefficients, standard errors, z, p-values and ``level`` intervals on the training
+        data: ``print(model.summary(X, y))``; ``.frame`` is a DataFrame, ``.inference`` holds
+        the covariance and likelihood statistics. See ``jaxlogreg.inference.infer``."""
+        from ..inference.wald import infer  # inference builds on this module
+
+        result = infer(
+            self,
+            X,
+            y,
+            sample_weight=sample_weight,
+            cov_type=cov_type,
+            groups=groups,
+            use_correction=use_correction,
+            parametrization=parametrization,
+            reference=reference,
+        )
+        return result.summary(level)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        tags.input_tags.sparse = True  # densified, up to _validation.MAX_DENSE_BYTES
+        return tags

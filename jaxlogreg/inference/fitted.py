@@ -1,0 +1,179 @@
+"""A fitted ``LogisticRegression``'s optimization problem, rebuilt on given data.
+
+Inference and the bootstrap need what the estimator solved: the design, the solver targets, the
+sample × class weights, the penalty in the glmnet convention (``λ = 1/(C·Σs)``) and the
+coefficients in the solver's layout ``Θ = [W | b]`` (intercept last). ``fitted_problem``
+rebuilds them, checking that the data match the fit (feature count and names, known labels).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_sample_weight, to_device
+from ..core.penalties import l1_ratio_of
+from ..core.problem import Problem
+from ..core.targets import Mode, choose_mode, encode_targets
+from ..engine.functional import make_problem
+from ..precision import precise_jit
+
+#: ``make_problem`` as one compiled program (run op by op, each small op would compile apart).
+_make_problem = precise_jit(make_problem, static_argnames=("loss", "fit_intercept"))
+
+__all__ = [
+    "FittedProblem",
+    "coefficient_transform",
+    "equation_labels",
+    "fitted_problem",
+    "reference_index",
+]
+
+
+class FittedProblem(NamedTuple):
+    """The estimator's problem on ``X, y``.
+
+    Attributes:
+        problem: the glmnet-convention ``Problem``; ``(K, n, 1)``-stacked binary problems (one
+            per class, ``problem.targets`` of shape ``(K, n, 1)``) for one-vs-rest.
+        coef: the fitted ``Θ``, ``(K, d)`` (``(K, 1, d)`` one-vs-rest).
+        total_weight: ``Σᵢ sᵢ`` (sample × class weights): the likelihood is ``−Σᵢ sᵢ ℓᵢ``.
+        mode: ``"binary"``, ``"multinomial"`` or ``"ovr"`` (a two-class softmax is refitted
+            and analysed as the equivalent binary logit).
+        C, l1_ratio: the penalty in scikit-learn's convention (``C = inf``: none).
+        y_index: class indices ``(n,)``; classes: the labels; feature_names: ``(p,)`` strings.
+    """
+
+    problem: Problem
+    coef: jnp.ndarray
+    total_weight: float
+    mode: str
+    C: float
+    l1_ratio: float
+    y_index: np.ndarray
+    classes: np.ndarray
+    feature_names: list[str]
+
+
+def _penalty(estimator) -> tuple[float, float]:
+    """``(C, l1_ratio)`` of the fit; ``C = inf`` when unpenalized."""
+    cv_fit = hasattr(estimator, "C_") and hasattr(estimator, "l1_ratio_")
+    if cv_fit:  # LogisticRegressionCV: the selected values
+        C, l1_ratio = float(np.ravel(estimator.C_)[0]), float(np.ravel(estimator.l1_ratio_)[0])
+    else:
+        with warnings.catch_warnings():  # an ignored l1_ratio was reported by fit already
+            warnings.simplefilter("ignore")
+            l1_ratio = l1_ratio_of(estimator.penalty, estimator.l1_ratio)
+        C = float(estimator.C)
+    if estimator.penalty is None:
+        return np.inf, 0.0
+    return C, l1_ratio
+
+
+def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
+    """Rebuild the fitted ``estimator``'s problem on ``(X, y)`` (normally its training data)."""
+    jaxlogreg_classifier = type(estimator).__module__.partition(".")[0] == "jaxlogreg" and hasattr(
+        estimator, "multi_class"
+    )
+    if not jaxlogreg_classifier:  # LogisticRegression or LogisticRegressionCV
+        raise TypeError(
+            f"expected a fitted jaxlogreg LogisticRegression, got {type(estimator).__name__}"
+        )
+    check_is_fitted(estimator)
+    X, y = validate_data(estimator, X, y, reset=False, dtype=[np.float64, np.float32])
+    X = X.astype(np.dtype(jnp.result_type(float)), copy=False)
+    classes = estimator.classes_
+    unknown = ~np.isin(y, classes)
+    if np.any(unknown):
+        raise ValueError(
+            f"y holds labels the model was not fitted on: {np.unique(y[unknown]).tolist()!r}; "
+            f"its classes are {classes.tolist()!r}"
+        )
+    y_index = np.searchsorted(classes, y)
+    weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
+    if estimator.class_weight is not None:
+        per_class = compute_class_weight(estimator.class_weight, classes=classes, y=y)
+        weights = weights * per_class[y_index]
+    C, l1_ratio = _penalty(estimator)
+    total_weight = float(weights.sum())
+    lam = 0.0 if np.isinf(C) else 1.0 / (C * total_weight)
+
+    mode = choose_mode(estimator.multi_class, len(classes))
+    if mode == Mode.BINARY_SOFTMAX:
+        # A penalized two-class softmax, θ₀ = −Δ/2 and θ₁ = Δ/2 at its optimum, pays
+        # λ/2(‖θ₀‖² + ‖θ₁‖²) = (λ/2)/2 ‖Δ‖²: the binary logit of Δ with λ/2.
+        mode, lam = Mode.BINARY, lam / 2
+    fit_intercept = bool(estimator.fit_intercept)
+    full = np.column_stack([estimator.coef_, estimator.intercept_])
+    coef = full if fit_intercept else full[:, :-1]
+    targets, loss = encode_targets(y_index, len(classes), mode, X.dtype)
+    if mode == "ovr":
+        coef = coef[:, None, :]
+    problem = _make_problem(
+        to_device(X),
+        jnp.asarray(targets),
+        jnp.asarray(weights, X.dtype),
+        lam,
+        l1_ratio,
+        jnp.ones(X.shape[1], X.dtype),
+        loss=loss,
+        fit_intercept=fit_intercept,
+    )
+    names = getattr(estimator, "feature_names_in_", None)
+    names = [str(n) for n in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
+    return FittedProblem(
+        problem=problem,
+        coef=jnp.asarray(coef, X.dtype),
+        total_weight=total_weight,
+        mode=mode,
+        C=C,
+        l1_ratio=l1_ratio,
+        y_index=y_index,
+        classes=classes,
+        feature_names=names,
+    )
+
+
+def coefficient_transform(
+    mode: str, K: int, d: int, parametrization: str, reference: int
+) -> np.ndarray:
+    """``T``: the reported coefficients are ``T vec(Θ)``, ``(R·d, K·d)``.
+
+    The identity, except for the softmax: ``θ_k − θ_reference`` for the ``K − 1`` other classes
+    (``"reference"``) or the class-centred ``θ_k − mean_j θ_j`` (``"full"``).
+    """
+    if mode != "multinomial":
+        return np.eye(K * d)
+    eye = np.eye(K)
+    if parametrization == "full":
+        rows = eye - 1.0 / K
+    else:
+        rows = np.delete(eye - eye[reference], reference, axis=0)
+    return np.kron(rows, np.eye(d))
+
+
+def reference_index(fp: FittedProblem, reference) -> int:
+    """Index of the ``reference`` class label (default: the first class)."""
+    if reference is None:
+        return 0
+    if fp.mode != "multinomial" or reference not in fp.classes:
+        raise ValueError(
+            "reference must be None or, for a multinomial model, one of the classes "
+            f"{fp.classes.tolist()!r}; got {reference!r}"
+        )
+    return int(np.flatnonzero(fp.classes == reference)[0])
+
+
+def equation_labels(fp: FittedProblem, parametrization: str, reference: int) -> list:
+    """The class of each reported row (Python values, printed as the user wrote them)."""
+    labels = fp.classes.tolist()
+    if fp.mode == "binary":
+        return labels[1:]
+    if fp.mode == "multinomial" and parametrization == "reference":
+        return labels[:reference] + labels[reference + 1 :]
+    return labels

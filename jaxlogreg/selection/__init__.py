@@ -1,0 +1,1 @@
+"""How hyperparameters are chosen: folds, paths, cross-validation and hypergradient tuning."""
