@@ -42,7 +42,7 @@ if mode == "out_of_core":
         X, y, lam=float(lam), chunk_rows=int(chunk_rows), tol=float(tol),
         progress=lambda info: (passes.append(info.passes),
                                print(f"  iteration {info.iteration}: {info.passes} passes, "
-                                     f"max|grad| {info.optimality:.2e}, {info.seconds:.0f} s",
+                                     f"max|grad| {info.kkt_violation:.2e}, {info.seconds:.0f} s",
                                      file=sys.stderr, flush=True)))
 else:
     X, y = np.load(X).astype(np.float64), np.load(y)

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 
 from .._validation import check_choice, check_l1_ratio
 
-__all__ = ["PENALTIES", "ElasticNet", "l1_ratio_of"]
+__all__ = ["PENALTIES", "ElasticNetPenalty", "l1_ratio_of"]
 
 #: The ``penalty`` names of the estimators.
 PENALTIES = ("l2", "l1", "elasticnet", None)
@@ -44,7 +44,7 @@ def l1_ratio_of(penalty, l1_ratio) -> float:
     return 1.0 if penalty == "l1" else 0.0
 
 
-class ElasticNet(NamedTuple):
+class ElasticNetPenalty(NamedTuple):
     """Elastic-net penalty ``λ Σⱼ ϖⱼ [(1 − α)/2 ‖Θ₍:,ⱼ₎‖² + α ‖Θ₍:,ⱼ₎‖₁]``.
 
     Attributes:

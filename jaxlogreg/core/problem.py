@@ -10,7 +10,7 @@ is fitted, ``b`` is the last column (``d = p + 1``, its penalty factor is zero);
 
 Everything a solver needs comes from here: the objective, its gradient (``jax.value_and_grad``),
 the closed-form Hessian of the smooth part (checked against ``jax.hessian`` in the tests), and
-the optimality residual used as the stopping rule.
+the largest KKT violation, the stopping rule.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 
 from .losses import Loss
-from .penalties import ElasticNet
+from .penalties import ElasticNetPenalty
 
 __all__ = ["Problem", "Risk"]
 
@@ -63,7 +63,7 @@ class Problem:
     X: jax.Array
     targets: jax.Array
     weights: jax.Array
-    penalty: ElasticNet
+    penalty: ElasticNetPenalty
     loss: Loss
     fit_intercept: bool
     X_T: jax.Array | None = None
@@ -212,6 +212,6 @@ class Problem:
         bottom = cross[:, None, :, :]  # (K, 1, K, d): the intercept row of class k
         return jnp.concatenate([top, bottom], axis=1).reshape(K * (p + 1), K * (p + 1))
 
-    def optimality(self, coef: jax.Array, smooth_grad: jax.Array) -> jax.Array:
+    def kkt_violation(self, coef: jax.Array, smooth_grad: jax.Array) -> jax.Array:
         """Largest violation of the first-order (KKT) conditions: ``0`` exactly at a solution."""
         return jnp.max(self.penalty.kkt_residual(coef, smooth_grad))

@@ -14,7 +14,7 @@ It is differentiable (``jax.grad``, ``jax.jvp``, higher orders) with respect to 
 ``sample_weight``, ``lam``, ``l1_ratio`` and ``penalty_factor``, by implicit differentiation of the
 optimality conditions at the solution (``jaxlogreg.implicit``), never through the solver's
 iterations: a gradient costs one Hessian solve. ``objective`` is differentiable too (envelope
-theorem); ``n_iter``, ``converged``, ``grad_norm`` and ``history`` carry no derivative.
+theorem); ``n_iter``, ``converged``, ``kkt_violation`` and ``history`` carry no derivative.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_fit_arrays, to_device
 from ..core.losses import Loss, get_loss
-from ..core.penalties import ElasticNet
+from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
 from ..precision import precise_jit
 from ..solvers import get_solver, iterative_solve
@@ -40,8 +40,10 @@ __all__ = ["FitResult", "fit", "make_problem", "solve", "solve_many"]
 class FitResult(NamedTuple):
     """A fit's coefficients ``coef (K, p)``, ``intercept (K,)`` and diagnostics.
 
-    ``K = 1`` for binary and single-target squared loss. ``grad_norm`` is the largest violation of
-    the optimality (KKT) conditions, ``objective`` the glmnet-convention objective above.
+    ``K = 1`` for binary and single-target squared loss. ``kkt_violation`` is the largest
+    violation of the optimality (KKT) conditions, ``objective`` the glmnet-convention objective
+    above.
+    ``stop_reason`` is why the solver stopped (a ``jaxlogreg.solvers.stop.StopReason`` code).
     ``history`` (with ``history=True``) is the objective at the start and after every iteration,
     ``(max_iter + 1,)``, NaN after the last one.
     """
@@ -50,8 +52,9 @@ class FitResult(NamedTuple):
     intercept: jax.Array
     n_iter: jax.Array
     converged: jax.Array
+    stop_reason: jax.Array
     objective: jax.Array
-    grad_norm: jax.Array
+    kkt_violation: jax.Array
     history: jax.Array | None = None
 
 
@@ -77,7 +80,7 @@ def make_problem(
         X=X,
         targets=targets.astype(dtype),
         weights=(sample_weight / jnp.sum(sample_weight)).astype(dtype),
-        penalty=ElasticNet(
+        penalty=ElasticNetPenalty(
             lam=jnp.asarray(lam, dtype), l1_ratio=jnp.asarray(l1_ratio, dtype), factors=factors
         ),
         loss=loss,
@@ -138,8 +141,9 @@ def solve(
         intercept=intercept,
         n_iter=solution.n_iter,
         converged=solution.converged,
+        stop_reason=solution.stop_reason,
         objective=optimal_value(solution.objective, solution.coef, problem, adjoint),
-        grad_norm=solution.grad_norm,
+        kkt_violation=solution.kkt_violation,
         history=solution.history,
     )
 

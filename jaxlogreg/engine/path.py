@@ -77,8 +77,8 @@ class PathResult(NamedTuple):
 
     Attributes:
         coef: ``(L, K, p)``; intercept: ``(L, K)`` (zeros without an intercept).
-        n_iter: solver iterations; converged: ``grad_norm ≤ tol``; objective: ``F_λ(Θ̂)``;
-        grad_norm: largest KKT violation of the full problem, all ``(L,)``.
+        n_iter: solver iterations; converged: ``kkt_violation ≤ tol``; objective: ``F_λ(Θ̂)``;
+        kkt_violation: largest KKT violation of the full problem, all ``(L,)``.
         n_discarded: columns discarded by the strong rule (``0`` without screening);
         kkt_violated: whether a discarded column violated the KKT conditions (and the full
         problem was solved again).
@@ -89,7 +89,7 @@ class PathResult(NamedTuple):
     n_iter: jax.Array
     converged: jax.Array
     objective: jax.Array
-    grad_norm: jax.Array
+    kkt_violation: jax.Array
     n_discarded: jax.Array
     kkt_violated: jax.Array
 
@@ -279,7 +279,7 @@ def _path(
         n_iter=solutions.n_iter,
         converged=solutions.converged,
         objective=solutions.objective,
-        grad_norm=solutions.grad_norm,
+        kkt_violation=solutions.kkt_violation,
         n_discarded=n_discarded,
         kkt_violated=violated,
     )
@@ -522,7 +522,7 @@ def regularization_path(
     if failed.any():
         shown = ", ".join(f"{lam:.4g}" for lam in lambdas[failed][:10])
         more = f" and {failed.sum() - 10} more" if failed.sum() > 10 else ""
-        violation = float(np.max(result.grad_norm))
+        violation = float(np.max(result.kkt_violation))
         warnings.warn(
             f"solver {solver!r} did not converge to tol={tol:g} within max_iter={max_iter} at "
             f"lambda = {shown}{more}: the largest KKT violation is {violation:.3e}. Increase "

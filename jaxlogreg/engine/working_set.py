@@ -39,6 +39,7 @@ import jax.numpy as jnp
 from ..core.problem import Problem, Risk
 from ..solvers import Solver, iterative_solve
 from ..solvers._driver import Solution
+from ..solvers.stop import stop_reason
 
 __all__ = ["capacities", "strong_rule_keep", "working_set_solve"]
 
@@ -174,15 +175,17 @@ def working_set_solve(
     zero = jnp.zeros((), coef.dtype)
     yes, no = jnp.ones((), bool), jnp.zeros((), bool)
     state = (coef, keep, risk, zero, zero, jnp.zeros((), jnp.int32), yes, no, carried)
-    coef, _, risk, objective, grad_norm, n_iter, _, violated, carried = jax.lax.while_loop(
+    coef, _, risk, objective, kkt_violation, n_iter, _, violated, carried = jax.lax.while_loop(
         unsettled, grow, state
     )
+    converged = kkt_violation <= tol
     solution = Solution(
         coef=coef,
         objective=objective,
-        grad_norm=grad_norm,
+        kkt_violation=kkt_violation,
         n_iter=n_iter,
-        converged=grad_norm <= tol,
+        converged=converged,
+        stop_reason=stop_reason(converged, jnp.zeros((), bool), objective, kkt_violation),
         carried=carried,
         risk=risk,
     )

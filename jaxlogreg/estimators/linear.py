@@ -264,7 +264,7 @@ class ElasticNet(_LeastSquares):
         self.n_iter_ = int(n_iter[0]) if y_ndim == 1 else n_iter.tolist()
         converged = np.asarray(result.converged).reshape(-1)
         if not converged.all():
-            violation = float(np.max(np.asarray(result.grad_norm)))
+            violation = float(np.max(np.asarray(result.kkt_violation)))
             warnings.warn(
                 f"solver {solver!r} did not converge after {int(n_iter.max())} iterations: the "
                 f"largest KKT violation is {violation:.3e} > tol={tol:g}. Increase max_iter, "

@@ -161,7 +161,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             coef, intercept = coef[1:] - coef[:1], intercept[1:] - intercept[:1]
         n_iter = np.atleast_1d(np.asarray(result.n_iter, np.int32))
         converged = np.atleast_1d(np.asarray(result.converged))
-        grad_norm = float(np.max(np.asarray(result.grad_norm)))
+        kkt_violation = float(np.max(np.asarray(result.kkt_violation)))
         check_finite_result(coef, intercept)
         if lam == 0:  # no penalty: the MLE may not exist
             options = dict(fit_intercept=bool(self.fit_intercept), one_vs_rest=mode == "ovr")
@@ -175,7 +175,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.objective_ = float(np.sum(np.asarray(result.objective)))
         if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
             self.objective_history_ = np.asarray(result.history, np.float64)
-        self._report(solver, n_iter, converged, grad_norm, tol, max_iter)
+        self._report(solver, n_iter, converged, kkt_violation, tol, max_iter)
 
     def _classification_data(self, X, y):
         """Validated ``X`` (in the compute dtype) and ``y``, the sorted classes, class indices."""
@@ -205,12 +205,13 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 init = full
         return init[:, None, :] if mode == "ovr" else init
 
-    def _report(self, solver, n_iter, converged, grad_norm, tol, max_iter) -> None:
+    def _report(self, solver, n_iter, converged, kkt_violation, tol, max_iter) -> None:
         if self.verbose > 0:
             status = "converged" if converged.all() else "NOT converged"
             print(
                 f"LogisticRegression(solver={solver!r}): {status} after {n_iter.max()} iterations, "
-                f"max KKT violation {grad_norm:.3e} (tol {tol:g}), objective {self.objective_:.10g}"
+                f"max KKT violation {kkt_violation:.3e} (tol {tol:g}), "
+                f"objective {self.objective_:.10g}"
             )
         if self.verbose >= 2:
             for row in np.atleast_2d(self.objective_history_):
@@ -224,7 +225,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             )
             warnings.warn(
                 f"solver {solver!r} did not converge ({reason}); the largest gradient component is "
-                f"{grad_norm:.3e} > tol={tol:g}. Increase max_iter, standardize the features, "
+                f"{kkt_violation:.3e} > tol={tol:g}. Increase max_iter, standardize the features, "
                 "increase the penalty (smaller C), loosen tol, or enable float64 with "
                 "jax.config.update('jax_enable_x64', True).",
                 ConvergenceWarning,

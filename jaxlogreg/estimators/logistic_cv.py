@@ -173,11 +173,11 @@ def _cross_validate(
     )
     fits = grid(X, targets, fit_weights, lambdas, l1_ratios, jnp.ones(p, X.dtype), init, tol)
     coef, intercept, n_iter, converged = fits.coef, fits.intercept, fits.n_iter, fits.converged
-    grad_norm = fits.grad_norm
+    kkt_violation = fits.kkt_violation
     if ovr_batch:  # (A, F, n_classes, L, 1, …) -> (A, F, L, n_classes, …)
         coef = jnp.moveaxis(coef[..., 0, :], 2, 3)
         intercept = jnp.moveaxis(intercept[..., 0], 2, 3)
-        n_iter, converged, grad_norm = n_iter.max(2), converged.all(2), grad_norm.max(2)
+        n_iter, converged, kkt_violation = n_iter.max(2), converged.all(2), kkt_violation.max(2)
 
     W, b = _decision_coef(coef, intercept, mode)
     Z = jnp.einsum("np,aflkp->aflnk", X, W) + b[..., None, :]
@@ -186,7 +186,7 @@ def _cross_validate(
     metric_weights = metric_weights / metric_weights.sum(-1, keepdims=True)
     mean_loss = jnp.einsum("afln,tfn->tafl", losses, metric_weights)
     mean_accuracy = jnp.einsum("afln,tfn->tafl", correct, metric_weights)
-    return coef, intercept, n_iter, converged, grad_norm, mean_loss, mean_accuracy
+    return coef, intercept, n_iter, converged, kkt_violation, mean_loss, mean_accuracy
 
 
 def _check_Cs(Cs) -> np.ndarray:
@@ -365,7 +365,7 @@ class LogisticRegressionCV(LogisticRegression):
         order = np.argsort(Cs, kind="stable")  # increasing C: decreasing λ, the warm-start order
         lambdas = 1.0 / (Cs[order][None, :] * fold_weight[:, None])  # (F, L)
         targets, loss = encode_targets(y_index, n_classes, mode)
-        W, b, n_iter, converged, grad_norm, mean_loss, mean_accuracy = _cross_validate(
+        W, b, n_iter, converged, kkt_violation, mean_loss, mean_accuracy = _cross_validate(
             to_device(X),
             jnp.asarray(y_index),
             jnp.asarray(targets, dtype),
@@ -415,7 +415,7 @@ class LogisticRegressionCV(LogisticRegression):
             C_, l1_ratio_ = np.mean(Cs[best[0]]), np.mean(l1_ratios[best[1]])
             coef_, intercept_ = W[folds, *best].mean(0), b[folds, *best].mean(0)
         check_finite_result(coef_, intercept_)
-        self._report_cv(solver, n_iter, converged, float(np.max(grad_norm)), tol, max_iter)
+        self._report_cv(solver, n_iter, converged, float(np.max(kkt_violation)), tol, max_iter)
 
         n_folds = len(scores)
         standard_error = np.std(scores, axis=0, ddof=min(1, n_folds - 1)) / np.sqrt(n_folds)

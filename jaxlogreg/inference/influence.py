@@ -158,7 +158,7 @@ def influence(
     if not isinstance(result.converged, jax.core.Tracer) and not bool(result.converged):
         warnings.warn(
             f"the fit did not reach tol={tol} in max_iter={max_iter} iterations (largest "
-            f"optimality violation {float(result.grad_norm):.2e}): influences assume an exact "
+            f"optimality violation {float(result.kkt_violation):.2e}): influences assume an exact "
             "solution; raise max_iter",
             ConvergenceWarning,
             stacklevel=2,

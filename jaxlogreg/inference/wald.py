@@ -288,7 +288,7 @@ def _likelihood_and_optimality(problem, coef, total_weight, *, one_vs_rest: bool
 
     def one(problem, coef):
         grad = problem.smooth_value_and_grad(coef)[1]
-        return log_likelihood(problem, coef, total_weight), problem.optimality(coef, grad)
+        return log_likelihood(problem, coef, total_weight), problem.kkt_violation(coef, grad)
 
     if not one_vs_rest:
         return one(problem, coef)

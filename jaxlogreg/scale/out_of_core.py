@@ -51,13 +51,14 @@ from .._validation import (
     check_positive_number,
 )
 from ..core.losses import Loss, get_loss
-from ..core.penalties import ElasticNet
+from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
 from ..engine.functional import FitResult
 from ..estimators.logistic import LogisticRegression
 from ..precision import precise_jit
 from ..solvers import LBFGS, SGD, Adam, get_solver
 from ..solvers.newton import _center_classes, solve_newton_system
+from ..solvers.stop import stop_reason
 from . import sharding
 from .chunks import Chunks, column_sum, encoder, find_classes, sources
 
@@ -70,14 +71,14 @@ class Progress(NamedTuple):
     """What ``progress`` receives after every iteration (an epoch for sgd/adam).
 
     ``passes``: passes over the data so far; ``objective``: ``F`` at the iterate (for sgd/adam
-    the best one so far); ``optimality``: its largest gradient component; ``step``: the line
+    the best one so far); ``kkt_violation``: its largest gradient component; ``step``: the line
     search's step length (``0`` when no step decreased ``F``), or sgd/adam's learning rate.
     """
 
     iteration: int
     passes: int
     objective: float
-    optimality: float
+    kkt_violation: float
     step: float
     seconds: float
 
@@ -86,13 +87,15 @@ class Progress(NamedTuple):
 def _chunk_terms(coef, X, T, weights, *, loss, fit_intercept, hessian):
     """``Σᵢ s̃ᵢℓᵢ`` over one chunk, its gradient ``(K, d)`` and, if asked, Hessian."""
     dtype = coef.dtype
-    zero = ElasticNet(jnp.zeros((), dtype), jnp.zeros((), dtype), jnp.zeros(coef.shape[1], dtype))
+    zero = ElasticNetPenalty(
+        jnp.zeros((), dtype), jnp.zeros((), dtype), jnp.zeros(coef.shape[1], dtype)
+    )
     chunk = Problem(X.astype(dtype), T, weights, zero, loss, fit_intercept)
     value, grad = chunk.smooth_value_and_grad(coef)
     return (value, grad, chunk.smooth_hessian(coef)) if hessian else (value, grad)
 
 
-def _data_pass(chunks: Chunks, coef, penalty: ElasticNet, *, loss, fit_intercept, hessian):
+def _data_pass(chunks: Chunks, coef, penalty: ElasticNetPenalty, *, loss, fit_intercept, hessian):
     """Exact ``F``, ``∇F`` (and ``∇²F``) at ``coef`` by one pass: float64 NumPy values."""
     run = partial(
         _chunk_terms, jnp.asarray(coef), loss=loss, fit_intercept=fit_intercept, hessian=hessian
@@ -196,7 +199,7 @@ def fit_out_of_core(
     chunks = Chunks(Xs, ys, ws, encode, chunk_rows, dtype, mesh)
     factor = check_penalty_factor(penalty_factor, p)
     factors = np.concatenate([factor, np.zeros(int(fit_intercept))]).astype(dtype)
-    penalty = ElasticNet(jnp.asarray(lam, dtype), jnp.zeros((), dtype), jnp.asarray(factors))
+    penalty = ElasticNetPenalty(jnp.asarray(lam, dtype), jnp.zeros((), dtype), jnp.asarray(factors))
     d = p + int(fit_intercept)
     coef = np.zeros((K, d), dtype) if init is None else np.asarray(init, dtype).reshape(K, d)
     # The data live in chunks; this empty problem carries the loss for the shared helpers.
@@ -279,7 +282,7 @@ def logistic_regression(
     if not result.converged:
         warnings.warn(
             f"the out-of-core {name!r} fit did not converge in max_iter={max_iter} iterations: "
-            f"the largest gradient component is {float(result.grad_norm):.3e} > tol={tol:g}",
+            f"the largest gradient component is {float(result.kkt_violation):.3e} > tol={tol:g}",
             ConvergenceWarning,
             stacklevel=2,
         )
@@ -290,7 +293,7 @@ def _reporter(progress):
     if progress is True:
         return lambda info: print(
             f"iteration {info.iteration}: passes {info.passes}, objective {info.objective:.12g}, "
-            f"max|grad| {info.optimality:.3e}, step {info.step:g}, {info.seconds:.1f} s",
+            f"max|grad| {info.kkt_violation:.3e}, step {info.step:g}, {info.seconds:.1f} s",
             file=sys.stderr,
             flush=True,
         )
@@ -363,7 +366,8 @@ def _exact(method, chunks, template, coef, *, max_iter, tol, report):
 
 
 def _result(template, coef, objective, grad, history, max_iter, tol) -> FitResult:
-    optimality = float(np.max(np.abs(grad)))
+    kkt_violation = float(np.max(np.abs(grad)))
+    converged = kkt_violation <= tol
     coef, intercept = template.split(jnp.asarray(coef))
     record = np.full(max_iter + 1, np.nan)
     record[: len(history)] = history
@@ -371,9 +375,10 @@ def _result(template, coef, objective, grad, history, max_iter, tol) -> FitResul
         coef=np.asarray(coef),
         intercept=np.asarray(intercept),
         n_iter=np.asarray(len(history) - 1),
-        converged=np.asarray(optimality <= tol),
+        converged=np.asarray(converged),
+        stop_reason=np.asarray(stop_reason(converged, False, objective, kkt_violation)),
         objective=np.asarray(objective),
-        grad_norm=np.asarray(optimality),
+        kkt_violation=np.asarray(kkt_violation),
         history=record,
     )
 

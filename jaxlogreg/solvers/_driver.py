@@ -2,13 +2,14 @@
 
 A solver is an immutable object with ``init(problem, coef) -> state`` and
 ``step(problem, state) -> state``. ``iterative_solve`` runs ``step`` inside a single
-``lax.while_loop`` until the optimality residual (largest KKT violation) is at most ``tol``, the
-solver reports that it can no longer decrease the objective, or ``max_iter`` steps are taken.
+``lax.while_loop`` until the largest violation of the optimality (KKT) conditions is at most
+``tol``, the solver reports that it can no longer decrease the objective, or ``max_iter`` steps
+are taken.
 Under ``jax.vmap`` the loop runs until the slowest problem of the batch stops; the batching rule of
 ``while_loop`` freezes the state of problems that have already stopped, so every problem's result
 equals the one of an unbatched solve.
 
-Failures are data (``converged``, ``n_iter``, ``grad_norm``), never exceptions: warnings are the
+Failures are data (``converged``, ``n_iter``, ``kkt_violation``), never exceptions: warnings are the
 estimator layer's business, outside ``jit``.
 """
 
@@ -21,6 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from ..core.problem import Problem, Risk
+from .stop import stop_reason
 
 __all__ = ["Solution", "Solver", "SolverState", "iterative_solve"]
 
@@ -32,7 +34,7 @@ class SolverState(NamedTuple):
         coef: current coefficients ``Θ``, ``(K, d)``.
         objective: ``F(Θ)``.
         grad: gradient of the smooth part of ``F`` at ``Θ``, ``(K, d)``.
-        optimality: largest KKT violation at ``Θ`` (``max |∇F|`` for smooth problems).
+        kkt_violation: largest KKT violation at ``Θ`` (``max |∇F|`` for smooth problems).
         n_iter: steps taken.
         stalled: ``True`` once a step could not decrease the objective any further.
         extra: solver-specific state (``None`` when there is none).
@@ -41,7 +43,7 @@ class SolverState(NamedTuple):
     coef: jax.Array
     objective: jax.Array
     grad: jax.Array
-    optimality: jax.Array
+    kkt_violation: jax.Array
     n_iter: jax.Array
     stalled: jax.Array
     extra: Any = None
@@ -50,7 +52,8 @@ class SolverState(NamedTuple):
 class Solution(NamedTuple):
     """The outcome of ``iterative_solve``: coefficients ``Θ (K, d)`` and diagnostics.
 
-    ``history`` (only when asked for) holds ``F`` at the start and after every step,
+    ``stop_reason`` is the ``StopReason`` code of the loop (``solvers.stop``). ``history`` (only
+    when asked for) holds ``F`` at the start and after every step,
     ``(max_iter + 1,)``, padded with NaN after the last step. ``carried`` is what the solver
     hands on to a warm start on a nearby problem (``Solver.carry``); ``risk`` is the risk and its
     gradient at ``coef`` (``Problem.Risk``), for a solve that starts there.
@@ -58,9 +61,10 @@ class Solution(NamedTuple):
 
     coef: jax.Array
     objective: jax.Array
-    grad_norm: jax.Array
+    kkt_violation: jax.Array
     n_iter: jax.Array
     converged: jax.Array
+    stop_reason: jax.Array
     history: jax.Array | None = None
     carried: Any = None
     risk: Risk | None = None
@@ -118,13 +122,13 @@ class Solver(abc.ABC):
 
 
 def initial_state(problem: Problem, coef: jax.Array, extra: Any = None) -> SolverState:
-    """The common state at ``coef``: objective, smooth gradient and optimality evaluated there."""
+    """The common state at ``coef``: objective, smooth gradient and KKT violation there."""
     smooth, grad = problem.smooth_value_and_grad(coef)
     return SolverState(
         coef=coef,
         objective=smooth + problem.penalty.l1_value(coef),
         grad=grad,
-        optimality=problem.optimality(coef, grad),
+        kkt_violation=problem.kkt_violation(coef, grad),
         n_iter=jnp.zeros((), jnp.int32),
         stalled=jnp.zeros((), bool),
         extra=extra,
@@ -142,7 +146,7 @@ def iterative_solve(
     carried: Any = None,
     risk: Risk | None = None,
 ) -> Solution:
-    """Run ``solver`` from ``coef`` until ``optimality ≤ tol``, a stall, or ``max_iter`` steps.
+    """Run ``solver`` from ``coef`` until ``kkt_violation ≤ tol``, a stall, or ``max_iter`` steps.
 
     With ``history=True`` the objective after every step is recorded as well (a fixed-size
     buffer carried through the loop, so the shapes stay static). ``carried``: the
@@ -155,7 +159,7 @@ def iterative_solve(
 
     def keep_going(carry) -> jax.Array:
         state, _ = carry
-        return (state.n_iter < max_iter) & (state.optimality > tol) & ~state.stalled
+        return (state.n_iter < max_iter) & (state.kkt_violation > tol) & ~state.stalled
 
     def step(carry):
         state, record = carry
@@ -175,12 +179,14 @@ def iterative_solve(
     if history:
         record = jnp.full(max_iter + 1, jnp.nan, state.objective.dtype).at[0].set(state.objective)
     state, record = jax.lax.while_loop(keep_going, step, (state, record))
+    converged = state.kkt_violation <= tol
     return Solution(
         coef=problem.center_intercepts(state.coef),
         objective=state.objective,
-        grad_norm=state.optimality,
+        kkt_violation=state.kkt_violation,
         n_iter=state.n_iter,
-        converged=state.optimality <= tol,
+        converged=converged,
+        stop_reason=stop_reason(converged, state.stalled, state.objective, state.kkt_violation),
         history=record,
         carried=solver.carry(state),
         risk=problem.risk_from(state.coef, state.objective, state.grad),
@@ -188,11 +194,11 @@ def iterative_solve(
 
 
 def _start_with(problem: Problem, state: SolverState, risk: Risk) -> SolverState:
-    """``state`` with its objective, gradient and optimality made from the known ``risk`` (valid
+    """``state`` with its objective, gradient and KKT violation made from the known ``risk`` (valid
     at ``state.coef``: ``init`` may only shift multinomial coefficients, which leaves ``Z``)."""
     smooth, grad = problem.smooth_value_and_grad_from(state.coef, risk)
     return state._replace(
         objective=smooth + problem.penalty.l1_value(state.coef),
         grad=grad,
-        optimality=problem.optimality(state.coef, grad),
+        kkt_violation=problem.kkt_violation(state.coef, grad),
     )

@@ -247,7 +247,7 @@ class CoordinateDescent(Solver):
         K, d = coef.shape
         l1 = jnp.tile(problem.penalty.l1_weights(), K)
         if lazy is None:
-            theta = self._residual_solve(problem, coef, grad, l1, state.optimality)
+            theta = self._residual_solve(problem, coef, grad, l1, state.kkt_violation)
         else:
             rebuild = lazy.rebuild
             if self.batch_axes:  # one decision for the batch, so that the branch stays one
@@ -263,21 +263,21 @@ class CoordinateDescent(Solver):
             theta = jax.lax.cond(
                 smooth,
                 lambda: (coef + solve_newton_system(problem, H, -grad)).reshape(-1),
-                lambda: self._gram_solve(H, coef, grad, l1, state.optimality),
+                lambda: self._gram_solve(H, coef, grad, l1, state.kkt_violation),
             )
         direction = theta.reshape(K, d) - coef
         found = composite_backtracking(problem, coef, state.objective, grad, direction)
-        optimality = problem.optimality(found.coef, found.grad)
+        optimality = problem.kkt_violation(found.coef, found.grad)
         stalled = ~found.accepted
         if lazy is not None:
             stalled = stalled & rebuild  # with an earlier Hessian: retry with a fresh one
-            progressed = found.accepted & (optimality <= self.refresh_ratio * state.optimality)
+            progressed = found.accepted & (optimality <= self.refresh_ratio * state.kkt_violation)
             lazy = LazyHessian(H_risk, ~progressed)
         return state._replace(
             coef=found.coef,
             objective=found.objective,
             grad=found.grad,
-            optimality=optimality,
+            kkt_violation=optimality,
             stalled=stalled,
             extra=lazy,
         )

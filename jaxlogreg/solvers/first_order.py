@@ -99,12 +99,12 @@ def descend(problem: Problem, state: SolverState, direction: jax.Array, **kwargs
 def advance(
     problem: Problem, state: SolverState, found: LineSearchResult, *, stalled, extra=None
 ) -> SolverState:
-    """The state at the point a line search found: objective, gradient, optimality, flags."""
+    """The state at the point a line search found: objective, gradient, KKT violation, flags."""
     return state._replace(
         coef=found.coef,
         objective=found.objective,
         grad=found.grad,
-        optimality=problem.optimality(found.coef, found.grad),
+        kkt_violation=problem.kkt_violation(found.coef, found.grad),
         stalled=stalled,
         extra=extra,
     )

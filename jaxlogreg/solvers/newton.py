@@ -101,7 +101,7 @@ class _SecondOrder(Solver):
             coef=found.coef,
             objective=found.objective,
             grad=found.grad,
-            optimality=problem.optimality(found.coef, found.grad),
+            kkt_violation=problem.kkt_violation(found.coef, found.grad),
             stalled=~found.accepted,
         )
 

@@ -100,8 +100,8 @@ class NewtonCG(Solver):
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         g = state.grad
         _, hvp = jax.linearize(jax.grad(problem.smooth_objective), state.coef)
-        grad_norm = jnp.linalg.norm(g)
-        forcing = jnp.minimum(0.5, jnp.sqrt(grad_norm)) * grad_norm
+        kkt_violation = jnp.linalg.norm(g)
+        forcing = jnp.minimum(0.5, jnp.sqrt(kkt_violation)) * kkt_violation
         direction = truncated_cg(hvp, g, tol=forcing, max_iter=self.max_cg_iter)
         direction = _center_classes(problem, direction)
         is_descent = jnp.all(jnp.isfinite(direction)) & (jnp.vdot(g, direction) < 0)

@@ -163,7 +163,7 @@ class FISTA(Solver):
                 improved, jnp.minimum(objective_z, state.objective), state.objective
             ),
             grad=grads[0],
-            optimality=problem.optimality(coef, grads[0]),
+            kkt_violation=problem.kkt_violation(coef, grads[0]),
             stalled=~improved & fresh,
             extra=FistaState(
                 point=point,

@@ -117,7 +117,9 @@ class _Minibatch(Solver):
             coef=jnp.where(better, params, state.coef),
             objective=jnp.where(better, objective, state.objective),
             grad=jnp.where(better, grad, state.grad),
-            optimality=jnp.where(better, problem.optimality(params, grad), state.optimality),
+            kkt_violation=jnp.where(
+                better, problem.kkt_violation(params, grad), state.kkt_violation
+            ),
             extra=_EpochState(params, opt_state, rate, key),
         )
 

@@ -19,7 +19,7 @@ from jaxlogreg.losses import (
     _weighted_gram,
     get_loss,
 )
-from jaxlogreg.penalties import ElasticNet
+from jaxlogreg.penalties import ElasticNetPenalty
 
 
 def make_problem(loss, rng, n=40, p=5, K=3, fit_intercept=True, lam=0.1, l1_ratio=0.0):
@@ -37,7 +37,7 @@ def make_problem(loss, rng, n=40, p=5, K=3, fit_intercept=True, lam=0.1, l1_rati
         X=jnp.asarray(X),
         targets=jnp.asarray(T),
         weights=jnp.asarray(w / w.sum()),
-        penalty=ElasticNet(jnp.asarray(lam), jnp.asarray(l1_ratio), jnp.asarray(factors)),
+        penalty=ElasticNetPenalty(jnp.asarray(lam), jnp.asarray(l1_ratio), jnp.asarray(factors)),
         loss=loss,
         fit_intercept=fit_intercept,
     )

@@ -4,11 +4,11 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from jaxlogreg.penalties import ElasticNet
+from jaxlogreg.penalties import ElasticNetPenalty
 
 
 def penalty(lam=0.3, l1_ratio=0.6, factors=(1.0, 2.0, 0.0)):
-    return ElasticNet(jnp.asarray(lam), jnp.asarray(l1_ratio), jnp.asarray(factors))
+    return ElasticNetPenalty(jnp.asarray(lam), jnp.asarray(l1_ratio), jnp.asarray(factors))
 
 
 def test_value_matches_formula():

@@ -120,7 +120,7 @@ def test_progress_reports_every_iteration(binary_files):
     result = fit_out_of_core(X, y, lam=LAM, chunk_rows=100, tol=1e-10, progress=seen.append)
     assert [info.iteration for info in seen] == list(range(1, int(result.n_iter) + 1))
     assert all(b.passes > a.passes for a, b in itertools.pairwise(seen))
-    assert seen[-1].optimality <= 1e-10
+    assert seen[-1].kkt_violation <= 1e-10
     np.testing.assert_allclose(seen[-1].objective, float(result.objective))
 
 

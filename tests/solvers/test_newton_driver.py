@@ -17,7 +17,7 @@ import jaxlogreg
 from jaxlogreg.core.problem import Problem
 from jaxlogreg.engine.functional import solve
 from jaxlogreg.losses import BINARY, MULTINOMIAL, SQUARED
-from jaxlogreg.penalties import ElasticNet
+from jaxlogreg.penalties import ElasticNetPenalty
 from jaxlogreg.solvers import SOLVERS, iterative_solve
 
 
@@ -37,7 +37,7 @@ def problem_for(loss, X, y, lam, fit_intercept=True):
         X=jnp.asarray(X),
         targets=T,
         weights=jnp.full(len(y), 1.0 / len(y)),
-        penalty=ElasticNet(jnp.asarray(lam), jnp.asarray(0.0), factors),
+        penalty=ElasticNetPenalty(jnp.asarray(lam), jnp.asarray(0.0), factors),
         loss=loss,
         fit_intercept=fit_intercept,
     )
@@ -90,7 +90,7 @@ def test_objective_never_increases_and_state_keeps_its_type(solver, loss):
     rounding = 4 * np.finfo(float).eps * objectives[0]
     assert all(b <= a + rounding for a, b in itertools.pairwise(objectives))
     assert objectives[-1] < objectives[0]
-    assert float(state.optimality) < 1e-8
+    assert float(state.kkt_violation) < 1e-8
 
 
 def test_unpenalized_multinomial_singular_hessian_is_handled():

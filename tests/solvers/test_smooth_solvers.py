@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 import jaxlogreg
 from jaxlogreg.core.problem import Problem
 from jaxlogreg.losses import get_loss
-from jaxlogreg.penalties import ElasticNet
+from jaxlogreg.penalties import ElasticNetPenalty
 from jaxlogreg.solvers import SOLVERS, GradientDescent, iterative_solve
 from jaxlogreg.solvers.first_order import directional_curvature, lipschitz_bound
 
@@ -60,7 +60,7 @@ def make_problem(loss: str, lam, dtype=jnp.float64) -> Problem:
         X=jnp.asarray(X, dtype),
         targets=jnp.asarray(Y, dtype).reshape(n, -1),
         weights=jnp.full(n, 1.0 / n, dtype),
-        penalty=ElasticNet(
+        penalty=ElasticNetPenalty(
             jnp.asarray(lam, dtype),
             jnp.zeros((), dtype),
             jnp.concatenate([jnp.ones(p, dtype), jnp.zeros(1, dtype)]),
@@ -108,7 +108,7 @@ def test_reaches_newton_objective(solver, loss, penalty):
     gap = relative_gap(result, loss, lam)
     assert -1e-12 <= gap <= GAP.get(solver, 1e-6), gap
     if solver in DETERMINISTIC:
-        assert bool(result.converged), (int(result.n_iter), float(result.grad_norm))
+        assert bool(result.converged), (int(result.n_iter), float(result.kkt_violation))
     # The reported objective is the objective of the returned coefficients.
     coef = jnp.concatenate([result.coef, result.intercept[:, None]], axis=1)
     np.testing.assert_allclose(make_problem(loss, lam).objective(coef), result.objective, 1e-13)

@@ -26,7 +26,7 @@ from jaxlogreg import fit  # noqa: E402
 from jaxlogreg.core.problem import Problem  # noqa: E402
 from jaxlogreg.engine.functional import solve  # noqa: E402
 from jaxlogreg.losses import BINARY, MULTINOMIAL, SQUARED  # noqa: E402
-from jaxlogreg.penalties import ElasticNet as Penalty  # noqa: E402
+from jaxlogreg.penalties import ElasticNetPenalty as Penalty  # noqa: E402
 from jaxlogreg.solvers import FISTA, SOLVERS, CoordinateDescent, iterative_solve  # noqa: E402
 from jaxlogreg.solvers.coordinate import uses_gram  # noqa: E402
 
@@ -220,7 +220,7 @@ def test_objective_never_increases_and_state_keeps_its_structure(solver, kind):
         objectives.append(float(state.objective))
         reference = float(problem.objective(state.coef))
         assert objectives[-1] == pytest.approx(reference, rel=1e-14, abs=1e-300)
-        assert float(state.optimality) == float(problem.optimality(state.coef, state.grad))
+        assert float(state.kkt_violation) == float(problem.kkt_violation(state.coef, state.grad))
     assert np.all(np.diff(objectives) <= 0)
     assert objectives[-1] < objectives[0]
 
