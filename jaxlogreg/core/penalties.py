@@ -18,13 +18,24 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .._validation import check_choice, check_l1_ratio
 
-__all__ = ["PENALTIES", "ElasticNetPenalty", "l1_ratio_of"]
+__all__ = ["PENALTIES", "ElasticNetPenalty", "l1_ratio_of", "lam_of_C"]
 
 #: The ``penalty`` names of the estimators.
 PENALTIES = ("l2", "l1", "elasticnet", None)
+
+
+def lam_of_C(C, total_weight):
+    """glmnet's ``λ`` for scikit-learn's ``C``: ``λ = 1/(C·Σᵢ sᵢ)`` (``1/(C·n)`` for unit weights),
+    ``0`` for ``C = ∞`` (no penalty). The two objectives then differ by the factor ``C·Σᵢ sᵢ``.
+    Works on NumPy and JAX arrays alike (element-wise)."""
+    if isinstance(C, jax.Array) or isinstance(total_weight, jax.Array):
+        return jnp.where(jnp.isinf(C), 0.0, 1.0 / (C * total_weight))
+    with np.errstate(divide="ignore"):
+        return np.where(np.isinf(C), 0.0, 1.0 / (np.asarray(C, float) * total_weight))
 
 
 def l1_ratio_of(penalty, l1_ratio) -> float:

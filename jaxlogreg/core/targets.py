@@ -18,7 +18,14 @@ import numpy as np
 
 from .losses import BINARY, MULTINOMIAL
 
-__all__ = ["MULTI_CLASS", "Mode", "choose_mode", "encode_targets"]
+__all__ = [
+    "MULTI_CLASS",
+    "Mode",
+    "choose_mode",
+    "encode_targets",
+    "logit_of_softmax",
+    "softmax_of_logit",
+]
 
 #: The ``multi_class`` options of the classifiers.
 MULTI_CLASS = ("auto", "multinomial", "ovr")
@@ -57,3 +64,15 @@ def encode_targets(y_index: np.ndarray, n_classes: int, mode: str, dtype=np.floa
         one_vs_rest = y_index[None, :] == np.arange(n_classes)[:, None]
         return one_vs_rest.astype(dtype)[:, :, None], BINARY
     return np.eye(n_classes, dtype=dtype)[y_index], MULTINOMIAL
+
+
+def logit_of_softmax(coef, intercept):
+    """The binary logit ``θ₁ − θ₀`` of a two-class softmax: ``(2, p), (2,) -> (1, p), (1,)``
+    (the last axes; any leading ones are kept)."""
+    return coef[..., 1:, :] - coef[..., :1, :], intercept[..., 1:] - intercept[..., :1]
+
+
+def softmax_of_logit(coef):
+    """The centred two-class softmax ``(−θ/2, θ/2)`` of a binary logit ``θ``: ``(1, d) -> (2, d)``;
+    it has the same probabilities and the smallest ridge penalty of all equivalent ones."""
+    return np.concatenate([-coef / 2, coef / 2], axis=-2)

@@ -305,7 +305,7 @@ def _auto_solver(l1_ratio, n_params: int) -> str:
     """``"auto"``: the estimator's rule when ``α`` is known; ``"cd"`` (any ``α``) when traced."""
     if isinstance(l1_ratio, jax.core.Tracer):
         return "cd"
-    return auto_solver(bool(np.asarray(l1_ratio) > 0), n_params)
+    return auto_solver(l1=bool(np.asarray(l1_ratio) > 0), n_params=n_params)
 
 
 def path(
@@ -461,7 +461,7 @@ def regularization_path(
 
     l1 = alpha > 0
     n_params = (n_classes if mode == "multinomial" else 1) * (p + int(fit_intercept))
-    solver = auto_solver(l1, n_params) if solver == "auto" else solver
+    solver = auto_solver(l1=l1, n_params=n_params) if solver == "auto" else solver
     get_solver(solver, l1=l1)
 
     static = dict(loss=loss, fit_intercept=bool(fit_intercept))

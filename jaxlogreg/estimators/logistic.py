@@ -127,7 +127,7 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
 
         X, y, classes, y_index = self._classification_data(X, y)
         n_params = (1 if len(classes) == 2 else len(classes)) * (X.shape[1] + 1)
-        solver = auto_solver(l1, n_params) if self.solver == "auto" else self.solver
+        solver = auto_solver(l1=l1, n_params=n_params) if self.solver == "auto" else self.solver
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         if self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=y)

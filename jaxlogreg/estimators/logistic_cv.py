@@ -66,7 +66,7 @@ def _default_cv_solver(l1: bool, n_params: int, platform: str) -> str:
     """
     if platform == "cpu" and n_params <= CV_CD_MAX_PARAMS:
         return "cd"
-    return auto_solver(l1, n_params)
+    return auto_solver(l1=l1, n_params=n_params)
 
 
 def _log_proba(Z, mode: str):

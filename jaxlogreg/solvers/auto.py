@@ -1,16 +1,58 @@
-"""``solver="auto"``: the one rule that picks a solver for a problem."""
+"""``solver="auto"``: the one rule that picks a solver, for every kind of fit.
+
+Each purpose is a different trade-off, measured where noted:
+
+- ``FIT`` (estimators, paths): coordinate descent with an L1 part (``"cd"`` also when ``α`` is
+  traced, its value unknown); otherwise exact Newton up to ``NEWTON_MAX_PARAMS`` coefficients,
+  beyond which building and factoring the ``K·d × K·d`` Hessian costs more than L-BFGS's
+  gradient steps.
+- ``CROSS_VALIDATION`` (folds batched by ``vmap``): on a CPU coordinate descent up to
+  ``CV_CD_MAX_PARAMS`` coefficients, with or without an L1 part (its Hessian rebuilds are shared
+  across folds); beyond, and on accelerators, where a pass over the data is cheap and
+  coordinate descent's one-at-a-time updates are not, the ``FIT`` rule (H100, 5 folds × 20 C
+  on 10⁶ × 100, float64: Newton 1.4 s, coordinate descent 2.6 s).
+- ``DIFFERENTIABLE`` (hypergradient tuning, influence functions): fits whose derivatives come
+  from the Hessian at the solution: ``"cd"`` with an L1 part, else Newton at any size.
+- ``LEAST_SQUARES`` (the squared-loss regressors): coordinate descent.
+"""
 
 from __future__ import annotations
 
-__all__ = ["NEWTON_MAX_PARAMS", "auto_solver"]
+import enum
 
-#: Largest number of coefficients ``K·d`` for which ``solver="auto"`` uses exact Newton: beyond it
-#: building and factoring the ``K·d × K·d`` Hessian costs more than L-BFGS's gradient steps.
+__all__ = ["CV_CD_MAX_PARAMS", "NEWTON_MAX_PARAMS", "Purpose", "auto_solver"]
+
+#: Most coefficients ``K·d`` for which the ``FIT`` rule uses exact Newton.
 NEWTON_MAX_PARAMS = 100
+#: Most coefficients ``K·d`` for which cross-validation on a CPU uses coordinate descent: beyond,
+#: its Hessian (``n·m²`` per build and fold) costs more than the gradient passes of L-BFGS.
+CV_CD_MAX_PARAMS = 256
 
 
-def auto_solver(l1: bool, n_params: int) -> str:
-    """Coordinate descent with an L1 part, else Newton (small) or L-BFGS."""
-    if l1:
+class Purpose(enum.Enum):
+    """What a fit is for; each has its rule (see the module docstring)."""
+
+    FIT = "fit"
+    CROSS_VALIDATION = "cross-validation"
+    DIFFERENTIABLE = "differentiable"
+    LEAST_SQUARES = "least-squares"
+
+
+def auto_solver(
+    *, l1: bool | None, n_params: int, platform: str = "cpu", purpose: Purpose = Purpose.FIT
+) -> str:
+    """The solver ``"auto"`` stands for.
+
+    Args:
+        l1: whether the penalty has an L1 part; ``None`` when that is not known (a traced ``α``).
+        n_params: coefficients ``K·d`` (intercepts included).
+        platform: ``jax.default_backend()`` of the fit (``"cpu"``, ``"gpu"``, ``"tpu"``).
+        purpose: what the fit is for.
+    """
+    if purpose is Purpose.LEAST_SQUARES or l1 is None or l1:
+        return "cd"
+    if purpose is Purpose.DIFFERENTIABLE:
+        return "newton"
+    if purpose is Purpose.CROSS_VALIDATION and platform == "cpu" and n_params <= CV_CD_MAX_PARAMS:
         return "cd"
     return "newton" if n_params <= NEWTON_MAX_PARAMS else "lbfgs"
