@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 import jaxlogreg
-from jaxlogreg import cli
+from jaxlogreg.cli import commands as cli
 from jaxlogreg.cli.config import default_config
 from jaxlogreg.cli.datasets import load_builtin, load_table
 

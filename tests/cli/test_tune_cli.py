@@ -9,7 +9,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from jaxlogreg import cli
+from jaxlogreg.cli import commands as cli
 from jaxlogreg.cli.config import load_config
 from jaxlogreg.cli.datasets import load_builtin
 from jaxlogreg.core.targets import encode_targets
