@@ -1,8 +1,10 @@
-"""The registry of workloads W1–W7 (issue 5) and the performance targets attached to them.
+"""The registry of workloads W1–W7 (fits, paths and cross-validation of binary and multinomial
+models with L2, L1 and elastic-net penalties) and the performance targets attached to them.
 
 Every workload is a ``Spec`` (``benchmarks.spec``) on deterministic data (``benchmarks.data``)
-at one of three sizes: full (the issue's sizes), ``--quick`` (tiny, for CI) and full x ``--scale``
-(more rows, for accelerators). Penalty strengths are stated in glmnet's convention:
+at one of three sizes: full (the ``n × p`` stated by each workload), ``--quick`` (tiny, for CI)
+and full x ``--scale`` (more rows, for accelerators). Penalty strengths are stated in glmnet's
+convention:
 
 - ``λ = 1/n`` is scikit-learn's default ``C = 1``;
 - ``λ_max`` is the smallest ``λ`` at which the lasso keeps only the intercept

@@ -25,7 +25,8 @@ from . import solvers
 from ._validation import NumericalError
 from .core import losses, penalties
 from .engine.functional import FitResult, fit
-from .engine.path import RegularizationPath, lambda_max, regularization_path
+from .engine.path import lambda_max
+from .estimators import out_of_core
 from .estimators.features import PolynomialFeatures
 from .estimators.linear import ElasticNet, Lasso, LinearRegression, Ridge
 from .estimators.logistic import LogisticRegression
@@ -33,8 +34,9 @@ from .estimators.logistic_cv import LogisticRegressionCV
 from .inference import bootstrap, infer, likelihood_ratio_test
 from .inference.separation import PerfectSeparationWarning
 from .persistence import load
-from .scale import out_of_core, sharding
+from .scale import sharding
 from .scale.out_of_core import fit_out_of_core
+from .selection.path import RegularizationPath, regularization_path
 
 #: Modules importable by their short public path (``import jaxlogreg.losses``,
 #: ``from jaxlogreg.sharding import make_mesh``) wherever they live in the package's layers.

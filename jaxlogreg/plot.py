@@ -3,10 +3,18 @@
 The ``λ`` axes are logarithmic with ``λ`` decreasing to the right, as in glmnet: the penalty
 weakens and the model grows from left to right. Each ``plot_*`` function draws on the given Axes
 (or a new figure) and returns it; the ``save_*`` functions write a PNG or SVG file.
+
+Nothing here selects a matplotlib backend or changes matplotlib's global state. Without ``ax``,
+a ``plot_*`` function draws on a new pyplot figure when the caller already uses pyplot (it has
+been imported), so that the figure shows where the caller's other figures show (a notebook, a
+window, ``plt.show()``); otherwise on a standalone ``matplotlib.figure.Figure`` (``ax.figure``
+saves or displays it). The ``save_*`` functions always draw on a standalone figure, rendered by
+the canvas the file's format calls for.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +132,7 @@ def plot_train_validation(cv_model, axes=None):
     ``axes``: two Axes, or None for a new figure. Returns the figure.
     """
     if axes is None:
-        import matplotlib.pyplot as plt
-
-        axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")[1]
+        axes = _new_figure((12, 4.8)).subplots(1, 2)
     lambdas, order = _lambdas(cv_model)
     chosen = _chosen_l1_index(cv_model)
     results = cv_model.cv_results_
@@ -158,17 +164,15 @@ def plot_train_validation(cv_model, axes=None):
 
 def save_path_plot(path, file, feature_names=None) -> None:
     """Write ``plot_coefficient_path`` to ``file`` (``.png`` or ``.svg``)."""
-    plt = _pyplot_for_files(file)
-    figure, ax = plt.subplots(figsize=(10, 6), layout="constrained")
-    plot_coefficient_path(path, feature_names, ax)
+    figure = _file_figure(file, (10, 6))
+    plot_coefficient_path(path, feature_names, figure.subplots())
     figure.savefig(file, dpi=110)
-    plt.close(figure)
 
 
 def save_cv_plot(cv_model, file) -> None:
     """Write the CV curve and the training-vs-validation panels to ``file`` (``.png``/``.svg``)."""
-    plt = _pyplot_for_files(file)
-    figure, axes = plt.subplots(1, 3, figsize=(19, 5.5), layout="constrained")
+    figure = _file_figure(file, (19, 5.5))
+    axes = figure.subplots(1, 3)
     plot_cv_curve(cv_model, axes[0])
     plot_train_validation(cv_model, axes[1:])
     figure.suptitle(
@@ -178,27 +182,30 @@ def save_cv_plot(cv_model, file) -> None:
         fontsize=13,
     )
     figure.savefig(file, dpi=110)
-    plt.close(figure)
 
 
-def _pyplot_for_files(file) -> Any:
-    """pyplot on the non-interactive Agg backend, after checking the file suffix."""
+def _file_figure(file, figsize) -> Any:
+    """A standalone figure for a file, after checking the file's suffix."""
     if Path(file).suffix.lower() not in FILE_FORMATS:
         raise ValueError(f"plot file must end in {' or '.join(FILE_FORMATS)}, got {str(file)!r}")
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return Figure(figsize=figsize, layout="constrained")
 
-    return plt
+
+def _new_figure(figsize) -> Any:
+    """A new figure: pyplot's when the caller already uses pyplot, else a standalone one."""
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=figsize, layout="constrained")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
 
 
 def _axes(ax) -> Any:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(10, 6), layout="constrained")[1]
+    return ax if ax is not None else _new_figure((10, 6)).subplots()
 
 
 def _palette(count: int) -> list:
@@ -283,14 +290,17 @@ def plot_tuning(result, grid_lambdas, grid_losses, axes=None):
     figure. Returns the figure.
     """
     if axes is None:
-        import matplotlib.pyplot as plt
-
-        axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")[1]
+        axes = _new_figure((13, 5)).subplots(1, 2)
     grid_lambdas, grid_losses = np.asarray(grid_lambdas), np.asarray(grid_losses)
-    lams, losses = np.asarray(result.lams), np.asarray(result.losses)
-    steps = np.arange(len(lams))
     best_grid = int(np.nanargmin(grid_losses))
-    ax = axes[0]
+    _plot_tuning_against_lambda(axes[0], result, grid_lambdas, grid_losses, best_grid)
+    _plot_tuning_against_step(axes[1], result, grid_losses[best_grid])
+    return axes[0].figure
+
+
+def _plot_tuning_against_lambda(ax, result, grid_lambdas, grid_losses, best_grid: int) -> None:
+    """The grid-search curve and the tuning trajectory (coloured by step) against ``λ``."""
+    lams, losses = np.asarray(result.lams), np.asarray(result.losses)
     ax.plot(
         grid_lambdas,
         grid_losses,
@@ -303,7 +313,13 @@ def plot_tuning(result, grid_lambdas, grid_losses, axes=None):
     )
     ax.plot(lams, losses, color="tab:blue", linewidth=0.8, alpha=0.6, zorder=2)
     points = ax.scatter(
-        lams, losses, c=steps, cmap="viridis", s=18, zorder=3, label="tuning trajectory"
+        lams,
+        losses,
+        c=np.arange(len(lams)),
+        cmap="viridis",
+        s=18,
+        zorder=3,
+        label="tuning trajectory",
     )
     ax.scatter(
         lams[:1],
@@ -339,14 +355,14 @@ def plot_tuning(result, grid_lambdas, grid_losses, axes=None):
     ax.set_title("Validation loss: tuning trajectory vs grid search")
     ax.legend(fontsize="small")
 
-    ax = axes[1]
+
+def _plot_tuning_against_step(ax, result, grid_minimum: float) -> None:
+    """The validation loss by step, the grid-search minimum, and ``λ`` on a twin axis."""
+    lams, losses = np.asarray(result.lams), np.asarray(result.losses)
+    steps = np.arange(len(lams))
     ax.plot(steps, losses, color="tab:blue", marker=".", label="validation loss")
     ax.axhline(
-        grid_losses[best_grid],
-        color="black",
-        linestyle="--",
-        linewidth=1,
-        label="grid-search minimum",
+        grid_minimum, color="black", linestyle="--", linewidth=1, label="grid-search minimum"
     )
     ax.set_xlabel("step")
     ax.set_ylabel("validation loss")
@@ -358,13 +374,10 @@ def plot_tuning(result, grid_lambdas, grid_losses, axes=None):
     handles = ax.get_legend_handles_labels()
     twin_handles = twin.get_legend_handles_labels()
     ax.legend(handles[0] + twin_handles[0], handles[1] + twin_handles[1], fontsize="small")
-    return axes[0].figure
 
 
 def save_tuning_plot(result, grid_lambdas, grid_losses, file) -> None:
     """Write ``plot_tuning`` to ``file`` (``.png`` or ``.svg``)."""
-    plt = _pyplot_for_files(file)
-    figure, axes = plt.subplots(1, 2, figsize=(14, 5.5), layout="constrained")
-    plot_tuning(result, grid_lambdas, grid_losses, axes)
+    figure = _file_figure(file, (14, 5.5))
+    plot_tuning(result, grid_lambdas, grid_losses, figure.subplots(1, 2))
     figure.savefig(file, dpi=110)
-    plt.close(figure)

@@ -201,14 +201,14 @@ def test_readme_section_replaces_only_the_performance_section():
 
 
 def test_cli_bench_delegates_to_the_suite_and_explains_its_absence(monkeypatch, capsys):
-    from jaxlogreg.cli import commands
+    from jaxlogreg.cli import bench_job, commands
 
     with pytest.raises(SystemExit) as exit_info:
         commands.main(["bench", "--help"])
     assert exit_info.value.code == 0
     assert "--quick" in capsys.readouterr().out
     monkeypatch.setattr(
-        commands, "__file__", "/nonexistent/site-packages/jaxlogreg/cli/commands.py"
+        bench_job, "__file__", "/nonexistent/site-packages/jaxlogreg/cli/bench_job.py"
     )
     assert commands.main(["bench", "--quick"]) == 2
     assert "source checkout" in capsys.readouterr().err

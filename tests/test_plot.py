@@ -1,5 +1,9 @@
 """Tests of the regularization-path and cross-validation figures (data drawn, not pixels)."""
 
+import subprocess
+import sys
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -111,3 +115,27 @@ def test_saved_figures(tmp_path, lasso_path, cv_model, suffix):
 def test_unknown_file_suffix(tmp_path, lasso_path):
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
         save_path_plot(lasso_path, tmp_path / "path.pdf")
+
+
+def test_figures_leave_pyplot_and_the_backend_alone(tmp_path):
+    """Without pyplot in use, figures are standalone: drawing and saving them imports no pyplot."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import jaxlogreg
+        from jaxlogreg.plot import plot_coefficient_path, save_path_plot
+
+        X = np.random.default_rng(0).normal(size=(60, 3))
+        path = jaxlogreg.regularization_path(X, (X[:, 0] > 0).astype(int), n_lambdas=5)
+        ax = plot_coefficient_path(path)
+        save_path_plot(path, sys.argv[1])
+        assert "matplotlib.pyplot" not in sys.modules
+        """
+    )
+    file = tmp_path / "path.png"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(file)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert file.stat().st_size > 10_000

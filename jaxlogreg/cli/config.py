@@ -117,6 +117,15 @@ def default_config() -> Config:
     }
 
 
+def job_config(path: Path | None) -> tuple[Config, str]:
+    """The validated config and where it came from: `path`, the shipped default, or built-ins."""
+    if path is not None:
+        return load_config(path), str(path)
+    if DEFAULT_CONFIG_PATH.is_file():
+        return load_config(DEFAULT_CONFIG_PATH), str(DEFAULT_CONFIG_PATH)
+    return default_config(), "built-in defaults"
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate a TOML configuration file; missing keys take their defaults."""
     path = Path(path)

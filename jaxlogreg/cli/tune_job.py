@@ -13,15 +13,16 @@ import numpy as np
 from sklearn import metrics
 from sklearn.exceptions import ConvergenceWarning
 
-from ..core.targets import encode_targets
+from ..core.targets import Mode, encode_targets
 from ..engine.functional import fit
 from ..plot import save_tuning_plot
 from ..selection.tuning import kfold, tune_penalty, validation_curve
+from ..solvers.auto import Purpose, auto_solver
 from .config import Config
-from .sweeps import Split, _convergence_message, _write_csv, _write_json
+from .outputs import convergence_message, table_rows, write_csv, write_json
+from .split import Split
 
 TUNE_FILES = ("tune.png", "tune.csv", "metrics.json")
-TABLE_ROWS = 10  # rows of the printed trajectory table
 
 
 def run_tune(split: Split, config: Config, output_dir: Path) -> str:
@@ -33,65 +34,13 @@ def run_tune(split: Split, config: Config, output_dir: Path) -> str:
             f"tune.grid_lambda_max ({settings['grid_lambda_max']:g})"
         )
     n_classes = len(np.unique(split.y_train))
-    mode = "binary" if n_classes == 2 else "multinomial"
+    mode = Mode.BINARY if n_classes == 2 else Mode.MULTINOMIAL
     targets, loss = encode_targets(split.y_train, n_classes, mode, split.X_train.dtype)
     folds = kfold(split.X_train, targets, folds=settings["folds"], seed=config["data"]["seed"])
     options = dict(l1_ratio=settings["l1_ratio"], loss=loss, max_iter=max_iter, tol=settings["tol"])
-    n_folds, steps = settings["folds"], settings["steps"]
-    print(
-        f"Tuning lambda by gradient descent: {steps} Adam steps x {n_folds} folds, each fit "
-        "with its hypergradient; then a grid search for comparison ...",
-        flush=True,
-    )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        start = time.perf_counter()
-        result = tune_penalty(
-            folds,
-            lam=settings["lambda_init"],
-            tune_factors=settings["penalty_factors"],
-            steps=steps,
-            learning_rate=settings["learning_rate"],
-            **options,
-        )
-        tune_seconds = time.perf_counter() - start
-        grid = np.geomspace(
-            settings["grid_lambda_min"], settings["grid_lambda_max"], settings["n_grid"]
-        )
-        start = time.perf_counter()
-        curve = validation_curve(grid, folds, **options)
-        grid_seconds = time.perf_counter() - start
+    result, grid, curve, seconds, warning = _search(folds, settings, options)
     best_grid = int(np.nanargmin(curve))
-    print(
-        f"... done: tuning {tune_seconds:.2f} s, grid {grid_seconds:.2f} s (compilation included)",
-        flush=True,
-    )
-
-    def scored(lam, factors):
-        fitted = fit(
-            split.X_train,
-            targets,
-            lam=lam,
-            loss=loss,
-            penalty_factor=factors,
-            l1_ratio=settings["l1_ratio"],
-            solver="newton" if settings["l1_ratio"] == 0 else "cd",
-            max_iter=max_iter,
-            tol=settings["tol"],
-        )
-        scores = split.X_test @ np.asarray(fitted.coef).T + np.asarray(fitted.intercept)
-        if mode == "binary":
-            probabilities = 1.0 / (1.0 + np.exp(-scores[:, 0]))
-            probabilities = np.stack([1.0 - probabilities, probabilities], axis=1)
-        else:
-            probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
-            probabilities /= probabilities.sum(axis=1, keepdims=True)
-        labels = np.arange(n_classes)
-        return {
-            "test_log_loss": float(metrics.log_loss(split.y_test, probabilities, labels=labels)),
-            "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == split.y_test)),
-        }
-
+    scored = _scorer(split, targets, n_classes, options)
     tuned = {
         "lambda": result.lam,
         "cv_loss": result.validation_loss,
@@ -107,7 +56,93 @@ def run_tune(split: Split, config: Config, output_dir: Path) -> str:
         "cv_loss": float(curve[best_grid]),
         **scored(float(grid[best_grid]), None),
     }
-    rows = [
+    rows = _trajectory_rows(result, settings["steps"])
+    output_dir.mkdir(parents=True, exist_ok=True)
+    write_csv(output_dir / "tune.csv", rows)
+    save_tuning_plot(result, grid, curve, output_dir / "tune.png")
+    summary = {
+        "dataset": split.name,
+        "n_train": len(split.y_train),
+        "n_test": len(split.y_test),
+        "tune": dict(settings),
+        "max_iter": max_iter,
+        "tune_seconds": seconds[0],
+        "grid_seconds": seconds[1],
+        "n_fits_tuning": (settings["steps"] + 1) * settings["folds"],
+        "n_fits_grid": len(grid) * settings["folds"],
+        "tuned": tuned,
+        "grid_best": grid_best,
+        "grid": {"lambda": grid.tolist(), "cv_loss": curve.tolist()},
+        "convergence_warning": warning,
+    }
+    write_json(output_dir / "metrics.json", summary)
+    return _report(split, settings, summary, rows)
+
+
+def _search(folds, settings, options):
+    """Hypergradient tuning, then the grid search: ``(tuning result, grid, grid losses,
+    (tuning seconds, grid seconds), convergence warning or None)``."""
+    print(
+        f"Tuning lambda by gradient descent: {settings['steps']} Adam steps x "
+        f"{settings['folds']} folds, each fit with its hypergradient; then a grid search for "
+        "comparison ...",
+        flush=True,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        start = time.perf_counter()
+        result = tune_penalty(
+            folds,
+            lam=settings["lambda_init"],
+            tune_factors=settings["penalty_factors"],
+            steps=settings["steps"],
+            learning_rate=settings["learning_rate"],
+            **options,
+        )
+        tune_seconds = time.perf_counter() - start
+        grid = np.geomspace(
+            settings["grid_lambda_min"], settings["grid_lambda_max"], settings["n_grid"]
+        )
+        start = time.perf_counter()
+        curve = validation_curve(grid, folds, **options)
+        grid_seconds = time.perf_counter() - start
+    print(
+        f"... done: tuning {tune_seconds:.2f} s, grid {grid_seconds:.2f} s (compilation included)",
+        flush=True,
+    )
+    return result, grid, curve, (tune_seconds, grid_seconds), convergence_message(caught)
+
+
+def _scorer(split: Split, targets, n_classes: int, options):
+    """``(λ, penalty factors) -> test log-loss and accuracy`` of the fit on the training set."""
+    solver = auto_solver(
+        l1=options["l1_ratio"] > 0,
+        n_params=targets.shape[1] * (split.X_train.shape[1] + 1),
+        purpose=Purpose.DIFFERENTIABLE,
+    )
+
+    def scored(lam, factors):
+        fitted = fit(
+            split.X_train, targets, lam=lam, penalty_factor=factors, solver=solver, **options
+        )
+        scores = split.X_test @ np.asarray(fitted.coef).T + np.asarray(fitted.intercept)
+        if n_classes == 2:
+            probabilities = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            probabilities = np.stack([1.0 - probabilities, probabilities], axis=1)
+        else:
+            probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+            probabilities /= probabilities.sum(axis=1, keepdims=True)
+        labels = np.arange(n_classes)
+        return {
+            "test_log_loss": float(metrics.log_loss(split.y_test, probabilities, labels=labels)),
+            "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == split.y_test)),
+        }
+
+    return scored
+
+
+def _trajectory_rows(result, steps: int) -> list[dict]:
+    return [
         {
             "step": step,
             "lambda": float(result.lams[step]),
@@ -117,26 +152,6 @@ def run_tune(split: Split, config: Config, output_dir: Path) -> str:
         }
         for step in range(steps + 1)
     ]
-    output_dir.mkdir(parents=True, exist_ok=True)
-    _write_csv(output_dir / "tune.csv", rows)
-    save_tuning_plot(result, grid, curve, output_dir / "tune.png")
-    summary = {
-        "dataset": split.name,
-        "n_train": len(split.y_train),
-        "n_test": len(split.y_test),
-        "tune": dict(settings),
-        "max_iter": max_iter,
-        "tune_seconds": tune_seconds,
-        "grid_seconds": grid_seconds,
-        "n_fits_tuning": (steps + 1) * n_folds,
-        "n_fits_grid": len(grid) * n_folds,
-        "tuned": tuned,
-        "grid_best": grid_best,
-        "grid": {"lambda": grid.tolist(), "cv_loss": curve.tolist()},
-        "convergence_warning": _convergence_message(caught),
-    }
-    _write_json(output_dir / "metrics.json", summary)
-    return _report(split, settings, summary, rows)
 
 
 def _report(split: Split, settings, summary, rows) -> str:
@@ -149,8 +164,7 @@ def _report(split: Split, settings, summary, rows) -> str:
         "",
         f"{'step':>5} {'lambda':>11} {'CV loss':>9} {'dV/dlog(lambda)':>16}",
     ]
-    stride = max(1, len(rows) // TABLE_ROWS)
-    for row in rows[::stride] + ([rows[-1]] if (len(rows) - 1) % stride else []):
+    for row in table_rows(rows):
         lines.append(
             f"{row['step']:>5d} {row['lambda']:>11.4g} {row['cv_loss']:>9.5f} "
             f"{row['grad_log_lambda']:>16.3g}"

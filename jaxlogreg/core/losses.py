@@ -9,9 +9,10 @@ Every loss works on a matrix of linear predictors ``Z`` of shape ``(n, K)`` and 
 - squared (``K`` targets): ``ℓ(z, t) = ½‖z − t‖²``.
 
 Each loss also gives its inverse link (the predicted mean ``μ``), for which ``∂ℓ/∂z = μ − t``, and
-its curvature ``∂²ℓ/∂z²``, from which the Hessian of the empirical risk is built in closed form
-(``Xᵀ diag(s ⊙ c) X`` for ``K = 1``). The closed forms are checked against ``jax.hessian`` in the
-tests.
+the link itself; its curvature ``∂²ℓ/∂z²``, from which the Hessian of the empirical risk is built
+in closed form (``Xᵀ diag(s ⊙ c) X`` for ``K = 1``); and the bound ``sup_z λ_max(∂²ℓ/∂z²)`` of
+that curvature, from which first-order methods take their step sizes. The closed forms are
+checked against ``jax.hessian`` in the tests.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["BINARY", "LOSSES", "MULTINOMIAL", "SQUARED", "Loss", "get_loss"]
+__all__ = ["BINARY", "GRAM_BLOCK_ROWS", "LOSSES", "MULTINOMIAL", "SQUARED", "Loss", "get_loss"]
 
 
 class Loss(abc.ABC):
@@ -31,6 +32,8 @@ class Loss(abc.ABC):
     name: str
     #: ``ℓ(z + c·1, t) = ℓ(z, t)`` for every ``c``: the Hessian is singular along ``1 ⊗ v``.
     shift_invariant: bool = False
+    #: ``sup_z λ_max(∂²ℓ/∂z²)``, so that ``∇²R ≼ c·AᵀSA`` (``A`` the design, ``S`` the weights).
+    curvature_bound: float
 
     @abc.abstractmethod
     def pointwise(self, Z: jax.Array, T: jax.Array) -> jax.Array:
@@ -41,8 +44,25 @@ class Loss(abc.ABC):
         """Inverse link ``μ(z)`` (probabilities, or the prediction itself): ``(n, K) -> (n, K)``."""
 
     @abc.abstractmethod
+    def link(self, mu: jax.Array) -> jax.Array:
+        """The link ``z(μ)``, inverse of ``mean`` (for the multinomial, the class-centred one),
+        with ``μ`` kept off the ends of its range: ``(..., K) -> (..., K)``."""
+
+    @abc.abstractmethod
     def curvature_matvec(self, Z: jax.Array, V: jax.Array) -> jax.Array:
         """Per-sample ``(∂²ℓ/∂z²) vᵢ`` for rows ``vᵢ`` of ``V``: ``(n, K), (n, K) -> (n, K)``."""
+
+    def curvature_matrix(self, Z: jax.Array) -> jax.Array:
+        """Per-sample curvature ``Cᵢ = ∂²ℓ/∂z²`` at the rows of ``Z``: ``(n, K) -> (n, K, K)``."""
+        eye = jnp.eye(Z.shape[1], dtype=Z.dtype)
+        # Column l of Cᵢ: the curvature applied to the unit vector e_l.
+        return jax.vmap(
+            lambda e: self.curvature_matvec(Z, jnp.broadcast_to(e, Z.shape)), out_axes=2
+        )(eye)
+
+    def curvature_diagonal(self, Z: jax.Array) -> jax.Array:
+        """Per-sample diagonal ``(Cᵢ)ₖₖ`` of the curvature: ``(n, K) -> (n, K)``."""
+        return jnp.diagonal(self.curvature_matrix(Z), axis1=1, axis2=2)
 
     @abc.abstractmethod
     def hessian(
@@ -71,8 +91,9 @@ class Loss(abc.ABC):
         return hash(type(self))
 
 
-#: Rows per block of a Gram product on a CPU (``_weighted_gram``).
-CPU_GRAM_BLOCK_ROWS = 1024
+#: Rows per block of a blocked Gram product (``_weighted_gram``): the default on a single CPU
+#: device, and what solvers batched by ``jax.vmap`` ask for.
+GRAM_BLOCK_ROWS = 1024
 
 
 def _single_cpu() -> bool:
@@ -96,7 +117,7 @@ def _weighted_gram(
     """
     n = A.shape[1 if transposed else 0]
     if block_rows is None and _single_cpu():
-        block_rows = CPU_GRAM_BLOCK_ROWS
+        block_rows = GRAM_BLOCK_ROWS
     n_blocks = 0 if block_rows is None else n // block_rows
     if n_blocks < 4:
         if transposed:
@@ -127,6 +148,7 @@ class BinaryLogistic(Loss):
     """
 
     name = "binary"
+    curvature_bound = 0.25  # σ(1 − σ) ≤ ¼
 
     def pointwise(self, Z, T):
         return jnp.sum(jax.nn.softplus(Z) - T * Z, axis=-1)
@@ -134,15 +156,20 @@ class BinaryLogistic(Loss):
     def mean(self, Z):
         return jax.nn.sigmoid(Z)
 
-    def _curvature(self, Z):
+    def link(self, mu):
+        """``logit(μ)``, ``μ`` clipped to ``[tiny, 1 − ε]``."""
+        mu = jnp.clip(mu, jnp.finfo(mu.dtype).tiny, 1.0 - jnp.finfo(mu.dtype).eps)
+        return jnp.log(mu) - jnp.log1p(-mu)
+
+    def curvature_diagonal(self, Z):
         mu = jax.nn.sigmoid(Z)
         return mu * (1.0 - mu)
 
     def curvature_matvec(self, Z, V):
-        return self._curvature(Z) * V
+        return self.curvature_diagonal(Z) * V
 
     def hessian(self, A, Z, s, block_rows=None, transposed=False):
-        return _weighted_gram(A, s * self._curvature(Z)[:, 0], block_rows, transposed)
+        return _weighted_gram(A, s * self.curvature_diagonal(Z)[:, 0], block_rows, transposed)
 
 
 class Multinomial(Loss):
@@ -154,12 +181,18 @@ class Multinomial(Loss):
 
     name = "multinomial"
     shift_invariant = True
+    curvature_bound = 0.5  # diag(μ) − μμᵀ ≼ ½I
 
     def pointwise(self, Z, T):
         return jax.nn.logsumexp(Z, axis=-1) - jnp.sum(T * Z, axis=-1)
 
     def mean(self, Z):
         return jax.nn.softmax(Z, axis=-1)
+
+    def link(self, mu):
+        """``log μ`` (``μ`` at least ``tiny``) less its mean over classes."""
+        logs = jnp.log(jnp.maximum(mu, jnp.finfo(mu.dtype).tiny))
+        return logs - jnp.mean(logs, axis=-1, keepdims=True)
 
     def curvature_matvec(self, Z, V):
         mu = jax.nn.softmax(Z, axis=-1)
@@ -185,12 +218,16 @@ class Squared(Loss):
     """``½‖z − t‖²``; ``μ = z``; curvature ``I``."""
 
     name = "squared"
+    curvature_bound = 1.0
 
     def pointwise(self, Z, T):
         return 0.5 * jnp.sum(jnp.square(Z - T), axis=-1)
 
     def mean(self, Z):
         return Z
+
+    def link(self, mu):
+        return mu
 
     def curvature_matvec(self, Z, V):
         return V

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._validation import check_choice, check_l1_ratio
 
-__all__ = ["PENALTIES", "ElasticNetPenalty", "l1_ratio_of", "lam_of_C"]
+__all__ = ["PENALTIES", "ElasticNetPenalty", "l1_ratio_of", "lam_of_C", "soft_threshold"]
 
 #: The ``penalty`` names of the estimators.
 PENALTIES = ("l2", "l1", "elasticnet", None)
@@ -53,6 +53,12 @@ def l1_ratio_of(penalty, l1_ratio) -> float:
             stacklevel=4,
         )
     return 1.0 if penalty == "l1" else 0.0
+
+
+def soft_threshold(x: jax.Array, threshold: jax.Array) -> jax.Array:
+    """Soft-thresholding ``sign(x)·max(|x| − w, 0)`` at ``w = threshold`` (element-wise): the
+    minimizer over ``u`` of ``½(u − x)² + w|u|``."""
+    return jnp.sign(x) * jnp.maximum(jnp.abs(x) - threshold, 0.0)
 
 
 class ElasticNetPenalty(NamedTuple):
@@ -89,8 +95,7 @@ class ElasticNetPenalty(NamedTuple):
 
     def prox_l1(self, coef: jax.Array, step: jax.Array) -> jax.Array:
         """Proximal operator of ``step · l1_value``: soft-thresholding at ``step·λαϖⱼ``."""
-        threshold = step * self.l1_weights()
-        return jnp.sign(coef) * jnp.maximum(jnp.abs(coef) - threshold, 0.0)
+        return soft_threshold(coef, step * self.l1_weights())
 
     def kkt_residual(self, coef: jax.Array, smooth_grad: jax.Array) -> jax.Array:
         """Distance of ``0`` to the subdifferential of the objective, per coefficient.

@@ -10,7 +10,9 @@ is fitted, ``b`` is the last column (``d = p + 1``, its penalty factor is zero);
 
 Everything a solver needs comes from here: the objective, its gradient (``jax.value_and_grad``),
 the closed-form Hessian of the smooth part (checked against ``jax.hessian`` in the tests), and
-the largest KKT violation, the stopping rule.
+the largest KKT violation, the stopping rule. The evaluations take ``Θ``, and optionally what is
+already known there: the linear predictors ``Z`` (``..._given_Z``, or ``Z=``) or the risk
+(``..._given_risk``), so that no pass over ``X`` is repeated.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from .linalg import center_classes
 from .losses import Loss
 from .penalties import ElasticNetPenalty
 
@@ -87,6 +90,17 @@ class Problem:
             return coef[:, :p], coef[:, p]
         return coef, jnp.zeros(coef.shape[0], coef.dtype)
 
+    def center_classes(self, coef: jax.Array) -> jax.Array:
+        """``coef`` less its mean over classes when the loss is shift invariant (multinomial).
+
+        The risk is unchanged and the ridge part cannot grow, so the smooth part of ``F`` does not
+        increase; gradients at such a point are orthogonal to the Hessian's null space
+        (``core.linalg``).
+        """
+        if not self.loss.shift_invariant:
+            return coef
+        return center_classes(coef)
+
     def center_intercepts(self, coef: jax.Array) -> jax.Array:
         """``coef`` with the mean over classes taken off the intercepts when the loss is shift
         invariant (multinomial): ``F`` is unchanged, and the intercepts are the ones that sum to
@@ -116,47 +130,47 @@ class Problem:
             return self.X @ W.T + b
         return (W @ self.X_T).T + b
 
-    def smooth_objective(self, coef: jax.Array) -> jax.Array:
-        """Weighted mean loss plus the ridge part of the penalty."""
-        return self.smooth_value_at(coef, self.linear_predictor(coef))
+    def objective(self, coef: jax.Array) -> jax.Array:
+        """The full objective ``F(Θ)``."""
+        return self.smooth_value(coef) + self.penalty.l1_value(coef)
 
-    def smooth_value_at(self, coef: jax.Array, Z: jax.Array) -> jax.Array:
-        """``smooth_objective`` given ``Z = X Wᵀ + b`` at ``coef`` (no pass over ``X``)."""
-        return self.risk_at(Z) + self.penalty.smooth_value(coef)
+    def smooth_value(self, coef: jax.Array, Z: jax.Array | None = None) -> jax.Array:
+        """Risk plus ridge part at ``coef``; given ``Z`` there (if known), no pass over ``X``."""
+        if Z is None:
+            Z = self.linear_predictor(coef)
+        return self.risk_given_Z(Z) + self.penalty.smooth_value(coef)
 
-    def risk_at(self, Z: jax.Array) -> jax.Array:
-        """The weighted mean loss ``Σᵢ s̃ᵢ ℓ(zᵢ, tᵢ)`` at the linear predictors ``Z``."""
-        return jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
+    def smooth_value_and_grad(self, coef: jax.Array, Z: jax.Array | None = None):
+        """``smooth_value`` and its gradient ``(K, d)``; one pass over ``X`` given ``Z``, else two.
 
-    def smooth_value_and_grad(self, coef: jax.Array) -> tuple[jax.Array, jax.Array]:
-        """The smooth part of ``F`` and its gradient (``jax.grad`` of ``risk_at`` in ``Z``, then
-        ``design_rmatmul``: what ``jax.value_and_grad(smooth_objective)`` computes)."""
-        return self.smooth_value_and_grad_at(coef, self.linear_predictor(coef))
+        What ``jax.value_and_grad(smooth_value)`` computes: ``jax.grad`` in ``Z``, then
+        ``design_rmatmul``. ``Z`` suits methods that get it at a combination of points as the
+        same combination of known ones.
+        """
+        if Z is None:
+            Z = self.linear_predictor(coef)
+        return self.smooth_value_and_grad_given_risk(coef, self.risk_and_grad_given_Z(Z))
 
-    def smooth_value_and_grad_at(self, coef: jax.Array, Z: jax.Array):
-        """``smooth_value_and_grad`` given ``Z = X Wᵀ + b`` at ``coef`` (one pass over ``X``, not
-        two: for methods that get ``Z`` at a combination of points as the same combination)."""
-        return self.smooth_value_and_grad_from(coef, self.risk_and_grad_at(Z))
-
-    def risk_and_grad_at(self, Z: jax.Array) -> Risk:
-        """The risk and its gradient ``(∂R/∂Z)ᵀ A`` given ``Z`` (one pass over ``X``)."""
-        risk, dZ = jax.value_and_grad(self.risk_at)(Z)
-        return Risk(risk, self.design_rmatmul(dZ))
-
-    def smooth_value_and_grad_from(self, coef: jax.Array, risk: Risk):
-        """``smooth_value_and_grad`` at ``coef`` given the risk there: the ridge part added, no
-        pass over ``X``."""
+    def smooth_value_and_grad_given_risk(self, coef: jax.Array, risk: Risk):
+        """``smooth_value_and_grad`` given the risk at ``coef``: the ridge part added, no pass."""
         value = risk.value + self.penalty.smooth_value(coef)
         return value, risk.grad + self.penalty.l2_weights() * coef
 
-    def risk_from(self, coef: jax.Array, objective: jax.Array, smooth_grad: jax.Array) -> Risk:
+    def risk_given_Z(self, Z: jax.Array) -> jax.Array:
+        """The weighted mean loss ``R = Σᵢ s̃ᵢ ℓ(zᵢ, tᵢ)`` at the linear predictors ``Z``."""
+        return jnp.dot(self.weights, self.loss.pointwise(Z, self.targets))
+
+    def risk_and_grad_given_Z(self, Z: jax.Array) -> Risk:
+        """The risk and its gradient ``(∂R/∂Z)ᵀ A`` given ``Z``: one pass over ``X``."""
+        risk, dZ = jax.value_and_grad(self.risk_given_Z)(Z)
+        return Risk(risk, self.design_rmatmul(dZ))
+
+    def risk_given_objective(
+        self, coef: jax.Array, objective: jax.Array, smooth_grad: jax.Array
+    ) -> Risk:
         """The risk at ``coef`` given ``F`` and the smooth gradient there: the penalty taken off."""
         value = objective - self.penalty.value(coef)
         return Risk(value, smooth_grad - self.penalty.l2_weights() * coef)
-
-    def objective(self, coef: jax.Array) -> jax.Array:
-        """The full objective ``F(Θ)``."""
-        return self.smooth_objective(coef) + self.penalty.l1_value(coef)
 
     def design_rmatmul(self, R: jax.Array) -> jax.Array:
         """``Rᵀ A`` for ``R (n, K)``: ``(K, d)``, without forming the design ``A = [X | 1]``
@@ -198,11 +212,7 @@ class Problem:
     def _with_intercept_blocks(self, H_X: jax.Array, Z: jax.Array) -> jax.Array:
         """``(K·p)²`` Hessian of the weights ``H_X`` -> ``(K·d)²`` with the intercept rows."""
         K, p = self.n_outputs, self.X.shape[1]
-        eye = jnp.eye(K, dtype=Z.dtype)
-        # C (n, K, K): the curvature applied to each unit vector.
-        C = jax.vmap(
-            lambda e: self.loss.curvature_matvec(Z, jnp.broadcast_to(e, Z.shape)), out_axes=2
-        )(eye)
+        C = self.loss.curvature_matrix(Z)  # (n, K, K)
         SC = (self.weights[:, None, None] * C).reshape(-1, K * K)  # (n, K²)
         cross = self.design_rmatmul(SC)  # (K², d): [Σ s̃ Cₖₗ xᵢ | Σ s̃ Cₖₗ]
         cross = cross.reshape(K, K, p + 1)

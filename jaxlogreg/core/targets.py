@@ -8,11 +8,15 @@ The modes, for class indices ``y ∈ {0, …, K−1}``:
   logit ``θ₁ − θ₀``;
 - ``MULTINOMIAL``: a ``K``-class softmax (multinomial loss, one-hot targets ``(n, K)``);
 - ``OVR``: ``K`` binary problems, class ``k`` against the rest (targets ``(K, n, 1)``).
+
+A fitted model's decision values ``Z (n, K)`` (``K = 1`` for a logit) give the class
+log-probabilities of ``class_log_proba``, the one formula of prediction and cross-validation.
 """
 
 from __future__ import annotations
 
 import enum
+from types import ModuleType
 
 import numpy as np
 
@@ -22,6 +26,7 @@ __all__ = [
     "MULTI_CLASS",
     "Mode",
     "choose_mode",
+    "class_log_proba",
     "encode_targets",
     "logit_of_softmax",
     "softmax_of_logit",
@@ -51,7 +56,7 @@ def choose_mode(multi_class: str, n_classes: int) -> Mode:
     return Mode.MULTINOMIAL
 
 
-def encode_targets(y_index: np.ndarray, n_classes: int, mode: str, dtype=np.float64):
+def encode_targets(y_index: np.ndarray, n_classes: int, mode: Mode, dtype=np.float64):
     """The solver targets of class indices ``y_index (n,)``, and the loss they go with.
 
     ``BINARY``: ``(n, 1)`` indicator of class 1 (binary loss); ``OVR``: ``(K, n, 1)``, one
@@ -76,3 +81,29 @@ def softmax_of_logit(coef):
     """The centred two-class softmax ``(−θ/2, θ/2)`` of a binary logit ``θ``: ``(1, d) -> (2, d)``;
     it has the same probabilities and the smallest ridge penalty of all equivalent ones."""
     return np.concatenate([-coef / 2, coef / 2], axis=-2)
+
+
+def class_log_proba(scores, mode: Mode, xp: ModuleType = np):
+    """Class log-probabilities ``(…, n, n_classes)`` of decision values ``scores (…, n, K)``,
+    without overflow, in the array module ``xp`` (``numpy`` or ``jax.numpy``):
+
+    - a logit (``K = 1``): ``[log σ(−z), log σ(z)]``;
+    - ``OVR``: the normalized one-vs-rest probabilities ``log σ(zₖ) − log Σⱼ σ(zⱼ)``;
+    - otherwise the softmax: ``zₖ − m − log Σⱼ exp(zⱼ − m)``, ``m = maxⱼ zⱼ``.
+
+    ``log σ(z) = −log(1 + e^{−z})`` is ``−logaddexp(−z, 0)``, as ``jax.nn.log_sigmoid`` computes
+    it; the log-sums subtract their largest term first (the forms of ``jax.nn.log_softmax`` and
+    ``jax.nn.logsumexp``).
+    """
+    if scores.shape[-1] == 1:
+        return xp.concatenate([_log_sigmoid(-scores, xp), _log_sigmoid(scores, xp)], axis=-1)
+    if mode == Mode.OVR:
+        log_p = _log_sigmoid(scores, xp)
+        largest = xp.max(log_p, axis=-1, keepdims=True)
+        return log_p - (xp.log(xp.sum(xp.exp(log_p - largest), axis=-1, keepdims=True)) + largest)
+    shifted = scores - xp.max(scores, axis=-1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
+
+
+def _log_sigmoid(z, xp: ModuleType):
+    return -xp.logaddexp(-z, 0.0)

@@ -12,7 +12,7 @@ one-vs-rest problems) or data, with the answer of a Python loop and one compilat
 
 It is differentiable (``jax.grad``, ``jax.jvp``, higher orders) with respect to ``X``, the targets,
 ``sample_weight``, ``lam``, ``l1_ratio`` and ``penalty_factor``, by implicit differentiation of the
-optimality conditions at the solution (``jaxlogreg.implicit``), never through the solver's
+optimality conditions at the solution (``jaxlogreg.engine.implicit``), never through the solver's
 iterations: a gradient costs one Hessian solve. ``objective`` is differentiable too (envelope
 theorem); ``n_iter``, ``converged``, ``kkt_violation`` and ``history`` carry no derivative.
 """
@@ -20,7 +20,7 @@ theorem); ``n_iter``, ``converged``, ``kkt_violation`` and ``history`` carry no 
 from __future__ import annotations
 
 from functools import cache, partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -33,8 +33,9 @@ from ..core.problem import Problem
 from ..precision import precise_jit
 from ..solvers import get_solver, iterative_solve
 from .implicit import ADJOINTS, implicit_solution, optimal_value
+from .working_set import Screening
 
-__all__ = ["FitResult", "fit", "make_problem", "solve", "solve_many"]
+__all__ = ["FitArrays", "FitResult", "fit", "make_problem", "solve", "solve_many"]
 
 
 class FitResult(NamedTuple):
@@ -46,6 +47,10 @@ class FitResult(NamedTuple):
     ``stop_reason`` is why the solver stopped (a ``jaxlogreg.solvers.stop.StopReason`` code).
     ``history`` (with ``history=True``) is the objective at the start and after every iteration,
     ``(max_iter + 1,)``, NaN after the last one.
+
+    A regularization path (``jaxlogreg.engine.path.path``) returns one ``FitResult`` for all its
+    ``λ``: every field gains a leading ``L`` axis, and ``screening`` (``None`` for a single fit)
+    says what the strong rule discarded at each ``λ`` (``jaxlogreg.engine.working_set``).
     """
 
     coef: jax.Array
@@ -56,6 +61,24 @@ class FitResult(NamedTuple):
     objective: jax.Array
     kkt_violation: jax.Array
     history: jax.Array | None = None
+    screening: Screening | None = None
+
+
+class FitArrays(NamedTuple):
+    """The array arguments of ``solve``, in its order.
+
+    As ``solve_many``'s ``in_axes`` each field is that argument's batch axis, ``None`` (the
+    default) for an argument every member of the batch shares: ``FitArrays(targets=0, init=0)``.
+    """
+
+    X: Any = None
+    targets: Any = None
+    sample_weight: Any = None
+    lam: Any = None
+    l1_ratio: Any = None
+    penalty_factor: Any = None
+    init: Any = None
+    tol: Any = None
 
 
 def make_problem(
@@ -150,7 +173,7 @@ def solve(
 
 @cache
 def solve_many(
-    in_axes: tuple,
+    in_axes: FitArrays,
     *,
     loss: Loss,
     solver: str,
@@ -159,10 +182,12 @@ def solve_many(
     history: bool = False,
     adjoint: str = "auto",
 ):
-    """``solve`` vmapped over the arguments whose ``in_axes`` entry is not ``None``, compiled once.
+    """``solve`` vmapped over the arguments whose ``in_axes`` field is not ``None``, compiled once
+    (and cached: one program per ``in_axes`` and static arguments).
 
-    E.g. ``in_axes=(None, 0, None, None, None, None, 0, None)`` solves one problem per row of a
-    stacked ``targets (B, n, K)`` (one-vs-rest), each from its own ``init (B, K, d)``.
+    E.g. ``in_axes=FitArrays(targets=0, init=0)`` solves one problem per row of a stacked
+    ``targets (B, n, K)`` (one-vs-rest), each from its own ``init (B, K, d)``. The batched
+    function takes ``solve``'s eight arrays, positionally.
     """
     static = dict(
         loss=loss,
@@ -172,7 +197,7 @@ def solve_many(
         history=history,
         adjoint=adjoint,
     )
-    return precise_jit(jax.vmap(partial(solve, **static), in_axes=in_axes))
+    return precise_jit(jax.vmap(partial(solve, **static), in_axes=tuple(in_axes)))
 
 
 def _is_concrete(x) -> bool:
@@ -225,7 +250,7 @@ def fit(
         tol: stop when the largest KKT violation (``max |∇F|`` for smooth penalties) is ``≤ tol``.
         init: starting coefficients ``(K, p + fit_intercept)`` (intercept last); default zeros.
         history: also return the objective after every iteration (``FitResult.history``).
-        adjoint: how derivatives solve their linear system (see ``jaxlogreg.implicit``):
+        adjoint: how derivatives solve their linear system (see ``jaxlogreg.engine.implicit``):
             ``"dense"`` (Cholesky), ``"cg"`` (Hessian-free), ``"auto"`` (dense up to 2000
             coefficients).
 

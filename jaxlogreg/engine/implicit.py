@@ -27,9 +27,9 @@ Softmax is over-parametrized: where column ``j`` has no ridge part (always the i
 column when ``λ(1 − α)ϖⱼ = 0``), shifting all classes of that column by the same amount leaves the
 smooth part unchanged, so ``H`` is singular along ``1 ⊗ eⱼ``. Then ``G`` and every ``∂_p G`` are
 orthogonal to that null space, and adding ``c·(11ᵀ/K ⊗ diag(null columns))`` to ``H`` (as the
-Newton solver does) yields the derivative of the class-centred solution. Derivatives of
-class-invariant quantities (probabilities, losses) are exact whichever representative the solver
-returned.
+Newton solver does, ``core.linalg``) yields the derivative of the class-centred solution.
+Derivatives of class-invariant quantities (probabilities, losses) are exact whichever
+representative the solver returned.
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
+from ..core.linalg import (
+    conjugate_gradient,
+    lift_class_shifts,
+    mean_curvature,
+    project_class_shifts,
+    with_ridge,
+)
 from ..core.problem import Problem
 
 __all__ = ["ADJOINTS", "implicit_solution", "linear_system", "optimal_value", "support"]
@@ -52,7 +59,7 @@ DENSE_LIMIT = 2000  # coefficients K·d; beyond, the Hessian alone takes > 32 MB
 
 def optimality_map(problem: Problem, coef: jax.Array) -> jax.Array:
     """``G(Θ; p) = ∇ smooth(Θ) + ω₁ ⊙ sign(Θ)``: zero on the support at a solution, ``(K, d)``."""
-    grad = jax.grad(problem.smooth_objective)(coef)
+    grad = jax.grad(problem.smooth_value)(coef)
     return grad + problem.penalty.l1_weights() * jnp.sign(coef)
 
 
@@ -86,18 +93,15 @@ def linear_system(problem: Problem, coef: jax.Array, mask: jax.Array, method: st
 
 
 def _dense_system(problem, coef, mask, null):
+    """``H_S`` formed and factored by Cholesky, with a ridge at rounding level."""
     K, d = coef.shape
-    dtype = coef.dtype
-    m = mask.reshape(-1).astype(dtype)
+    m = mask.reshape(-1).astype(coef.dtype)
     H = problem.smooth_hessian(coef)
-    scale = jnp.sum(jnp.diag(H) * m) / jnp.maximum(jnp.sum(m), 1.0)
-    scale = jnp.where(scale > 0, scale, 1.0)
+    scale = mean_curvature(jnp.diag(H), m)
     H = H * m[:, None] * m[None, :] + jnp.diag(1.0 - m)
     if null is not None:
-        shift = jnp.full((K, K), 1.0 / K, dtype)
-        H = H + scale * jnp.kron(shift, jnp.diag(null.astype(dtype)))
-    # A relative ridge at rounding level guards against exactly collinear columns.
-    H = H + 10 * jnp.finfo(dtype).eps * scale * jnp.eye(K * d, dtype=dtype)
+        H = lift_class_shifts(H, scale, null.astype(coef.dtype))
+    H = with_ridge(H, scale)
     factor = jsl.cho_factor(H, lower=True)
 
     def matvec(v):
@@ -122,15 +126,10 @@ def _hessian_free_system(problem, coef, mask, null):
         R = s[:, None] * loss.curvature_matvec(Z, problem.linear_predictor(V))
         return jax.lax.dot_general(R, A, (((0,), (0,)), ((), ()))) + ridge * V
 
-    unit = jnp.eye(K, dtype=Z.dtype)
-    curvature = jnp.stack(
-        [loss.curvature_matvec(Z, jnp.broadcast_to(unit[k], Z.shape))[:, k] for k in range(K)],
-        axis=1,
-    )
+    curvature = loss.curvature_diagonal(Z)  # (n, K)
     diagonal = jax.lax.dot_general(s[:, None] * curvature, A * A, (((0,), (0,)), ((), ())))
     diagonal = diagonal + ridge
-    scale = jnp.mean(diagonal)
-    scale = jnp.where(scale > 0, scale, 1.0)
+    scale = mean_curvature(diagonal)
     if null is not None:
         diagonal = diagonal + scale * null / K
     inverse_diagonal = jnp.where(mask & (diagonal > 0), 1.0 / diagonal, 1.0)
@@ -138,15 +137,15 @@ def _hessian_free_system(problem, coef, mask, null):
     def matvec(V):
         out = jnp.where(mask, hvp(jnp.where(mask, V, 0.0)), V)
         if null is not None:
-            out = out + scale * null * jnp.mean(V, axis=0, keepdims=True)
+            out = out + scale * project_class_shifts(V, null)
         return out
 
     def solve(matvec, b):
-        tol = float(jnp.finfo(b.dtype).eps) ** 0.75
-        x, _ = jax.scipy.sparse.linalg.cg(
-            matvec, b, tol=tol, maxiter=10 * K * d, M=lambda v: inverse_diagonal * v
+        # Relative tolerance ε^¾ on the residual (``‖r‖ ≤ ε^¾ ‖b‖``).
+        tol = float(jnp.finfo(b.dtype).eps) ** 0.75 * jnp.sqrt(jnp.vdot(b, b))
+        return conjugate_gradient(
+            matvec, b, tol=tol, max_iter=10 * K * d, preconditioner=lambda v: inverse_diagonal * v
         )
-        return x
 
     return matvec, solve
 

@@ -32,6 +32,7 @@ Under ``jax.vmap`` a ``lax.switch`` with a batched index runs every branch, so b
 from __future__ import annotations
 
 from functools import partial
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -39,12 +40,24 @@ import jax.numpy as jnp
 from ..core.problem import Problem, Risk
 from ..solvers import Solver, iterative_solve
 from ..solvers._driver import Solution
-from ..solvers.stop import stop_reason
+from ..solvers.stop import StopReason, stop_reason
 
-__all__ = ["capacities", "strong_rule_keep", "working_set_solve"]
+__all__ = ["Screening", "capacities", "strong_rule_keep", "working_set_solve"]
 
 #: Smallest working-set capacity; capacities double from here up to ``p``.
 MIN_CAPACITY = 16
+
+
+class Screening(NamedTuple):
+    """What screening did at a ``λ`` of a path (a leading ``L`` axis along it).
+
+    ``n_discarded``: columns the strong rule left out (``0`` without screening);
+    ``kkt_violated``: whether a left-out column violated the KKT conditions and joined the
+    working set (the solve then continued on the larger set).
+    """
+
+    n_discarded: jax.Array
+    kkt_violated: jax.Array
 
 
 def capacities(p: int) -> tuple[int, ...]:
@@ -73,6 +86,96 @@ def _columns(values: jax.Array, order: jax.Array, valid: jax.Array, fit_intercep
     return sub
 
 
+def _sub_problem(full: Problem, keep: jax.Array, c: int) -> tuple[Problem, jax.Array, jax.Array]:
+    """The sub-problem of ``full`` on the working set ``keep (p,)`` at capacity ``c``, with its
+    columns ``order (c,)`` of ``X`` (kept columns first) and ``valid (c,)`` (not padding)."""
+    p = full.X.shape[1]
+    if c == p:  # every column: the full design as it is, no copy
+        order, valid = jnp.arange(p), jnp.ones(p, bool)
+        X_W, X_W_T = full.X, full.X_T
+    else:
+        X_T = full.X.T if full.X_T is None else full.X_T
+        order = jnp.argsort(~keep, stable=True)[:c]  # kept columns first
+        valid = jnp.arange(c) < jnp.sum(keep)
+        X_W_T = jnp.where(valid[:, None], X_T[order], 0.0)
+        X_W = X_W_T.T  # a view: the sub-problem's products read X_W_T
+    factors = full.penalty.factors
+    sub_factors = jnp.where(valid, factors[order], 1.0)
+    if full.fit_intercept:
+        sub_factors = jnp.concatenate([sub_factors, factors[p:]])
+    sub = Problem(
+        X=X_W,
+        targets=full.targets,
+        weights=full.weights,
+        penalty=full.penalty._replace(factors=sub_factors),
+        loss=full.loss,
+        fit_intercept=full.fit_intercept,
+        X_T=X_W_T,
+    )
+    return sub, order, valid
+
+
+class _SubSolve(NamedTuple):
+    """A solve on a working set, told in the full problem's terms: ``coef (K, d)`` (left-out
+    columns zero), the full problem's risk there, and the solve's diagnostics."""
+
+    coef: jax.Array
+    risk: Risk
+    objective: jax.Array
+    n_iter: jax.Array
+    stop_reason: jax.Array
+    carried: Any
+
+
+def _solve_at_capacity(c: int, method: Solver, full: Problem, *, max_iter: int, tol: jax.Array):
+    """The ``lax.switch`` branch that solves ``full`` on a working set of capacity ``c``:
+    ``(coef, keep, risk, carried) -> _SubSolve``."""
+    p = full.X.shape[1]
+
+    def branch(operands) -> _SubSolve:
+        coef, keep, risk, carried = operands
+        sub, order, valid = _sub_problem(full, keep, c)
+        columns = partial(_columns, order=order, valid=valid, fit_intercept=full.fit_intercept)
+        solution = iterative_solve(
+            method,
+            sub,
+            columns(coef),
+            max_iter=max_iter,
+            tol=tol,
+            carried=method.restrict(carried, full, order, valid),
+            risk=Risk(risk.value, columns(risk.grad)),
+        )
+        carried = method.extend(carried, solution.carried, full, order, valid)
+        # Padding columns carry zero coefficients, so scattering them back is harmless.
+        back = jnp.zeros_like(coef).at[:, order].set(solution.coef[:, :c])
+        if full.fit_intercept:
+            back = back.at[:, p:].set(solution.coef[:, c:])
+        # Z = X_W Θ_Wᵀ + b equals X Θᵀ + b (left-out coefficients are zero): the only pass
+        # over the full X is the gradient's (∂R/∂Z)ᵀ X.
+        risk = full.risk_and_grad_given_Z(sub.linear_predictor(solution.coef))
+        return _SubSolve(
+            back, risk, solution.objective, solution.n_iter, solution.stop_reason, carried
+        )
+
+    return branch
+
+
+class _Growth(NamedTuple):
+    """The state of the working-set loop: the last solve (on the full problem's columns), the
+    working set it ran on, and whether a left-out column violated the KKT conditions."""
+
+    coef: jax.Array
+    keep: jax.Array
+    risk: Risk
+    objective: jax.Array
+    kkt_violation: jax.Array  # of the full problem
+    n_iter: jax.Array  # all solves together
+    stop_reason: jax.Array  # the last solve's
+    unsettled: jax.Array  # a left-out column violated the KKT conditions: solve again
+    violated: jax.Array  # one ever did
+    carried: Any
+
+
 def working_set_solve(
     method: Solver,
     full: Problem,
@@ -90,103 +193,52 @@ def working_set_solve(
     ``X_T`` (see the module docstring); without it the columns are gathered from ``X`` itself.
     Returns the solution on the full problem (its ``carried``: what ``method`` hands on to the
     next problem, from ``carried`` through the sub-problems; its ``risk``: the full problem's,
-    at the solution) and whether any left-out column violated the KKT conditions (and joined
+    at the solution; its ``stop_reason``: converged on the full problem, else why the last
+    solve stopped) and whether any left-out column violated the KKT conditions (and joined
     the working set).
     """
     p = full.X.shape[1]
-    K, d = coef.shape
     ladder = capacities(p)
-    factors = full.penalty.factors
-    X_T = full.X.T if full.X_T is None else full.X_T
-
-    def solve_in(c: int):
-        def branch(operands):
-            coef, keep, risk, carried = operands
-            if c == p:  # every column: the full design as it is, no copy
-                order, valid = jnp.arange(p), jnp.ones(p, bool)
-                X_W, X_W_T = full.X, full.X_T
-            else:
-                order = jnp.argsort(~keep, stable=True)[:c]  # kept columns first
-                valid = jnp.arange(c) < jnp.sum(keep)
-                X_W_T = jnp.where(valid[:, None], X_T[order], 0.0)
-                X_W = X_W_T.T  # a view: the sub-problem's products read X_W_T
-            sub_factors = jnp.where(valid, factors[order], 1.0)
-            if full.fit_intercept:
-                sub_factors = jnp.concatenate([sub_factors, factors[p:]])
-            sub = Problem(
-                X=X_W,
-                targets=full.targets,
-                weights=full.weights,
-                penalty=full.penalty._replace(factors=sub_factors),
-                loss=full.loss,
-                fit_intercept=full.fit_intercept,
-                X_T=X_W_T,
-            )
-            columns = partial(_columns, order=order, valid=valid, fit_intercept=full.fit_intercept)
-            solution = iterative_solve(
-                method,
-                sub,
-                columns(coef),
-                max_iter=max_iter,
-                tol=tol,
-                carried=method.restrict(carried, full, order, valid),
-                risk=Risk(risk.value, columns(risk.grad)),
-            )
-            carried = method.extend(carried, solution.carried, full, order, valid)
-            # Padding columns carry zero coefficients, so scattering them back is harmless.
-            back = jnp.zeros((K, d), coef.dtype).at[:, order].set(solution.coef[:, :c])
-            if full.fit_intercept:
-                back = back.at[:, p:].set(solution.coef[:, c:])
-            # Z = X_W Θ_Wᵀ + b equals X Θᵀ + b (left-out coefficients are zero): the only pass
-            # over the full X is the gradient's (∂R/∂Z)ᵀ X.
-            risk = full.risk_and_grad_at(sub.linear_predictor(solution.coef))
-            return back, risk, solution.objective, solution.n_iter, carried
-
-        return branch
-
-    branches = [solve_in(c) for c in ladder]
+    branches = [_solve_at_capacity(c, method, full, max_iter=max_iter, tol=tol) for c in ladder]
     sizes = jnp.asarray(ladder)
 
-    def grow(state):
-        coef, keep, risk, _, _, n_iter, _, violated_once, carried = state
-        which = jnp.searchsorted(sizes, jnp.sum(keep))
-        coef, risk, objective, iterations, carried = jax.lax.switch(
-            which, branches, (coef, keep, risk, carried)
+    def grow(state: _Growth) -> _Growth:
+        which = jnp.searchsorted(sizes, jnp.sum(state.keep))
+        solved = jax.lax.switch(
+            which, branches, (state.coef, state.keep, state.risk, state.carried)
         )
-        _, grad = full.smooth_value_and_grad_from(coef, risk)
-        kkt = full.penalty.kkt_residual(coef, grad)  # (K, d)
-        violated = ~keep & jnp.any(kkt[:, :p] > tol, axis=0)
+        _, grad = full.smooth_value_and_grad_given_risk(solved.coef, solved.risk)
+        kkt = full.penalty.kkt_residual(solved.coef, grad)  # (K, d)
+        violated = ~state.keep & jnp.any(kkt[:, :p] > tol, axis=0)
         more = jnp.any(violated)
-        return (
-            coef,
-            keep | violated,
-            risk,
-            objective,
-            jnp.max(kkt),
-            n_iter + iterations,
-            more,
-            violated_once | more,
-            carried,
+        return _Growth(
+            coef=solved.coef,
+            keep=state.keep | violated,
+            risk=solved.risk,
+            objective=solved.objective,
+            kkt_violation=jnp.max(kkt),
+            n_iter=state.n_iter + solved.n_iter,
+            stop_reason=solved.stop_reason,
+            unsettled=more,
+            violated=state.violated | more,
+            carried=solved.carried,
         )
-
-    def unsettled(state):
-        return state[6]
 
     zero = jnp.zeros((), coef.dtype)
+    none = jnp.zeros((), jnp.int32)
     yes, no = jnp.ones((), bool), jnp.zeros((), bool)
-    state = (coef, keep, risk, zero, zero, jnp.zeros((), jnp.int32), yes, no, carried)
-    coef, _, risk, objective, kkt_violation, n_iter, _, violated, carried = jax.lax.while_loop(
-        unsettled, grow, state
-    )
-    converged = kkt_violation <= tol
+    start = _Growth(coef, keep, risk, zero, zero, none, none, yes, no, carried)
+    end = jax.lax.while_loop(lambda state: state.unsettled, grow, start)
+    converged = end.kkt_violation <= tol
+    stalled = end.stop_reason == StopReason.STALLED
     solution = Solution(
-        coef=coef,
-        objective=objective,
-        kkt_violation=kkt_violation,
-        n_iter=n_iter,
+        coef=end.coef,
+        objective=end.objective,
+        kkt_violation=end.kkt_violation,
+        n_iter=end.n_iter,
         converged=converged,
-        stop_reason=stop_reason(converged, jnp.zeros((), bool), objective, kkt_violation),
-        carried=carried,
-        risk=risk,
+        stop_reason=stop_reason(converged, stalled, end.objective, end.kkt_violation),
+        carried=end.carried,
+        risk=end.risk,
     )
-    return solution, violated
+    return solution, end.violated

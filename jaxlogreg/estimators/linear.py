@@ -17,34 +17,30 @@ In the glmnet convention of ``jaxlogreg.fit`` with ``loss="squared"``,
 from __future__ import annotations
 
 import numbers
-import warnings
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearModel
 from sklearn.utils.validation import check_is_fitted
 
 from .. import persistence
 from .._validation import (
-    check_choice,
     check_finite_result,
     check_l1_ratio,
-    check_positive_int,
-    check_positive_number,
     check_sample_weight,
     to_device,
-    unchanged_on_error,
     validate_inputs,
     warn_on_feature_scale,
 )
 from ..core.losses import SQUARED
-from ..engine.functional import solve_many
+from ..engine.functional import FitArrays, solve_many
 from ..precision import precise_jit
-from ..solvers import SOLVERS, get_solver
+from ..solvers.auto import Purpose, auto_solver
+from ..solvers.stop import warn_not_converged
+from ._base import AtomicFit, check_solver_options
 
 __all__ = ["ElasticNet", "Lasso", "LinearRegression", "Ridge", "normal_equations"]
 
@@ -97,17 +93,11 @@ def _check_alpha(alpha) -> float:
     return float(alpha)
 
 
-class _LeastSquares(RegressorMixin, LinearModel):
+class _LeastSquares(AtomicFit, RegressorMixin, LinearModel):
     """Shared input handling, output shapes and persistence of the least-squares regressors.
 
     ``LinearModel`` (a scikit-learn ``BaseEstimator``) gives ``predict``: ``X coef_ᵀ + intercept_``.
     """
-
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model; on error the estimator is left exactly as it was."""
-        with unchanged_on_error(self):
-            self._fit(X, y, sample_weight)
-        return self
 
     def _validated(self, X, y, sample_weight):
         """``X (n, p)``, ``Y (n, K)`` in the computation dtype, the sample weights, ``y.ndim``."""
@@ -239,19 +229,20 @@ class ElasticNet(_LeastSquares):
     def _fit(self, X, y, sample_weight):
         alpha = _check_alpha(self.alpha)
         l1_ratio = check_l1_ratio(self.l1_ratio)
-        tol = check_positive_number("tol", self.tol)
-        max_iter = check_positive_int("max_iter", self.max_iter)
-        check_choice("solver", self.solver, ("auto", *SOLVERS))
-        solver = "cd" if self.solver == "auto" else self.solver
-        get_solver(solver, l1=l1_ratio > 0 and alpha > 0)
+        l1 = l1_ratio > 0 and alpha > 0
+        tol, max_iter = check_solver_options(self.solver, self.tol, self.max_iter, l1=l1)
 
         X, Y, weights, y_ndim = self._validated(X, y, sample_weight)
         warn_on_feature_scale(X, stacklevel=4)
         fit_intercept = bool(self.fit_intercept)
+        d = X.shape[1] + fit_intercept
+        solver = self.solver
+        if solver == "auto":
+            solver = auto_solver(l1=l1, n_params=d, purpose=Purpose.LEAST_SQUARES)
         targets = Y.T[:, :, None]  # one single-output problem per target: (K, n, 1)
-        init = self._warm_start_init(Y.shape[1], X.shape[1] + fit_intercept)
+        init = self._warm_start_init(Y.shape[1], d)
         batched = solve_many(
-            (None, 0, None, None, None, None, 0, None),
+            FitArrays(targets=0, init=0),
             loss=SQUARED,
             solver=solver,
             fit_intercept=fit_intercept,
@@ -262,14 +253,14 @@ class ElasticNet(_LeastSquares):
         self._set_coefficients(result.coef[:, 0, :], result.intercept[:, 0], y_ndim)
         n_iter = np.asarray(result.n_iter, int).reshape(-1)
         self.n_iter_ = int(n_iter[0]) if y_ndim == 1 else n_iter.tolist()
-        converged = np.asarray(result.converged).reshape(-1)
-        if not converged.all():
-            violation = float(np.max(np.asarray(result.kkt_violation)))
-            warnings.warn(
-                f"solver {solver!r} did not converge after {int(n_iter.max())} iterations: the "
-                f"largest KKT violation is {violation:.3e} > tol={tol:g}. Increase max_iter, "
-                "standardize the features, or loosen tol.",
-                ConvergenceWarning,
+        if not np.all(np.asarray(result.converged)):
+            warn_not_converged(
+                f"solver {solver!r}",
+                result.stop_reason,
+                float(np.max(np.asarray(result.kkt_violation))),
+                tol,
+                max_iter=max_iter,
+                advice="Increase max_iter, standardize the features, or loosen tol.",
                 stacklevel=3,
             )
 

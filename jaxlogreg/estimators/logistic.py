@@ -12,15 +12,12 @@ binary problems in one ``jax.vmap``-ed solve.
 from __future__ import annotations
 
 import copy
-import warnings
 
+import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,26 +25,33 @@ from .. import persistence
 from .._validation import (
     check_choice,
     check_finite_result,
-    check_positive_int,
     check_positive_number,
     check_sample_weight,
     to_device,
-    unchanged_on_error,
     validate_inputs,
     warn_on_feature_scale,
 )
-from ..core.penalties import l1_ratio_of
-from ..core.targets import MULTI_CLASS, choose_mode, encode_targets
-from ..engine.functional import solve, solve_many
+from ..core.penalties import l1_ratio_of, lam_of_C
+from ..core.targets import (
+    MULTI_CLASS,
+    Mode,
+    choose_mode,
+    class_log_proba,
+    encode_targets,
+    logit_of_softmax,
+    softmax_of_logit,
+)
+from ..engine.functional import FitArrays, solve, solve_many
 from ..inference.separation import warn_if_separable
 from ..scale import sharding
-from ..solvers import SOLVERS, get_solver
-from ..solvers.auto import auto_solver
+from ..solvers.auto import Purpose, auto_solver
+from ..solvers.stop import warn_not_converged
+from ._base import AtomicFit, check_solver_options, class_weights
 
 __all__ = ["LogisticRegression"]
 
 
-class LogisticRegression(LinearClassifierMixin, BaseEstimator):
+class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
     """Regularized logistic regression (binary, multinomial, one-vs-rest).
 
     Parameters:
@@ -79,6 +83,9 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
     Computation runs in float64 when ``jax_enable_x64`` is on, else in float32.
     """
 
+    #: What ``solver="auto"`` picks a solver for (``jaxlogreg.solvers.auto``).
+    _auto_purpose = Purpose.FIT
+
     def __init__(
         self,
         penalty="l2",
@@ -108,74 +115,55 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.mesh = mesh
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model; on error the estimator is left exactly as it was."""
-        with unchanged_on_error(self):
-            self._fit(X, y, sample_weight)
-        return self
-
     def _fit(self, X, y, sample_weight):
         l1_ratio = l1_ratio_of(self.penalty, self.l1_ratio)
         C = check_positive_number("C", self.C, allow_inf=True)
-        tol = check_positive_number("tol", self.tol)
-        max_iter = check_positive_int("max_iter", self.max_iter)
-        check_choice("multi_class", self.multi_class, MULTI_CLASS)
-        check_choice("solver", self.solver, ("auto", *SOLVERS))
         l1 = l1_ratio > 0 and self.penalty is not None
-        if self.solver != "auto":
-            get_solver(self.solver, l1=l1)
-
+        tol, max_iter = self._check_solver_options(l1)
         X, y, classes, y_index = self._classification_data(X, y)
-        n_params = (1 if len(classes) == 2 else len(classes)) * (X.shape[1] + 1)
-        solver = auto_solver(l1=l1, n_params=n_params) if self.solver == "auto" else self.solver
+        solver = self._solver_for(l1, len(classes), X.shape[1])
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
-        if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
-            weights = weights * per_class[y_index]
-        lam = 0.0 if self.penalty is None or np.isinf(C) else 1.0 / (C * weights.sum())
+        weights = weights * class_weights(self.class_weight, classes, y)[y_index]
+        lam = 0.0 if self.penalty is None else float(lam_of_C(C, weights.sum()))
 
         mode = choose_mode(self.multi_class, len(classes))
-        init = self._warm_start_init(mode, len(classes), X.shape[1])
-        static = dict(
-            solver=solver,
-            fit_intercept=bool(self.fit_intercept),
-            max_iter=max_iter,
-            history=self.verbose >= 2,
-        )
         targets, loss = encode_targets(y_index, len(classes), mode)
-        if self.mesh is None:
-            data = (to_device(X), targets, weights)
-        else:
-            data = sharding.shard_data(self.mesh, X, targets, weights)
-        args = (*data, lam, l1_ratio, np.ones(X.shape[1]), init, tol)
-        if mode == "ovr":
-            batched = solve_many((None, 0, None, None, None, None, 0, None), loss=loss, **static)
-            result = batched(*args)
-        else:
-            result = solve(*args, loss=loss, **static)
-        result = sharding.fetch(result)
+        init = self._warm_start_init(mode, len(classes), X.shape[1])
+        arrays = (X, targets, weights, lam, l1_ratio, np.ones(X.shape[1]), init, tol)
+        static = dict(loss=loss, solver=solver, max_iter=max_iter, history=self.verbose >= 2)
+        result = self._solve(*arrays, one_vs_rest=mode == Mode.OVR, **static)
 
         coef = np.asarray(result.coef, np.float64).reshape(-1, X.shape[1])
         intercept = np.asarray(result.intercept, np.float64).reshape(-1)
-        if mode == "binary-softmax":  # the equivalent binary logit of a 2-class softmax
-            coef, intercept = coef[1:] - coef[:1], intercept[1:] - intercept[:1]
-        n_iter = np.atleast_1d(np.asarray(result.n_iter, np.int32))
-        converged = np.atleast_1d(np.asarray(result.converged))
-        kkt_violation = float(np.max(np.asarray(result.kkt_violation)))
+        if mode == Mode.BINARY_SOFTMAX:
+            coef, intercept = logit_of_softmax(coef, intercept)
         check_finite_result(coef, intercept)
         if lam == 0:  # no penalty: the MLE may not exist
-            options = dict(fit_intercept=bool(self.fit_intercept), one_vs_rest=mode == "ovr")
+            options = dict(fit_intercept=bool(self.fit_intercept), one_vs_rest=mode == Mode.OVR)
             warn_if_separable(X, y_index, weights, len(classes), coef, intercept, **options)
 
         self.classes_ = classes
         self.coef_ = coef
         self.intercept_ = intercept if self.fit_intercept else np.zeros_like(intercept)
-        self.n_iter_ = n_iter
+        self.n_iter_ = np.atleast_1d(np.asarray(result.n_iter, np.int32))
         self.solver_ = solver
         self.objective_ = float(np.sum(np.asarray(result.objective)))
         if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
             self.objective_history_ = np.asarray(result.history, np.float64)
-        self._report(solver, n_iter, converged, kkt_violation, tol, max_iter)
+        self._report(solver, result, tol, max_iter, l1)
+
+    def _check_solver_options(self, l1: bool) -> tuple[float, int]:
+        """The checked ``tol`` and ``max_iter``; ``multi_class`` and ``solver`` checked too."""
+        check_choice("multi_class", self.multi_class, MULTI_CLASS)
+        return check_solver_options(self.solver, self.tol, self.max_iter, l1=l1)
+
+    def _solver_for(self, l1: bool, n_classes: int, n_features: int) -> str:
+        """``solver``, or the one ``"auto"`` stands for with ``K·(p + 1)`` coefficients."""
+        if self.solver != "auto":
+            return self.solver
+        n_params = (1 if n_classes == 2 else n_classes) * (n_features + 1)
+        platform = jax.default_backend()
+        return auto_solver(l1=l1, n_params=n_params, platform=platform, purpose=self._auto_purpose)
 
     def _classification_data(self, X, y):
         """Validated ``X`` (in the compute dtype) and ``y``, the sorted classes, class indices."""
@@ -191,26 +179,43 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
             )
         return X, y, classes, y_index
 
-    def _warm_start_init(self, mode: str, n_classes: int, n_features: int) -> np.ndarray:
+    def _solve(self, X, targets, weights, *arrays, one_vs_rest: bool, **static):
+        """``solve`` on the data, its rows split over ``mesh`` when one is given; one-vs-rest
+        solves the class problems (``targets (K, n, 1)``, ``init (K, 1, d)``) in one ``vmap``."""
+        if self.mesh is None:
+            data = (to_device(X), targets, weights)
+        else:
+            data = sharding.shard_data(self.mesh, X, targets, weights)
+        static["fit_intercept"] = bool(self.fit_intercept)
+        if one_vs_rest:
+            result = solve_many(FitArrays(targets=0, init=0), **static)(*data, *arrays)
+        else:
+            result = solve(*data, *arrays, **static)
+        return sharding.fetch(result)
+
+    def _warm_start_init(self, mode: Mode, n_classes: int, n_features: int) -> np.ndarray:
         """Starting coefficients ``(K, d)`` (``(K, 1, d)`` for one-vs-rest)."""
-        rows = {"binary": 1, "binary-softmax": 2}.get(mode, n_classes)
+        rows = {Mode.BINARY: 1, Mode.BINARY_SOFTMAX: 2}.get(mode, n_classes)
         d = n_features + int(bool(self.fit_intercept))
         init = np.zeros((rows, d))
         previous = getattr(self, "coef_", None)
         if self.warm_start and previous is not None and previous.shape[1] == n_features:
             full = np.hstack([previous, self.intercept_[:, None]])[:, :d]
-            if mode == "binary-softmax" and len(full) == 1:
-                init = np.vstack([-full / 2, full / 2])
+            if mode == Mode.BINARY_SOFTMAX and len(full) == 1:
+                init = softmax_of_logit(full)
             elif len(full) == rows:
                 init = full
-        return init[:, None, :] if mode == "ovr" else init
+        return init[:, None, :] if mode == Mode.OVR else init
 
-    def _report(self, solver, n_iter, converged, kkt_violation, tol, max_iter) -> None:
+    def _report(self, solver, result, tol, max_iter, l1: bool) -> None:
+        """The verbose lines, and a ``ConvergenceWarning`` unless every solve converged."""
+        converged = np.asarray(result.converged)
+        kkt_violation = float(np.max(np.asarray(result.kkt_violation)))
         if self.verbose > 0:
             status = "converged" if converged.all() else "NOT converged"
             print(
-                f"LogisticRegression(solver={solver!r}): {status} after {n_iter.max()} iterations, "
-                f"max KKT violation {kkt_violation:.3e} (tol {tol:g}), "
+                f"LogisticRegression(solver={solver!r}): {status} after {self.n_iter_.max()} "
+                f"iterations, max KKT violation {kkt_violation:.3e} (tol {tol:g}), "
                 f"objective {self.objective_:.10g}"
             )
         if self.verbose >= 2:
@@ -218,17 +223,13 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
                 steps = row[np.isfinite(row)]
                 print("  objective by iteration: " + ", ".join(f"{v:.10g}" for v in steps))
         if not converged.all():
-            reason = (
-                f"reached max_iter={max_iter}"
-                if n_iter.max() >= max_iter
-                else "stopped: no step decreases the objective at this floating-point precision"
-            )
-            warnings.warn(
-                f"solver {solver!r} did not converge ({reason}); the largest gradient component is "
-                f"{kkt_violation:.3e} > tol={tol:g}. Increase max_iter, standardize the features, "
-                "increase the penalty (smaller C), loosen tol, or enable float64 with "
-                "jax.config.update('jax_enable_x64', True).",
-                ConvergenceWarning,
+            warn_not_converged(
+                f"solver {solver!r}",
+                result.stop_reason,
+                kkt_violation,
+                tol,
+                max_iter=max_iter,
+                measure="KKT violation" if l1 else "gradient component",
                 stacklevel=3,
             )
 
@@ -237,14 +238,11 @@ class LogisticRegression(LinearClassifierMixin, BaseEstimator):
         return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X):
-        """Logarithms of the class probabilities, computed without overflow."""
+        """Logarithms of the class probabilities, computed without overflow
+        (``jaxlogreg.core.targets.class_log_proba``)."""
         scores = self.decision_function(X)
-        if len(self.classes_) == 2:
-            return np.stack([log_expit(-scores), log_expit(scores)], axis=1)
-        if self.multi_class == "ovr":  # normalized one-vs-rest probabilities
-            proba = expit(scores)
-            return np.log(proba / proba.sum(axis=1, keepdims=True))
-        return log_softmax(scores, axis=1)
+        mode = choose_mode(self.multi_class, len(self.classes_))
+        return class_log_proba(scores.reshape(len(scores), -1), mode)
 
     def save(self, path) -> None:
         """Write the fitted model to ``path`` (``.npz`` arrays + JSON metadata, no pickle)."""

@@ -2,17 +2,8 @@
 the bootstrap, influence functions, separation checks and the printed summary."""
 
 from . import bootstrap
-from .wald import (
-    COV_TYPES,
-    Inference,
-    InferenceWarning,
-    LikelihoodRatioTest,
-    covariance,
-    infer,
-    likelihood_ratio_test,
-    log_likelihood,
-    scores,
-)
+from .covariance import COV_TYPES, covariance, log_likelihood, scores
+from .wald import Inference, InferenceWarning, LikelihoodRatioTest, infer, likelihood_ratio_test
 
 __all__ = [
     "COV_TYPES",

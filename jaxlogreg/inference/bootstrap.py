@@ -19,18 +19,19 @@ the multinomial in the reference-category (default) or class-centred parametriza
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import check_choice, check_positive_int
 from ..core.losses import Loss
-from ..engine.functional import solve_many
+from ..core.penalties import lam_of_C
+from ..core.targets import Mode
+from ..engine.functional import FitArrays, solve_many
 from ..precision import precise_jit
+from ..solvers.stop import warn_not_converged
 from .fitted import coefficient_transform, equation_labels, fitted_problem, reference_index
 
 __all__ = ["Bootstrap", "bootstrap", "refit_many", "resampling_weights"]
@@ -77,14 +78,14 @@ def refit_many(
     ``init (K, 1, d)`` (every class's binary problem in each resample). ``C = inf``: no penalty.
     """
     static = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter)
-    by_resample = (None, None, 0, 0, None, None, None, None)
+    by_resample = FitArrays(sample_weight=0, lam=0)
     if one_vs_rest:
-        by_class = solve_many((None, 0, None, None, None, None, 0, None), **static)
-        refit = jax.vmap(by_class, in_axes=by_resample)
+        by_class = solve_many(FitArrays(targets=0, init=0), **static)
+        refit = jax.vmap(by_class, in_axes=tuple(by_resample))
     else:
         refit = solve_many(by_resample, **static)
     weights = counts * sample_weight
-    lam = jnp.where(jnp.isinf(C), 0.0, 1.0 / (C * jnp.sum(weights, axis=1)))
+    lam = lam_of_C(C, jnp.sum(weights, axis=1))
     penalty_factor = jnp.ones(X.shape[1], X.dtype)
 
     def chunk(args):
@@ -128,8 +129,9 @@ class Bootstrap:
         """Percentile intervals ``(R, d, 2)``: the ``(1 ∓ level)/2`` quantiles of the draws."""
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), e.g. 0.95, got {level!r}")
-        low = (1 - level) / 2
-        return np.moveaxis(np.quantile(self.samples, [low, 1 - low], axis=0), 0, -1)
+        # Percentiles 50 ∓ 50·level: exact for levels such as 0.9, where (1 − 0.9)/2 is not 0.05.
+        percents = [50 - 50 * level, 50 + 50 * level]
+        return np.moveaxis(np.percentile(self.samples, percents, axis=0), 0, -1)
 
 
 def bootstrap(
@@ -182,7 +184,7 @@ def bootstrap(
         solver=estimator.solver_,
         fit_intercept=problem.fit_intercept,
         max_iter=int(estimator.max_iter),
-        one_vs_rest=fp.mode == "ovr",
+        one_vs_rest=fp.mode == Mode.OVR,
         batch_size=int(batch_size),
     )
     theta = np.concatenate(
@@ -193,12 +195,14 @@ def bootstrap(
     T = coefficient_transform(fp.mode, original.shape[0], d, parametrization, ref)
     converged = np.asarray(result.converged).reshape(B, -1).all(axis=1)
     if not converged.all():
-        warnings.warn(
-            f"{B - converged.sum()} of {B} bootstrap refits did not converge (max_iter="
-            f"{estimator.max_iter}, tol={estimator.tol:g}); their coefficients are included. "
-            "Increase max_iter, or penalize the fit if resamples are separated.",
-            ConvergenceWarning,
-            stacklevel=2,
+        warn_not_converged(
+            f"{B - converged.sum()} of {B} bootstrap refits",
+            result.stop_reason,
+            float(np.max(np.asarray(result.kkt_violation))),
+            estimator.tol,
+            max_iter=int(estimator.max_iter),
+            advice="Their coefficients are included. Increase max_iter, or penalize the fit if "
+            "resamples are separated.",
         )
     return Bootstrap(
         params=(T @ original.ravel()).reshape(-1, d),

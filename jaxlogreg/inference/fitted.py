@@ -17,7 +17,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_sample_weight, to_device
-from ..core.penalties import l1_ratio_of
+from ..core.penalties import l1_ratio_of, lam_of_C
 from ..core.problem import Problem
 from ..core.targets import Mode, choose_mode, encode_targets
 from ..engine.functional import make_problem
@@ -43,8 +43,8 @@ class FittedProblem(NamedTuple):
             per class, ``problem.targets`` of shape ``(K, n, 1)``) for one-vs-rest.
         coef: the fitted ``Θ``, ``(K, d)`` (``(K, 1, d)`` one-vs-rest).
         total_weight: ``Σᵢ sᵢ`` (sample × class weights): the likelihood is ``−Σᵢ sᵢ ℓᵢ``.
-        mode: ``"binary"``, ``"multinomial"`` or ``"ovr"`` (a two-class softmax is refitted
-            and analysed as the equivalent binary logit).
+        mode: ``Mode.BINARY``, ``MULTINOMIAL`` or ``OVR`` (a two-class softmax is refitted and
+            analysed as the equivalent binary logit).
         C, l1_ratio: the penalty in scikit-learn's convention (``C = inf``: none).
         y_index: class indices ``(n,)``; classes: the labels; feature_names: ``(p,)`` strings.
     """
@@ -52,7 +52,7 @@ class FittedProblem(NamedTuple):
     problem: Problem
     coef: jnp.ndarray
     total_weight: float
-    mode: str
+    mode: Mode
     C: float
     l1_ratio: float
     y_index: np.ndarray
@@ -101,7 +101,7 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
         weights = weights * per_class[y_index]
     C, l1_ratio = _penalty(estimator)
     total_weight = float(weights.sum())
-    lam = 0.0 if np.isinf(C) else 1.0 / (C * total_weight)
+    lam = float(lam_of_C(C, total_weight))
 
     mode = choose_mode(estimator.multi_class, len(classes))
     if mode == Mode.BINARY_SOFTMAX:
@@ -112,7 +112,7 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
     full = np.column_stack([estimator.coef_, estimator.intercept_])
     coef = full if fit_intercept else full[:, :-1]
     targets, loss = encode_targets(y_index, len(classes), mode, X.dtype)
-    if mode == "ovr":
+    if mode == Mode.OVR:
         coef = coef[:, None, :]
     problem = _make_problem(
         to_device(X),
@@ -140,14 +140,14 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
 
 
 def coefficient_transform(
-    mode: str, K: int, d: int, parametrization: str, reference: int
+    mode: Mode, K: int, d: int, parametrization: str, reference: int
 ) -> np.ndarray:
     """``T``: the reported coefficients are ``T vec(Θ)``, ``(R·d, K·d)``.
 
     The identity, except for the softmax: ``θ_k − θ_reference`` for the ``K − 1`` other classes
     (``"reference"``) or the class-centred ``θ_k − mean_j θ_j`` (``"full"``).
     """
-    if mode != "multinomial":
+    if mode != Mode.MULTINOMIAL:
         return np.eye(K * d)
     eye = np.eye(K)
     if parametrization == "full":
@@ -161,7 +161,7 @@ def reference_index(fp: FittedProblem, reference) -> int:
     """Index of the ``reference`` class label (default: the first class)."""
     if reference is None:
         return 0
-    if fp.mode != "multinomial" or reference not in fp.classes:
+    if fp.mode != Mode.MULTINOMIAL or reference not in fp.classes:
         raise ValueError(
             "reference must be None or, for a multinomial model, one of the classes "
             f"{fp.classes.tolist()!r}; got {reference!r}"
@@ -172,8 +172,8 @@ def reference_index(fp: FittedProblem, reference) -> int:
 def equation_labels(fp: FittedProblem, parametrization: str, reference: int) -> list:
     """The class of each reported row (Python values, printed as the user wrote them)."""
     labels = fp.classes.tolist()
-    if fp.mode == "binary":
+    if fp.mode == Mode.BINARY:
         return labels[1:]
-    if fp.mode == "multinomial" and parametrization == "reference":
+    if fp.mode == Mode.MULTINOMIAL and parametrization == "reference":
         return labels[:reference] + labels[reference + 1 :]
     return labels

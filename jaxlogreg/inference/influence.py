@@ -20,20 +20,20 @@ Leaving point ``i`` out sets ``sᵢ`` to zero and renormalizes the others, so ``
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ..core.losses import get_loss
 from ..core.problem import Problem
 from ..engine.functional import fit, make_problem
 from ..engine.implicit import linear_system, support
 from ..precision import precise_jit
+from ..solvers.auto import Purpose, auto_solver
+from ..solvers.stop import warn_not_converged
 
 __all__ = ["Influence", "influence", "influence_of"]
 
@@ -107,12 +107,18 @@ def influence(
     """Fit (``jaxlogreg.fit``, same arguments) and return every training point's influence on the
     weighted mean test loss of ``(X_test, y_test)`` (targets in ``fit``'s format).
 
-    ``solver`` defaults to ``"newton"`` for ridge and ``"cd"`` with an L1 part. A
+    ``solver`` defaults to the rule for fits that are differentiated (``solvers.auto``,
+    ``Purpose.DIFFERENTIABLE``: ``"newton"`` for ridge, ``"cd"`` with an L1 part). A
     ``ConvergenceWarning`` says when the fit stopped short of ``tol``: influences assume an exact
     solution.
     """
     if solver is None:
-        solver = "newton" if np.all(np.asarray(l1_ratio) == 0) else "cd"
+        n_outputs = 1 if jnp.ndim(y) == 1 else jnp.shape(y)[1]
+        solver = auto_solver(
+            l1=bool(np.any(np.asarray(l1_ratio) != 0)),
+            n_params=n_outputs * (jnp.shape(X)[1] + int(fit_intercept)),
+            purpose=Purpose.DIFFERENTIABLE,
+        )
     result = fit(
         X,
         y,
@@ -156,11 +162,12 @@ def influence(
         problem, coef, X_test, targets_test, jnp.asarray(test_weight, X.dtype), adjoint
     )
     if not isinstance(result.converged, jax.core.Tracer) and not bool(result.converged):
-        warnings.warn(
-            f"the fit did not reach tol={tol} in max_iter={max_iter} iterations (largest "
-            f"optimality violation {float(result.kkt_violation):.2e}): influences assume an exact "
-            "solution; raise max_iter",
-            ConvergenceWarning,
-            stacklevel=2,
+        warn_not_converged(
+            "the fit",
+            result.stop_reason,
+            float(result.kkt_violation),
+            float(tol),
+            max_iter=max_iter,
+            advice="Raise max_iter: influences assume an exact solution.",
         )
     return Influence(upweight, leave_one_out, test_loss, result.converged)

@@ -32,6 +32,8 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from ..core.targets import Mode
+
 __all__ = ["PerfectSeparationWarning", "infinite_estimates", "is_separable", "warn_if_separable"]
 
 
@@ -98,14 +100,14 @@ def _multinomial(A: np.ndarray, y_index: np.ndarray, n_classes: int, reference: 
     return infinite
 
 
-def infinite_estimates(A, y_index, n_classes: int, mode: str, reference: int = 0) -> np.ndarray:
+def infinite_estimates(A, y_index, n_classes: int, mode: Mode, reference: int = 0) -> np.ndarray:
     """Which maximum-likelihood coefficients are infinite (the data are separated along them).
 
     Args:
         A: ``(n, d)`` design of the samples with positive weight (intercept column included).
         y_index: ``(n,)`` class indices.
-        mode: ``"binary"`` (class 1 against class 0), ``"ovr"`` (each class against the rest)
-            or ``"multinomial"`` (softmax, ``reference`` class fixed at zero).
+        mode: ``Mode.BINARY`` (class 1 against class 0), ``Mode.OVR`` (each class against the
+            rest) or ``Mode.MULTINOMIAL`` (softmax, ``reference`` class fixed at zero).
 
     Returns:
         A boolean mask ``(1, d)`` for binary, ``(n_classes, d)`` otherwise (the reference row
@@ -114,9 +116,9 @@ def infinite_estimates(A, y_index, n_classes: int, mode: str, reference: int = 0
     A = np.asarray(A, np.float64)
     scale = np.max(np.abs(A), axis=0)
     A = A / np.where(scale > 0, scale, 1.0)  # the support of v does not depend on column scales
-    if mode == "binary":
+    if mode == Mode.BINARY:
         infinite = _binary(A, y_index == 1)[None]
-    elif mode == "ovr":
+    elif mode == Mode.OVR:
         infinite = np.stack([_binary(A, y_index == k) for k in range(n_classes)])
     else:
         infinite = _multinomial(A, y_index, n_classes, reference)
@@ -125,7 +127,7 @@ def infinite_estimates(A, y_index, n_classes: int, mode: str, reference: int = 0
 
 def is_separable(A, y_index, n_classes: int) -> bool:
     """Whether classes ``y_index (n,)`` are (quasi-)separated by linear functions of ``A``."""
-    mode = "binary" if n_classes == 2 else "multinomial"
+    mode = Mode.BINARY if n_classes == 2 else Mode.MULTINOMIAL
     return bool(infinite_estimates(A, y_index, n_classes, mode).any())
 
 

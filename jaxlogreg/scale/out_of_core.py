@@ -12,9 +12,10 @@ of every in-memory fit); the penalty is added once per pass. Every chunk is padd
 Chunk sums are accumulated in float64 on the host.
 
 - ``"newton"``: a pass gives ``F``, ``∇F`` and ``∇²F`` at ``Θ``; the step solves the Newton system
-  as the in-memory Newton solver does (``solve_newton_system``; it equals the IRLS step). The
-  backtracking line search tests ``F`` exactly: each trial is a pass that also returns ``∇F`` and
-  ``∇²F`` there, so an iteration whose unit step is accepted costs one pass.
+  as the in-memory Newton solver does (it equals the IRLS step). The backtracking line search
+  tests ``F`` exactly, with the in-memory solvers' acceptance test: each trial is a pass that also
+  returns ``∇F`` and ``∇²F`` there, so an iteration whose unit step is accepted costs one pass.
+  When no trial passes, the fit stops (``StopReason.STALLED``).
 - ``"lbfgs"``: optax's L-BFGS direction from the secant pairs, the same line search with gradient
   passes.
 - ``"sgd"``, ``"adam"`` (approximate): the solver's optax update on minibatches of each chunk,
@@ -32,39 +33,33 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from sklearn.exceptions import ConvergenceWarning
 
-from .._validation import (
-    check_choice,
-    check_penalty_factor,
-    check_positive_int,
-    check_positive_number,
-)
+from .._validation import check_penalty_factor, check_positive_int, check_positive_number
 from ..core.losses import Loss, get_loss
 from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
 from ..engine.functional import FitResult
-from ..estimators.logistic import LogisticRegression
 from ..precision import precise_jit
 from ..solvers import LBFGS, SGD, Adam, get_solver
-from ..solvers.newton import _center_classes, solve_newton_system
+from ..solvers._linesearch import smooth_step_accepted
+from ..solvers.newton import solve_newton_system
 from ..solvers.stop import stop_reason
 from . import sharding
-from .chunks import Chunks, column_sum, encoder, find_classes, sources
+from .chunks import Chunks, encoder, find_classes, sources
 
-__all__ = ["Progress", "find_classes", "fit_out_of_core", "logistic_regression"]
+__all__ = ["Progress", "find_classes", "fit_out_of_core"]
 
 SOLVER_NAMES = ("newton", "lbfgs", "sgd", "adam")
+#: Most halvings of the line search's step ``t = 1, ½, ¼, …`` before the fit stops (stalled).
+MAX_HALVINGS = 40
 
 
 class Progress(NamedTuple):
@@ -120,15 +115,6 @@ def _add(total, result):
     return parts if total is None else [a + b for a, b in zip(total, parts, strict=True)]
 
 
-def _accept(objective, grad, new_objective, new_grad, slope, t, eps) -> bool:
-    """The acceptance test of ``solvers._linesearch.backtracking`` (Armijo, or round-off level)."""
-    if not np.isfinite(new_objective):
-        return False
-    sufficient = new_objective <= objective + 1e-4 * t * slope
-    rounding = new_objective <= objective + 4 * eps * abs(objective)
-    return bool(sufficient or (rounding and np.sum(np.abs(new_grad)) < np.sum(np.abs(grad))))
-
-
 def fit_out_of_core(
     X,
     y,
@@ -174,7 +160,8 @@ def fit_out_of_core(
             ``Progress``.
 
     Returns:
-        A ``FitResult`` (NumPy arrays); ``history`` holds ``F`` per iteration, NaN-padded.
+        A ``FitResult`` (NumPy arrays); ``history`` holds ``F`` per iteration, NaN-padded;
+        ``stop_reason`` says why the fit stopped (``solvers.stop.StopReason``).
     """
     loss = get_loss(loss)
     method = _solver_of(solver)
@@ -186,32 +173,11 @@ def fit_out_of_core(
     dtype = np.dtype(jnp.result_type(float) if dtype is None else dtype)
     if jnp.zeros((), dtype).dtype != dtype:
         raise ValueError(f"dtype {dtype} needs jax.config.update('jax_enable_x64', True)")
-    Xs, ys, ws = sources(X, y, sample_weight)
-    if len(Xs.shape) != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {Xs.shape}")
-    n, p = Xs.shape
-    for name, source in (("y", ys), ("sample_weight", ws)):
-        if source is not None and source.shape[0] != n:
-            raise ValueError(f"{name} has {source.shape[0]} rows but X has {n}")
-    encode, K = encoder(loss, classes, ys.shape)
-    if mesh is not None:
-        chunk_rows = sharding.padded_rows(chunk_rows, sharding._check_mesh(mesh))
-    chunks = Chunks(Xs, ys, ws, encode, chunk_rows, dtype, mesh)
-    factor = check_penalty_factor(penalty_factor, p)
-    factors = np.concatenate([factor, np.zeros(int(fit_intercept))]).astype(dtype)
-    penalty = ElasticNetPenalty(jnp.asarray(lam, dtype), jnp.zeros((), dtype), jnp.asarray(factors))
-    d = p + int(fit_intercept)
+    chunks, K = _chunks(X, y, sample_weight, loss, classes, chunk_rows, dtype, mesh)
+    template = _template(chunks, K, lam, penalty_factor, loss, fit_intercept)
+    d = template.n_params_per_output
     coef = np.zeros((K, d), dtype) if init is None else np.asarray(init, dtype).reshape(K, d)
-    # The data live in chunks; this empty problem carries the loss for the shared helpers.
-    template = Problem(
-        jnp.zeros((0, p), dtype),
-        jnp.zeros((0, K), dtype),
-        jnp.zeros(0, dtype),
-        penalty,
-        loss,
-        fit_intercept,
-    )
-    coef = np.asarray(_center_classes(template, jnp.asarray(coef)))
+    coef = np.asarray(template.center_classes(jnp.asarray(coef)))
     run = _minibatch if isinstance(method, SGD | Adam) else _exact
     report = _reporter(progress)
     return run(method, chunks, template, coef, max_iter=max_iter, tol=tol, report=report)
@@ -229,64 +195,30 @@ def _solver_of(solver):
     return solver if solver == "newton" else get_solver(solver)
 
 
-def logistic_regression(
-    X,
-    y,
-    *,
-    C: float = 1.0,
-    penalty: str | None = "l2",
-    multi_class: str = "auto",
-    sample_weight=None,
-    solver="newton",
-    chunk_rows: int = 65536,
-    max_iter: int = 100,
-    tol: float = 1e-6,
-    dtype=None,
-    mesh=None,
-    progress=None,
-) -> LogisticRegression:
-    """A fitted ``LogisticRegression`` (scikit-learn's ``C`` objective) from data read in chunks.
+def _chunks(X, y, sample_weight, loss, classes, chunk_rows, dtype, mesh) -> tuple[Chunks, int]:
+    """The data's row chunks (rows padded to the mesh), checked, and the target columns ``K``."""
+    Xs, ys, ws = sources(X, y, sample_weight)
+    if len(Xs.shape) != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {Xs.shape}")
+    n = Xs.shape[0]
+    for name, source in (("y", ys), ("sample_weight", ws)):
+        if source is not None and source.shape[0] != n:
+            raise ValueError(f"{name} has {source.shape[0]} rows but X has {n}")
+    encode, K = encoder(loss, classes, ys.shape)
+    if mesh is not None:
+        chunk_rows = sharding.padded_rows(chunk_rows, sharding._check_mesh(mesh))
+    return Chunks(Xs, ys, ws, encode, chunk_rows, dtype, mesh), K
 
-    ``y`` holds labels (a ``.npy`` path or an array; for a ``.parquet`` ``X``, the name of the
-    label column). Two classes give the binary model of class ``classes_[1]``, more the
-    multinomial one; the fit is ``fit_out_of_core`` at ``λ = 1/(C·Σsᵢ)``. ``penalty`` is
-    ``"l2"`` or ``None``, ``multi_class`` ``"auto"`` or ``"multinomial"``: an L1 part and
-    one-vs-rest are not available out of core.
-    """
-    check_choice("penalty", penalty, ("l2", None))
-    check_choice("multi_class", multi_class, ("auto", "multinomial"))
-    C = check_positive_number("C", C, allow_inf=True)
-    is_parquet = isinstance(X, str | Path) and Path(X).suffix.lower() == ".parquet"
-    classes = find_classes(X, column=y) if is_parquet else find_classes(y)
-    if len(classes) < 2:
-        raise ValueError(f"y has {len(classes)} class(es); a classifier needs at least 2")
-    Xs, _, weights = sources(X, y, sample_weight)
-    total = Xs.shape[0] if weights is None else column_sum(weights, chunk_rows)
-    lam = 0.0 if penalty is None or np.isinf(C) else 1.0 / (C * total)
-    binary = len(classes) == 2 and multi_class == "auto"
-    result = fit_out_of_core(
-        X, y, lam=lam, loss="binary" if binary else "multinomial", classes=classes,
-        sample_weight=sample_weight, solver=solver, chunk_rows=chunk_rows, max_iter=max_iter,
-        tol=tol, dtype=dtype, mesh=mesh, progress=progress,
-    )  # fmt: skip
-    coef, intercept = np.asarray(result.coef, np.float64), np.asarray(result.intercept, np.float64)
-    if len(classes) == 2 and not binary:  # the equivalent binary logit of a 2-class softmax
-        coef, intercept = coef[1:] - coef[:1], intercept[1:] - intercept[:1]
-    name = solver if isinstance(solver, str) else type(solver).__name__.lower()
-    model = LogisticRegression(
-        penalty, C=C, solver="auto", multi_class=multi_class, max_iter=max_iter, tol=tol
-    )
-    model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
-    model.n_features_in_, model.n_iter_ = Xs.shape[1], np.atleast_1d(result.n_iter)
-    model.solver_, model.objective_ = name, float(result.objective)
-    if not result.converged:
-        warnings.warn(
-            f"the out-of-core {name!r} fit did not converge in max_iter={max_iter} iterations: "
-            f"the largest gradient component is {float(result.kkt_violation):.3e} > tol={tol:g}",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return model
+
+def _template(chunks: Chunks, K: int, lam, penalty_factor, loss, fit_intercept) -> Problem:
+    """A ``Problem`` without rows: the penalty, loss and layout the shared helpers need (the
+    data live in ``chunks``)."""
+    p, dtype = chunks.X.shape[1], chunks.dtype
+    factor = check_penalty_factor(penalty_factor, p)
+    factors = np.concatenate([factor, np.zeros(int(fit_intercept))]).astype(dtype)
+    penalty = ElasticNetPenalty(jnp.asarray(lam, dtype), jnp.zeros((), dtype), jnp.asarray(factors))
+    empty = (jnp.zeros((0, p), dtype), jnp.zeros((0, K), dtype), jnp.zeros(0, dtype))
+    return Problem(*empty, penalty, loss, fit_intercept)
 
 
 def _reporter(progress):
@@ -302,14 +234,8 @@ def _reporter(progress):
 
 def _evaluator(chunks, template, *, hessian: bool):
     """``coef -> (objective, gradient[, Hessian])``: one pass over ``chunks``."""
-    return partial(
-        _data_pass,
-        chunks,
-        penalty=template.penalty,
-        loss=template.loss,
-        fit_intercept=template.fit_intercept,
-        hessian=hessian,
-    )
+    options = dict(loss=template.loss, fit_intercept=template.fit_intercept, hessian=hessian)
+    return partial(_data_pass, chunks, penalty=template.penalty, **options)
 
 
 @precise_jit
@@ -317,56 +243,70 @@ def _newton_direction(template, hessian, grad):
     return solve_newton_system(template, hessian, -grad)
 
 
+def _direction_rule(method, template, coef):
+    """``(direction, memory)``: ``direction(coef, point, memory) -> (D, memory)`` is the search
+    direction (float64) at ``coef``, whose pass gave ``point``; ``memory`` is L-BFGS's secant
+    memory (``None`` for Newton)."""
+    if method == "newton":
+
+        def newton(coef, point, memory):
+            hessian, grad = point[2].astype(coef.dtype), point[1].astype(coef.dtype)
+            return np.asarray(_newton_direction(template, hessian, grad), np.float64), memory
+
+        return newton, None
+    lbfgs = optax.lbfgs(memory_size=method.memory_size, linesearch=None)
+    update = precise_jit(lbfgs.update)
+
+    def quasi_newton(coef, point, memory):
+        step, memory = update(jnp.asarray(point[1], coef.dtype), memory, jnp.asarray(coef))
+        return np.asarray(step, np.float64), memory
+
+    return quasi_newton, lbfgs.init(jnp.asarray(coef))
+
+
+def _line_search(evaluate, coef, point, direction):
+    """Backtracking on the exact ``F`` along ``direction`` (the negative gradient when that is not
+    a finite descent direction) with the in-memory solvers' test (``smooth_step_accepted``):
+    ``(coef, point, t, passes)``; ``t = 0`` with ``coef`` and ``point`` unchanged when no step
+    ``t = 1, ½, ¼, …`` (``MAX_HALVINGS`` halvings) passes."""
+    objective, grad = point[0], point[1]
+    eps = float(np.finfo(coef.dtype).eps)  # F is summed in float64, but Θ is in coef's dtype
+    slope = float(np.vdot(grad, direction))
+    if not (np.all(np.isfinite(direction)) and slope < 0):
+        direction, slope = -grad, -float(np.vdot(grad, grad))
+    grad_l1 = np.sum(np.abs(grad))
+    t = 1.0
+    for passes in range(1, MAX_HALVINGS + 2):
+        trial_coef = (coef + t * direction).astype(coef.dtype)
+        trial = evaluate(trial_coef)
+        new_grad_l1 = np.sum(np.abs(trial[1]))
+        if smooth_step_accepted(objective, trial[0], t, slope, grad_l1, new_grad_l1, eps=eps):
+            return trial_coef, trial, t, passes
+        t *= 0.5
+    return coef, point, 0.0, MAX_HALVINGS + 1
+
+
 def _exact(method, chunks, template, coef, *, max_iter, tol, report):
     """Newton (``method == "newton"``) or L-BFGS with an exact backtracking line search."""
-    newton = method == "newton"
-    dtype, eps = coef.dtype, float(np.finfo(coef.dtype).eps)
-    evaluate = _evaluator(chunks, template, hessian=newton)
+    evaluate = _evaluator(chunks, template, hessian=method == "newton")
+    direction, memory = _direction_rule(method, template, coef)
     start, passes = time.perf_counter(), 1
     point = evaluate(coef)
-    history = [point[0]]
-    if not newton:
-        memory = optax.lbfgs(memory_size=method.memory_size, linesearch=None)
-        update = precise_jit(memory.update)
-        opt_state = memory.init(jnp.asarray(coef))
-    stalled = False
+    history, stalled = [point[0]], False
     while np.max(np.abs(point[1])) > tol and len(history) <= max_iter and not stalled:
-        objective, grad = point[0], point[1]
-        if newton:
-            direction = np.asarray(
-                _newton_direction(template, point[2].astype(dtype), grad.astype(dtype)), np.float64
-            )
-        else:
-            step, opt_state = update(jnp.asarray(grad, dtype), opt_state, jnp.asarray(coef))
-            direction = np.asarray(step, np.float64)
-        slope = float(np.vdot(grad, direction))
-        if not (np.all(np.isfinite(direction)) and slope < 0):
-            direction, slope = -grad, -float(np.vdot(grad, grad))
-        t, stalled = 1.0, True
-        for _ in range(41):
-            trial_coef = (coef + t * direction).astype(dtype)
-            trial = evaluate(trial_coef)
-            passes += 1
-            if _accept(objective, grad, trial[0], trial[1], slope, t, eps):
-                coef, point, stalled = trial_coef, trial, False
-                break
-            t *= 0.5
+        step, memory = direction(coef, point, memory)
+        coef, point, t, trials = _line_search(evaluate, coef, point, step)
+        passes, stalled = passes + trials, t == 0.0
         history.append(point[0])
-        report(
-            Progress(
-                len(history) - 1,
-                passes,
-                point[0],
-                float(np.max(np.abs(point[1]))),
-                0.0 if stalled else t,
-                time.perf_counter() - start,
-            )
-        )
-    return _result(template, coef, point[0], point[1], history, max_iter, tol)
+        kkt_violation = float(np.max(np.abs(point[1])))
+        seconds = time.perf_counter() - start
+        report(Progress(len(history) - 1, passes, point[0], kkt_violation, t, seconds))
+    return _result(template, coef, point, history, max_iter, tol, stalled=stalled)
 
 
-def _result(template, coef, objective, grad, history, max_iter, tol) -> FitResult:
-    kkt_violation = float(np.max(np.abs(grad)))
+def _result(template, coef, point, history, max_iter, tol, *, stalled=False) -> FitResult:
+    """The ``FitResult`` of the iterate ``coef`` whose pass gave ``point = (F, ∇F, …)``."""
+    objective, kkt_violation = point[0], float(np.max(np.abs(point[1])))
     converged = kkt_violation <= tol
     coef, intercept = template.split(jnp.asarray(coef))
     record = np.full(max_iter + 1, np.nan)
@@ -376,32 +316,32 @@ def _result(template, coef, objective, grad, history, max_iter, tol) -> FitResul
         intercept=np.asarray(intercept),
         n_iter=np.asarray(len(history) - 1),
         converged=np.asarray(converged),
-        stop_reason=np.asarray(stop_reason(converged, False, objective, kkt_violation)),
+        stop_reason=np.asarray(stop_reason(converged, stalled, objective, kkt_violation)),
         objective=np.asarray(objective),
         kkt_violation=np.asarray(kkt_violation),
         history=record,
     )
 
 
-def _minibatch(method, chunks, template, coef, *, max_iter, tol, report):
-    """SGD/Adam over chunks in random order; the best iterate by exact ``F`` after each pass."""
-    dtype = coef.dtype
-    size = max(1, min(method.batch_size, chunks.rows))
-    per_chunk = chunks.rows // size
-    if method.learning_rate is None:  # estimated on the first chunk
-        X, T, w = chunks[0]
-        first = dataclasses.replace(
-            template,
-            X=jnp.asarray(X, dtype),
-            targets=jnp.asarray(T),
-            weights=jnp.asarray(w) / jnp.sum(jnp.asarray(w)),
-        )
-        rate = float(method.default_learning_rate(first))
-    else:
-        rate = method.learning_rate
-    schedule = optax.exponential_decay(rate, per_chunk * len(chunks), method.decay_rate)
-    optimizer = method.optimizer(schedule)
-    scale = len(chunks) * chunks.rows / size  # minibatch sums estimate Σᵢ s̃ᵢ(…) unbiasedly
+def _learning_rate(method, chunks, template) -> float:
+    """The minibatch method's rate; by default its own estimate on the first chunk."""
+    if method.learning_rate is not None:
+        return method.learning_rate
+    X, T, w = chunks[0]
+    first = dataclasses.replace(
+        template,
+        X=jnp.asarray(X, chunks.dtype),
+        targets=jnp.asarray(T),
+        weights=jnp.asarray(w) / jnp.sum(jnp.asarray(w)),
+    )
+    return float(method.default_learning_rate(first))
+
+
+def _chunk_epoch(template, optimizer, size: int, per_chunk: int, scale: float):
+    """``(params, opt_state, key, X, T, w) -> (params, opt_state)``: the optimizer's updates on
+    ``per_chunk`` random minibatches of ``size`` rows of one chunk, their rows weighted by
+    ``scale`` (compiled)."""
+    dtype = template.X.dtype
 
     @precise_jit
     def chunk_epoch(params, opt_state, key, X, T, w):
@@ -412,12 +352,24 @@ def _minibatch(method, chunks, template, coef, *, max_iter, tol, report):
             problem = dataclasses.replace(
                 template, X=X[batch].astype(dtype), targets=T[batch], weights=w[batch] * scale
             )
-            grad = jax.grad(problem.smooth_objective)(params)
+            grad = jax.grad(problem.smooth_value)(params)
             updates, opt_state = optimizer.update(grad, opt_state, params)
             return (optax.apply_updates(params, updates), opt_state), None
 
         return jax.lax.scan(update, (params, opt_state), rows)[0]
 
+    return chunk_epoch
+
+
+def _minibatch(method, chunks, template, coef, *, max_iter, tol, report):
+    """SGD/Adam over chunks in random order; the best iterate by exact ``F`` after each pass."""
+    size = max(1, min(method.batch_size, chunks.rows))
+    per_chunk = chunks.rows // size
+    rate = _learning_rate(method, chunks, template)
+    schedule = optax.exponential_decay(rate, per_chunk * len(chunks), method.decay_rate)
+    optimizer = method.optimizer(schedule)
+    scale = len(chunks) * chunks.rows / size  # minibatch sums estimate Σᵢ s̃ᵢ(…) unbiasedly
+    chunk_epoch = _chunk_epoch(template, optimizer, size, per_chunk, scale)
     evaluate = _evaluator(chunks, template, hessian=False)
     start, passes = time.perf_counter(), 1
     best = (coef, *evaluate(coef))
@@ -438,14 +390,7 @@ def _minibatch(method, chunks, template, coef, *, max_iter, tol, report):
             params = jnp.asarray(best[0])
         history.append(best[1])
         rate_now = float(schedule((len(history) - 1) * per_chunk * len(chunks)))
-        report(
-            Progress(
-                len(history) - 1,
-                passes,
-                best[1],
-                float(np.max(np.abs(best[2]))),
-                rate_now,
-                time.perf_counter() - start,
-            )
-        )
-    return _result(template, best[0], best[1], best[2], history, max_iter, tol)
+        kkt_violation = float(np.max(np.abs(best[2])))
+        seconds = time.perf_counter() - start
+        report(Progress(len(history) - 1, passes, best[1], kkt_violation, rate_now, seconds))
+    return _result(template, best[0], best[1:], history, max_iter, tol)

@@ -7,7 +7,7 @@ weights ``v_f``; a single hold-out split is one fold), the validation loss of th
     V(λ, ϖ) = (1/F) Σ_f Σᵢ v_fi ℓ(zᵢ(Θ*_f), tᵢ) / Σᵢ v_fi,     Θ*_f = fit on the weights u_f.
 
 It is differentiable in ``log λ`` and in per-feature ``log ϖ`` by implicit differentiation of
-the fits (``jaxlogreg.implicit``): one gradient costs about one fit per fold, however many
+the fits (``jaxlogreg.engine.implicit``): one gradient costs about one fit per fold, however many
 iterations the fits take. ``tune_penalty`` runs an optax optimizer (decaying Adam by default) on
 ``log λ`` (and optionally ``log ϖ``, an automatic per-feature relevance), all folds in one
 vmapped, compiled step, each fit warm-started from the previous step's solution.
@@ -29,9 +29,12 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from .._validation import to_device
 from ..core.losses import get_loss
+from ..core.penalties import lam_of_C
 from ..engine.functional import solve
 from ..precision import precise_jit
 from ..solvers import get_solver
+from ..solvers.auto import Purpose, auto_solver
+from .folds import masks_of_splits
 
 __all__ = [
     "Folds",
@@ -122,15 +125,13 @@ def kfold(X, y, *, folds: int = 5, seed: int = 0, sample_weight=None) -> Folds:
         splits = splitter.split(np.zeros(len(codes)), codes)
     else:
         splits = KFold(folds, shuffle=True, random_state=seed).split(labels)
-    train = np.ones((folds, X.shape[0]))
-    for f, (_, held_out) in enumerate(splits):
-        train[f, held_out] = 0.0
+    train, valid = masks_of_splits(splits, X.shape[0])
     weight = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight)
     return Folds(
         X=X,
         targets=T,
         train=jnp.asarray(train * weight, X.dtype),
-        valid=jnp.asarray((1.0 - train) * weight, X.dtype),
+        valid=jnp.asarray(valid * weight, X.dtype),
     )
 
 
@@ -176,7 +177,7 @@ def _curve(log_lams, folds, init, l1_ratio, tol, **static):
 def _settings(folds, l1_ratio, loss, solver, fit_intercept, max_iter, tol):
     """Checked static settings and the zero start ``(F, K, d)``."""
     if not isinstance(folds, Folds):
-        raise TypeError("folds must be a Folds (from jaxlogreg.tuning.kfold or holdout)")
+        raise TypeError("folds must be a Folds (from jaxlogreg.selection.tuning.kfold or holdout)")
     loss = get_loss(loss)
     if loss.shift_invariant and folds.targets.shape[1] < 2:
         raise ValueError("multinomial targets must be one-hot rows of shape (n, K)")
@@ -184,11 +185,13 @@ def _settings(folds, l1_ratio, loss, solver, fit_intercept, max_iter, tol):
         raise ValueError(f"l1_ratio must be in [0, 1], got {l1_ratio!r}")
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol!r}")
+    shape = (folds.train.shape[0], folds.targets.shape[1], folds.X.shape[1] + int(fit_intercept))
     if solver is None:
-        solver = "newton" if l1_ratio == 0 else "cd"
+        solver = auto_solver(
+            l1=l1_ratio > 0, n_params=shape[1] * shape[2], purpose=Purpose.DIFFERENTIABLE
+        )
     get_solver(solver, l1=l1_ratio > 0)
     dtype = folds.X.dtype
-    shape = (folds.train.shape[0], folds.targets.shape[1], folds.X.shape[1] + int(fit_intercept))
     static = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=int(max_iter))
     return static, jnp.zeros(shape, dtype), jnp.asarray(l1_ratio, dtype), jnp.asarray(tol, dtype)
 
@@ -208,7 +211,8 @@ def validation_loss(
     """``V(λ, ϖ)`` of the module docstring at ``λ = exp(log_lam)``, ``ϖ = exp(log_factors)``;
     differentiable (``jax.grad``) in ``log_lam``, ``log_factors`` and the data.
 
-    ``solver`` defaults to ``"newton"`` for ridge, ``"cd"`` with an L1 part.
+    ``solver`` defaults to ``auto_solver``'s rule for differentiable fits (``"newton"`` for ridge,
+    ``"cd"`` with an L1 part).
     """
     static, init, l1_ratio, tol = _settings(
         folds, l1_ratio, loss, solver, fit_intercept, max_iter, tol
@@ -273,7 +277,7 @@ def tune_penalty(
         folds, l1_ratio, loss, solver, fit_intercept, max_iter, tol
     )
     if lam is None:
-        lam = 1.0 / folds.X.shape[0]
+        lam = float(lam_of_C(1.0, folds.X.shape[0]))
     if not lam > 0:
         raise ValueError(f"lam must be > 0 (it is tuned on a log scale), got {lam!r}")
     if not isinstance(steps, int) or steps < 0:

@@ -189,14 +189,14 @@ def iterative_solve(
         stop_reason=stop_reason(converged, state.stalled, state.objective, state.kkt_violation),
         history=record,
         carried=solver.carry(state),
-        risk=problem.risk_from(state.coef, state.objective, state.grad),
+        risk=problem.risk_given_objective(state.coef, state.objective, state.grad),
     )
 
 
 def _start_with(problem: Problem, state: SolverState, risk: Risk) -> SolverState:
     """``state`` with its objective, gradient and KKT violation made from the known ``risk`` (valid
     at ``state.coef``: ``init`` may only shift multinomial coefficients, which leaves ``Z``)."""
-    smooth, grad = problem.smooth_value_and_grad_from(state.coef, risk)
+    smooth, grad = problem.smooth_value_and_grad_given_risk(state.coef, risk)
     return state._replace(
         objective=smooth + problem.penalty.l1_value(state.coef),
         grad=grad,

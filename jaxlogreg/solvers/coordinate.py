@@ -62,19 +62,14 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from ..core.losses import GRAM_BLOCK_ROWS
+from ..core.penalties import soft_threshold
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import composite_backtracking
 from .newton import solve_newton_system
 
 __all__ = ["CoordinateDescent", "uses_gram"]
-
-#: Rows per block of the Hessian's weighted Gram matrix when the method runs batched (``batched``).
-GRAM_BLOCK_ROWS = 1024
-
-
-def _soft_threshold(x: jax.Array, w: jax.Array) -> jax.Array:
-    return jnp.sign(x) * jnp.maximum(jnp.abs(x) - w, 0.0)
 
 
 def uses_gram(problem: Problem, max_gram: int) -> bool:
@@ -294,7 +289,7 @@ class CoordinateDescent(Solver):
 
         def update(i, theta, q):
             old = theta[i]
-            new = _soft_threshold(h[i] * old - q[i], l1[i]) / h[i]
+            new = soft_threshold(h[i] * old - q[i], l1[i]) / h[i]
             delta = new - old
             return theta.at[i].set(new), q + H[i] * delta, h[i] * jnp.abs(delta)
 
@@ -310,11 +305,8 @@ class CoordinateDescent(Solver):
         s = problem.weights
         l2 = jnp.tile(problem.penalty.l2_weights(), K)
         eye = jnp.eye(K, dtype=coef.dtype)
-        # Per-sample diagonal curvature C_kk, then hᵢ = Σ s̃ a_{·j}² C_kk + λ(1−α)ϖⱼ.
-        diag_curv = jax.vmap(
-            lambda e: problem.loss.curvature_matvec(Z, jnp.broadcast_to(e, Z.shape)), out_axes=1
-        )(eye)  # (n, K, K): [:, k, :] = C·e_k
-        diag_curv = jnp.diagonal(diag_curv, axis1=1, axis2=2)  # (n, K)
+        # hᵢ = Σ s̃ a_{·j}² C_kk + λ(1−α)ϖⱼ from the per-sample diagonal curvature C_kk (n, K).
+        diag_curv = problem.loss.curvature_diagonal(Z)
         h = (jnp.square(A_T) @ (s[:, None] * diag_curv)).T.reshape(-1) + l2
         h = _safe_curvature(h)
         residual = s[:, None] * (problem.loss.mean(Z) - problem.targets)
@@ -325,7 +317,7 @@ class CoordinateDescent(Solver):
             a = A_T[j]
             old = theta[i]
             q = jnp.dot(a, R[:, k]) + l2[i] * old
-            new = _soft_threshold(h[i] * old - q, l1[i]) / h[i]
+            new = soft_threshold(h[i] * old - q, l1[i]) / h[i]
             delta = new - old
             change = problem.loss.curvature_matvec(Z, a[:, None] * eye[k])
             return theta.at[i].set(new), R + (delta * s)[:, None] * change, h[i] * jnp.abs(delta)

@@ -1,13 +1,9 @@
 """First-order solvers for smooth objectives: gradient descent and nonlinear conjugate gradient.
 
 Both only need the gradient of the smooth objective ``F``. Their step sizes are scaled by
-curvature information that is cheap to obtain for a linear model:
-
-- a global bound ``L ≥ λ_max(∇²F)``: the loss curvature is at most ``c`` (``¼`` binary, ``½``
-  multinomial, ``1`` squared) times the identity, so ``∇²F ≼ c·AᵀSA + Λ`` and
-  ``L = c·λ_max(AᵀSA) + max Λ``, with ``λ_max`` estimated by power iterations on the design;
-- the exact curvature ``Dᵀ∇²F D`` along a direction, ``Σᵢ s̃ᵢ ⟨Aᵢ D, ℓ''(zᵢ) Aᵢ D⟩ + Σ Λ D²``,
-  from the closed-form loss curvature (two products with the design, like one gradient).
+curvature information that is cheap to obtain for a linear model (``solvers.curvature``): a
+global bound ``L ≥ λ_max(∇²F)`` for gradient descent, the exact curvature ``Dᵀ∇²F D`` along a
+direction for conjugate gradient.
 """
 
 from __future__ import annotations
@@ -20,62 +16,9 @@ import jax.numpy as jnp
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import LineSearchResult, backtracking
-from .newton import _center_classes
+from .curvature import directional_curvature, lipschitz_bound
 
-__all__ = [
-    "CURVATURE_BOUNDS",
-    "ConjugateGradient",
-    "GradientDescent",
-    "advance",
-    "descend",
-    "directional_curvature",
-    "lipschitz_bound",
-]
-
-#: ``sup_z λ_max(∂²ℓ/∂z²)`` for each loss: ``σ(1 − σ) ≤ ¼``; ``diag(μ) − μμᵀ ≼ ½ I``; ``I``.
-CURVATURE_BOUNDS = {"binary": 0.25, "multinomial": 0.5, "squared": 1.0}
-
-
-def lipschitz_bound(problem: Problem, n_power_iter: int = 20) -> jax.Array:
-    """``L = c·λ_max(AᵀSA) + max Λ``: a Lipschitz constant of ``∇F`` (see the module docstring).
-
-    ``λ_max(AᵀSA) = ‖S^½A‖₂²`` is estimated by ``n_power_iter`` power iterations with products
-    ``v ↦ Aᵀ(s̃ ⊙ Av)`` (neither the Gram matrix nor the design ``A = [X | 1]`` is formed). The
-    Rayleigh quotient approaches ``λ_max`` from below, so the result is enlarged by 1% to stay on
-    the safe side.
-    """
-    s = problem.weights
-    d = problem.n_params_per_output
-    dtype = problem.X.dtype
-
-    def gram_matvec(v):
-        Av = problem.linear_predictor(v[None, :])  # (n, 1)
-        # (s ⊙ Av)ᵀA, not Aᵀ(s ⊙ Av): XLA copies a transposed matrix before a matrix-vector
-        # product (a full copy of X per product), but contracts the row axis in place.
-        return problem.design_rmatmul(s[:, None] * Av)[0]
-
-    # A start with distinct entries, so that it is not orthogonal to the leading eigenvector of a
-    # design with symmetric structure.
-    v0 = 1.0 + jnp.arange(d, dtype=dtype) / d
-
-    def power(_, v):
-        w = gram_matvec(v)
-        return w / jnp.maximum(jnp.linalg.norm(w), jnp.finfo(dtype).tiny)
-
-    v = jax.lax.fori_loop(0, n_power_iter, power, v0 / jnp.linalg.norm(v0))
-    top = jnp.vdot(v, gram_matvec(v))
-    curvature = CURVATURE_BOUNDS[problem.loss.name]
-    L = 1.01 * curvature * top + jnp.max(problem.penalty.l2_weights())
-    return jnp.where(L > 0, L, 1.0)
-
-
-def directional_curvature(problem: Problem, coef: jax.Array, direction: jax.Array) -> jax.Array:
-    """``Dᵀ ∇²F(Θ) D`` in closed form (see the module docstring); ``D`` has the shape of ``Θ``."""
-    Z = problem.linear_predictor(coef)
-    W, b = problem.split(direction)
-    ZD = problem.data() @ W.T + b  # the change of Z along D (linear in D)
-    risk = jnp.dot(problem.weights, jnp.sum(ZD * problem.loss.curvature_matvec(Z, ZD), axis=1))
-    return risk + jnp.sum(problem.penalty.l2_weights() * jnp.square(direction))
+__all__ = ["ConjugateGradient", "GradientDescent", "advance", "descend"]
 
 
 def descend(problem: Problem, state: SolverState, direction: jax.Array, **kwargs):
@@ -134,7 +77,7 @@ class GradientDescent(Solver):
         return f"GradientDescent(learning_rate={self.learning_rate}, linesearch={self.linesearch})"
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        coef = _center_classes(problem, coef)
+        coef = problem.center_classes(coef)
         if self.learning_rate is None:
             rate = 1.0 / lipschitz_bound(problem)
         else:
@@ -181,7 +124,7 @@ class ConjugateGradient(Solver):
         return f"ConjugateGradient(restart_every={self.restart_every})"
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        coef = _center_classes(problem, coef)
+        coef = problem.center_classes(coef)
         state = initial_state(problem, coef)
         return state._replace(extra=_CGState(state.grad, jnp.zeros_like(coef)))
 

@@ -15,11 +15,12 @@ The two directions are algebraically equal; the tests check that the fits agree.
 
 Softmax is over-parametrized: adding one vector to every class's coefficients leaves the
 multinomial likelihood unchanged, so its Hessian is singular along ``1 ⊗ v``. Iterates are kept
-class-centred (which never increases the objective) and ``c·P``, with ``P = (11ᵀ/K) ⊗ I`` the
-projector onto that null space, is added before factoring. Gradients and right-hand sides are
-orthogonal to that space, so this yields the exact minimum-norm Newton step. A tiny relative ridge
-guards against collinear columns; should the factorization still fail, a stronger one is used, and
-a direction that is not a descent direction is replaced by the negative gradient.
+class-centred (``Problem.center_classes``, which never increases the objective) and ``c·P``, with
+``P = (11ᵀ/K) ⊗ I`` the projector onto that null space, is added before factoring
+(``core.linalg.solve_positive_definite``). Gradients and right-hand sides are orthogonal to that
+space, so this yields the exact minimum-norm Newton step. A tiny relative ridge guards against
+collinear columns; should the factorization still fail, a stronger one is used, and a direction
+that is not a descent direction is replaced by the negative gradient.
 """
 
 from __future__ import annotations
@@ -28,64 +29,30 @@ import abc
 
 import jax
 import jax.numpy as jnp
-import jax.scipy.linalg as jsl
 
+from ..core.linalg import mean_curvature, solve_positive_definite
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import backtracking
 
-__all__ = ["IRLS", "Newton"]
-
-
-def _null_space_projector(n_outputs: int, d: int, dtype) -> jax.Array:
-    """``(11ᵀ/K) ⊗ I_d``: projector onto shifts shared by every class."""
-    ones = jnp.full((n_outputs, n_outputs), 1.0 / n_outputs, dtype)
-    return jnp.kron(ones, jnp.eye(d, dtype=dtype))
-
-
-@jax.custom_batching.sequential_vmap
-def _cholesky_solve(A: jax.Array, b: jax.Array) -> jax.Array:
-    """``A⁻¹b`` for symmetric positive definite ``A`` (NaN when the factorization fails).
-
-    Under ``jax.vmap`` the factorizations run one after another (``lax.map``) instead of as one
-    batched LAPACK call: inside a vmapped ``while_loop``, XLA's CPU runtime deadlocks on the batched
-    Cholesky call from about ten problems on (every worker idle, the result never delivered).
-    """
-    return jsl.cho_solve(jsl.cho_factor(A, lower=True), b)
+__all__ = ["IRLS", "Newton", "solve_newton_system"]
 
 
 def solve_newton_system(problem: Problem, H: jax.Array, rhs: jax.Array) -> jax.Array:
     """Solve ``H x = rhs`` for ``rhs`` of shape ``(K, d)`` (see the module docstring)."""
     K, d = rhs.shape
-    dtype = H.dtype
-    scale = jnp.mean(jnp.diag(H))
-    scale = jnp.where(scale > 0, scale, 1.0)
-    if problem.loss.shift_invariant:
-        H = H + scale * _null_space_projector(K, d, dtype)
-    eye = jnp.eye(K * d, dtype=dtype)
-    eps = jnp.finfo(dtype).eps
-
-    def cholesky_solve(ridge):
-        return _cholesky_solve(H + ridge * scale * eye, rhs.reshape(-1))
-
-    x = cholesky_solve(10 * eps)
-    x = jax.lax.cond(
-        jnp.all(jnp.isfinite(x)), lambda: x, lambda: cholesky_solve(jnp.sqrt(eps).astype(dtype))
+    shifts = jnp.ones(d, H.dtype) if problem.loss.shift_invariant else None
+    x = solve_positive_definite(
+        H, rhs.reshape(-1), scale=mean_curvature(jnp.diag(H)), shift_columns=shifts
     )
     return x.reshape(K, d)
-
-
-def _center_classes(problem: Problem, coef: jax.Array) -> jax.Array:
-    if problem.loss.shift_invariant:
-        return coef - jnp.mean(coef, axis=0, keepdims=True)
-    return coef
 
 
 class _SecondOrder(Solver):
     """Template: Hessian, direction, descent safeguard, line search."""
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        return initial_state(problem, _center_classes(problem, coef))
+        return initial_state(problem, problem.center_classes(coef))
 
     @abc.abstractmethod
     def direction(self, problem: Problem, state: SolverState, H: jax.Array) -> jax.Array:

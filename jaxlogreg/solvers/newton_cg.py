@@ -24,61 +24,15 @@ remove rounding drift, so that iterates stay centred over many steps.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import jax
 import jax.numpy as jnp
 
+from ..core.linalg import conjugate_gradient
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from .first_order import advance, descend
-from .newton import _center_classes
 
-__all__ = ["NewtonCG", "truncated_cg"]
-
-
-class _CGCarry(NamedTuple):
-    k: jax.Array
-    x: jax.Array  # approximate solution of H x = −g
-    r: jax.Array  # residual −g − H x
-    p: jax.Array  # search direction
-    rr: jax.Array  # ‖r‖²
-    done: jax.Array
-
-
-def truncated_cg(hvp, g: jax.Array, *, tol: jax.Array, max_iter: int) -> jax.Array:
-    """Approximate solution of ``H x = −g`` by CG from ``x = 0`` (see the module docstring).
-
-    ``hvp(v)`` returns ``H v``; ``tol`` is the residual norm at which to stop.
-    """
-
-    def keep_going(c: _CGCarry) -> jax.Array:
-        return (c.k < max_iter) & ~c.done
-
-    def iterate(c: _CGCarry) -> _CGCarry:
-        Hp = hvp(c.p)
-        curvature = jnp.vdot(c.p, Hp)
-        negative = ~(curvature > 0)  # also catches NaN
-        alpha = c.rr / jnp.where(negative, 1.0, curvature)
-        x = c.x + alpha * c.p
-        r = c.r - alpha * Hp
-        rr = jnp.vdot(r, r)
-        p = r + (rr / jnp.where(c.rr > 0, c.rr, 1.0)) * c.p
-        # Non-positive curvature: keep the last iterate (steepest descent when there is none).
-        fallback = jnp.where(c.k == 0, -g, c.x)
-        return _CGCarry(
-            k=c.k + 1,
-            x=jnp.where(negative, fallback, x),
-            r=jnp.where(negative, c.r, r),
-            p=jnp.where(negative, c.p, p),
-            rr=jnp.where(negative, c.rr, rr),
-            done=negative | (jnp.sqrt(rr) <= tol),
-        )
-
-    zero = jnp.zeros_like(g)
-    rr = jnp.vdot(g, g)
-    start = _CGCarry(jnp.zeros((), jnp.int32), zero, -g, -g, rr, jnp.sqrt(rr) <= tol)
-    return jax.lax.while_loop(keep_going, iterate, start).x
+__all__ = ["NewtonCG"]
 
 
 class NewtonCG(Solver):
@@ -95,15 +49,15 @@ class NewtonCG(Solver):
         return f"NewtonCG(max_cg_iter={self.max_cg_iter})"
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        return initial_state(problem, _center_classes(problem, coef))
+        return initial_state(problem, problem.center_classes(coef))
 
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         g = state.grad
-        _, hvp = jax.linearize(jax.grad(problem.smooth_objective), state.coef)
+        _, hvp = jax.linearize(jax.grad(problem.smooth_value), state.coef)
         kkt_violation = jnp.linalg.norm(g)
         forcing = jnp.minimum(0.5, jnp.sqrt(kkt_violation)) * kkt_violation
-        direction = truncated_cg(hvp, g, tol=forcing, max_iter=self.max_cg_iter)
-        direction = _center_classes(problem, direction)
+        direction = conjugate_gradient(hvp, -g, tol=forcing, max_iter=self.max_cg_iter)
+        direction = problem.center_classes(direction)
         is_descent = jnp.all(jnp.isfinite(direction)) & (jnp.vdot(g, direction) < 0)
         direction = jnp.where(is_descent, direction, -g)
         found = descend(problem, state, direction)

@@ -42,6 +42,8 @@ import jax.numpy as jnp
 
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
+from ._linesearch import halving_search
+from .curvature import largest_curvature
 
 __all__ = ["FISTA", "FistaState"]
 
@@ -56,26 +58,6 @@ class FistaState(NamedTuple):
     predictor: jax.Array
     point_value: jax.Array
     point_grad: jax.Array
-
-
-def largest_curvature(problem: Problem, coef: jax.Array, n_iter: int = 10) -> jax.Array:
-    """Power-iteration estimate (from below) of ``λ_max(∇²f(Θ))``, by Hessian-vector products."""
-    grad = jax.grad(problem.smooth_objective)
-
-    def hvp(v):
-        return jax.jvp(grad, (coef,), (v,))[1]
-
-    # A fixed start with components in every direction (the multinomial Hessian vanishes on
-    # shifts shared by all classes, so a constant start would miss the top eigenvector).
-    v = jnp.cos(jnp.arange(coef.size, dtype=coef.dtype) * 1.7 + 0.3).reshape(coef.shape)
-
-    def body(_, carry):
-        v, _ = carry
-        w = hvp(v / jnp.linalg.norm(v))
-        return w, jnp.linalg.norm(w)
-
-    _, estimate = jax.lax.fori_loop(0, n_iter, body, (v, jnp.zeros((), coef.dtype)))
-    return estimate
 
 
 class FISTA(Solver):
@@ -96,7 +78,7 @@ class FISTA(Solver):
         curvature = largest_curvature(problem, coef)
         step = jnp.where(curvature > 0, 1.0 / curvature, 1.0).astype(coef.dtype)
         Z = problem.linear_predictor(coef)
-        value, grad = problem.smooth_value_and_grad_at(coef, Z)
+        value, grad = problem.smooth_value_and_grad(coef, Z)
         extra = FistaState(
             point=coef,
             momentum=jnp.ones((), coef.dtype),
@@ -114,32 +96,10 @@ class FISTA(Solver):
         def trial(t):
             z = penalty.prox_l1(y - t * g_y, t)
             Z_z = problem.linear_predictor(z)
-            f_z = problem.smooth_value_at(z, Z_z)
-            diff = z - y
-            quadratic = jnp.vdot(diff, diff) / (2 * t)
+            f_z = problem.smooth_value(z, Z_z)
+            return (z, Z_z, f_z), _sufficient_decrease(problem, y, f_y, g_y, z, Z_z, f_z, t)
 
-            def gradient_test():
-                _, g_z = problem.smooth_value_and_grad_at(z, Z_z)
-                return jnp.vdot(g_z - g_y, diff) <= quadratic
-
-            accurate = jnp.abs(f_z - f_y) >= 1e-10 * jnp.maximum(jnp.abs(f_z), jnp.abs(f_y))
-            test = jax.lax.cond(
-                accurate, lambda: f_z <= f_y + jnp.vdot(g_y, diff) + quadratic, gradient_test
-            )
-            return z, Z_z, f_z, jnp.isfinite(f_z) & test
-
-        def keep_halving(carry):
-            k, *_, ok = carry
-            return (k < self.max_backtracks) & ~ok
-
-        def halve(carry):
-            k, t, *_ = carry
-            t = 0.5 * t
-            return (k + 1, t, *trial(t))
-
-        t0 = self.growth * step
-        carry = (jnp.zeros((), jnp.int32), t0, *trial(t0))
-        _, t, z, Z_z, f_z, ok = jax.lax.while_loop(keep_halving, halve, carry)
+        t, (z, Z_z, f_z), ok = halving_search(trial, self.growth * step, self.max_backtracks)
 
         objective_z = f_z + penalty.l1_value(z)
         fresh = momentum == 1  # y = Θ: a plain proximal-gradient step, which decreases F
@@ -154,7 +114,7 @@ class FISTA(Solver):
         Z_point = jnp.where(improved, Z_z + beta * (Z_z - Z_coef), Z_coef)
         Z_coef = jnp.where(improved, Z_z, Z_coef)
         # ∇f at Θ and at y from one pass over X: the two residual blocks side by side.
-        values, grads = jax.vmap(problem.smooth_value_and_grad_at)(
+        values, grads = jax.vmap(problem.smooth_value_and_grad)(
             jnp.stack([coef, point]), jnp.stack([Z_coef, Z_point])
         )
         return state._replace(
@@ -174,3 +134,20 @@ class FISTA(Solver):
                 point_grad=grads[1],
             ),
         )
+
+
+def _sufficient_decrease(problem, y, f_y, g_y, z, Z_z, f_z, t) -> jax.Array:
+    """Beck and Teboulle's test ``f(z) ≤ f(y) + ∇f(y)ᵀ(z − y) + ‖z − y‖²/(2t)``, or its gradient
+    form where ``f(z)`` and ``f(y)`` agree to 10 digits (module docstring); ``f(z)`` finite."""
+    diff = z - y
+    quadratic = jnp.vdot(diff, diff) / (2 * t)
+
+    def gradient_test():
+        _, g_z = problem.smooth_value_and_grad(z, Z_z)
+        return jnp.vdot(g_z - g_y, diff) <= quadratic
+
+    accurate = jnp.abs(f_z - f_y) >= 1e-10 * jnp.maximum(jnp.abs(f_z), jnp.abs(f_y))
+    test = jax.lax.cond(
+        accurate, lambda: f_z <= f_y + jnp.vdot(g_y, diff) + quadratic, gradient_test
+    )
+    return jnp.isfinite(f_z) & test

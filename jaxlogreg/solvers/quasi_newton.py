@@ -22,8 +22,8 @@ import jax.numpy as jnp
 
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
-from .first_order import advance, descend, directional_curvature, lipschitz_bound
-from .newton import _center_classes
+from .curvature import directional_curvature, lipschitz_bound
+from .first_order import advance, descend
 
 __all__ = ["BFGS", "LBFGS"]
 
@@ -45,7 +45,7 @@ class BFGS(Solver):
     """
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        coef = _center_classes(problem, coef)
+        coef = problem.center_classes(coef)
         scale = 1.0 / lipschitz_bound(problem)
         eye = jnp.eye(coef.size, dtype=coef.dtype)
         extra = _BFGSState(scale * eye, scale, jnp.ones((), bool))
@@ -137,7 +137,7 @@ class LBFGS(Solver):
         return f"LBFGS(memory_size={self.memory_size})"
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        coef = _center_classes(problem, coef)
+        coef = problem.center_classes(coef)
         state = initial_state(problem, coef)
         g = state.grad
         curvature = directional_curvature(problem, coef, g)

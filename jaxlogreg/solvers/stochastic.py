@@ -27,8 +27,7 @@ import optax
 
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
-from .first_order import lipschitz_bound
-from .newton import _center_classes
+from .curvature import lipschitz_bound
 
 __all__ = ["SGD", "Adam"]
 
@@ -77,7 +76,7 @@ class _Minibatch(Solver):
         return max(1, min(self.batch_size, problem.X.shape[0]))
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        coef = _center_classes(problem, coef)
+        coef = problem.center_classes(coef)
         if self.learning_rate is None:
             rate = self.default_learning_rate(problem)
         else:
@@ -103,7 +102,7 @@ class _Minibatch(Solver):
                 targets=problem.targets[rows],
                 weights=problem.weights[rows] * (n / size),
             )
-            grad = jax.grad(batch.smooth_objective)(params)
+            grad = jax.grad(batch.smooth_value)(params)
             updates, opt_state = optimizer.update(grad, opt_state, params)
             return (optax.apply_updates(params, updates), opt_state), None
 

@@ -79,16 +79,22 @@ def not_converged_message(
     tol: float,
     *,
     max_iter: int | None = None,
-    where: str = "",
+    where: str | None = None,
+    measure: str = "KKT violation",
     advice: str = DEFAULT_ADVICE,
 ) -> str:
-    """``"<subject> did not converge (<reason>)<where>; the largest KKT violation is … > tol=….
-    <advice>"``, the reason being the worst of ``codes``."""
+    """The one text of a fit that did not converge, the reason being the worst of ``codes``.
+
+    One fit: ``"<subject> did not converge (<reason>); the largest <measure> is … > tol=….
+    <advice>"``. A grid of fits (``where``, e.g. ``"at lambda = …"``): ``"<subject> did not
+    converge to tol=… (<reason>) <where>: the largest <measure> is …. <advice>"``. ``measure``
+    names the KKT violation as the user knows it (a gradient component for a smooth fit).
+    """
     reason = worst_reason(codes).describe(max_iter)
-    return (
-        f"{subject} did not converge ({reason}){where}; the largest KKT violation is "
-        f"{kkt_violation:.3e} > tol={tol:g}. {advice}"
-    )
+    largest = f"the largest {measure} is {kkt_violation:.3e}"
+    if where is None:
+        return f"{subject} did not converge ({reason}); {largest} > tol={tol:g}. {advice}"
+    return f"{subject} did not converge to tol={tol:g} ({reason}) {where}: {largest}. {advice}"
 
 
 def warn_not_converged(*args, stacklevel: int = 2, **kwargs) -> None:

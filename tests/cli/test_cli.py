@@ -13,9 +13,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 import jaxlogreg
-from jaxlogreg.cli import commands as cli
+from jaxlogreg.cli import config as cli_config
+from jaxlogreg.cli.commands import main
 from jaxlogreg.cli.config import default_config
 from jaxlogreg.cli.datasets import load_builtin, load_table
+from jaxlogreg.cli.outputs import output_directory
 
 OUTPUT_FILES = {"model.npz", "report.txt", "metrics.json", "report.png"}
 
@@ -47,7 +49,7 @@ def signal_csv(path, n=200, seed=0):
 
 
 def run_cli(capsys, *argv):
-    code = cli.main([str(arg) for arg in argv])
+    code = main([str(arg) for arg in argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -232,7 +234,7 @@ def test_run_multiclass_iris(tmp_path, capsys):
 
 
 def test_run_nonlinear_config_fits_circles_with_polynomial_features(tmp_path, capsys):
-    config = cli.DEFAULT_CONFIG_PATH.parent / "nonlinear.toml"
+    config = cli_config.DEFAULT_CONFIG_PATH.parent / "nonlinear.toml"
     code, out, err = run_cli(capsys, "run", "--config", config, "--output", tmp_path)
     assert code == 0, err
     summary = json.loads((tmp_path / "metrics.json").read_text())
@@ -251,7 +253,7 @@ def test_run_nonlinear_config_fits_circles_with_polynomial_features(tmp_path, ca
 
 
 def test_path_command_writes_one_csv_row_per_lambda(tmp_path, capsys):
-    config = cli.DEFAULT_CONFIG_PATH.parent / "path_l1.toml"
+    config = cli_config.DEFAULT_CONFIG_PATH.parent / "path_l1.toml"
     code, out, err = run_cli(capsys, "path", "--config", config, "--output", tmp_path)
     assert code == 0, err
     assert {path.name for path in tmp_path.iterdir()} == {"path.png", "path.csv", "metrics.json"}
@@ -268,7 +270,7 @@ def test_path_command_writes_one_csv_row_per_lambda(tmp_path, capsys):
 
 
 def test_cv_command_chooses_a_c_of_the_grid(tmp_path, capsys):
-    config = cli.DEFAULT_CONFIG_PATH.parent / "cv_enet.toml"
+    config = cli_config.DEFAULT_CONFIG_PATH.parent / "cv_enet.toml"
     code, out, err = run_cli(capsys, "cv", "--config", config, "--output", tmp_path)
     assert code == 0, err
     assert {path.name for path in tmp_path.iterdir()} == {"cv.png", "cv.csv", "metrics.json"}
@@ -334,14 +336,14 @@ def test_output_dir_from_config(tmp_path, capsys, monkeypatch):
 
 
 def test_default_output_dir_is_named_after_dataset():
-    path = cli.output_directory(None, default_config(), "iris")
+    path = output_directory(None, default_config(), "iris")
     assert path.parent.name == "runs"
     assert path.name.startswith("iris-")
 
 
 def test_builtin_defaults_when_shipped_file_is_absent(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "DEFAULT_CONFIG_PATH", tmp_path / "absent.toml")
-    assert cli.job_config(None) == (default_config(), "built-in defaults")
+    monkeypatch.setattr(cli_config, "DEFAULT_CONFIG_PATH", tmp_path / "absent.toml")
+    assert cli_config.job_config(None) == (default_config(), "built-in defaults")
 
 
 def assert_one_line_error(code, err, *fragments):

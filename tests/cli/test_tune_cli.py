@@ -9,9 +9,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from jaxlogreg.cli import commands as cli
-from jaxlogreg.cli.config import load_config
+from jaxlogreg.cli.commands import main
+from jaxlogreg.cli.config import DEFAULT_CONFIG_PATH, load_config
 from jaxlogreg.cli.datasets import load_builtin
+from jaxlogreg.cli.split import prepare_split
 from jaxlogreg.core.targets import encode_targets
 from jaxlogreg.selection.tuning import kfold
 
@@ -30,7 +31,7 @@ grid_lambda_max = 1.0
 
 
 def run_cli(capsys, *argv):
-    code = cli.main([str(arg) for arg in argv])
+    code = main([str(arg) for arg in argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -59,7 +60,7 @@ def test_tune_command_on_a_multiclass_dataset(tmp_path, capsys):
 
     # The grid's best CV loss, recomputed fold by fold with scikit-learn on the same folds.
     config_values = load_config(config)
-    split = cli.prepare_split(load_builtin("iris"), config_values)
+    split = prepare_split(load_builtin("iris"), config_values)
     X_train, y_train = split[0], split[2]
     targets, _ = encode_targets(y_train, 3, "multinomial")
     folds = kfold(X_train, targets, folds=3, seed=config_values["data"]["seed"])
@@ -81,5 +82,5 @@ def test_tune_command_rejects_an_empty_grid(tmp_path, capsys):
 
 
 def test_shipped_tune_config_is_valid():
-    config = load_config(cli.DEFAULT_CONFIG_PATH.parent / "tune.toml")
+    config = load_config(DEFAULT_CONFIG_PATH.parent / "tune.toml")
     assert config["tune"]["folds"] == 5 and config["data"]["dataset"] == "breast_cancer"

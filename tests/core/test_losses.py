@@ -13,7 +13,7 @@ from scipy.special import logsumexp
 from jaxlogreg.core.problem import Problem
 from jaxlogreg.losses import (
     BINARY,
-    CPU_GRAM_BLOCK_ROWS,
+    GRAM_BLOCK_ROWS,
     MULTINOMIAL,
     SQUARED,
     _weighted_gram,
@@ -84,7 +84,7 @@ def test_no_overflow_for_huge_margins(margin):
 def test_closed_form_hessian_matches_autodiff(loss, fit_intercept, rng):
     problem, coef = make_problem(loss, rng, fit_intercept=fit_intercept)
     closed = problem.smooth_hessian(coef)
-    auto = jax.hessian(problem.smooth_objective)(coef)
+    auto = jax.hessian(problem.smooth_value)(coef)
     n_params = coef.size
     np.testing.assert_allclose(closed, auto.reshape(n_params, n_params), rtol=1e-10, atol=1e-13)
 
@@ -101,7 +101,7 @@ def test_gradient_matches_closed_form_and_finite_differences(loss, rng):
     h = 1e-6
     for index in [(0, 0), (0, coef.shape[1] - 1), (coef.shape[0] - 1, 2)]:
         e = jnp.zeros_like(coef).at[index].set(h)
-        fd = (problem.smooth_objective(coef + e) - problem.smooth_objective(coef - e)) / (2 * h)
+        fd = (problem.smooth_value(coef + e) - problem.smooth_value(coef - e)) / (2 * h)
         np.testing.assert_allclose(grad[index], fd, rtol=1e-7, atol=1e-9)
 
 
@@ -142,10 +142,10 @@ def test_blocked_weighted_gram_matches_numpy(n_rows, transposed, rng):
 
 
 @pytest.mark.parametrize("transposed", [False, True], ids=["A", "A_T"])
-@pytest.mark.parametrize("n_rows", [3000, 5 * CPU_GRAM_BLOCK_ROWS + 123])
+@pytest.mark.parametrize("n_rows", [3000, 5 * GRAM_BLOCK_ROWS + 123])
 def test_default_gram_matches_numpy(n_rows, transposed, rng):
     """No ``block_rows`` given, ``A`` or ``Aᵀ``: on a single CPU device blocks of
-    ``CPU_GRAM_BLOCK_ROWS`` (once there are enough rows), one product on fewer rows or
+    ``GRAM_BLOCK_ROWS`` (once there are enough rows), one product on fewer rows or
     elsewhere; the same ``Aᵀ diag(v) A`` either way."""
     A = rng.normal(size=(n_rows, 9))
     v = rng.uniform(0.0, 1.0, n_rows)
@@ -167,3 +167,36 @@ def test_hessian_of_a_problem_holding_its_transpose(loss, rng):
         rtol=1e-12,
         atol=1e-13,
     )
+
+
+def test_link_inverts_the_mean(rng):
+    """``mean(link(μ)) = μ``; the multinomial link is the class-centred log, the binary one
+    stays finite at ``μ ∈ {0, 1}``."""
+    mu = rng.uniform(0.05, 0.95, (20, 1))
+    np.testing.assert_allclose(BINARY.mean(BINARY.link(jnp.asarray(mu))), mu, rtol=1e-14)
+    assert np.all(np.isfinite(BINARY.link(jnp.array([[0.0], [1.0]]))))
+    mu = rng.dirichlet(np.ones(4), size=20)
+    z = MULTINOMIAL.link(jnp.asarray(mu))
+    np.testing.assert_allclose(MULTINOMIAL.mean(z), mu, rtol=1e-13)
+    np.testing.assert_allclose(jnp.sum(z, axis=1), 0.0, atol=1e-13)
+    np.testing.assert_allclose(MULTINOMIAL.link(jnp.asarray(mu[0])), z[0], rtol=1e-14)
+    np.testing.assert_array_equal(SQUARED.link(jnp.asarray(mu)), mu)
+
+
+@pytest.mark.parametrize("loss", [BINARY, MULTINOMIAL, SQUARED], ids=lambda l: l.name)
+def test_curvature_matrix_diagonal_and_bound(loss, rng):
+    """``curvature_matrix`` is ``∂²ℓ/∂z²`` (``jax.hessian``), ``curvature_diagonal`` its
+    diagonal, and ``curvature_bound`` bounds its largest eigenvalue (nearly attained)."""
+    K = 1 if loss is BINARY else 3
+    Z = jnp.asarray(rng.normal(size=(30, K)) * 3)
+    C = loss.curvature_matrix(Z)
+    hessians = jax.vmap(jax.hessian(lambda z: loss.pointwise(z[None], jnp.zeros((1, K)))[0]))(Z)
+    np.testing.assert_allclose(C, hessians, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        loss.curvature_diagonal(Z), jnp.diagonal(C, axis1=1, axis2=2), rtol=1e-15
+    )
+    assert np.max(np.linalg.eigvalsh(np.asarray(C))) <= loss.curvature_bound
+    # The bound is the supremum: reached at z = 0 (binary), z = (c, c, −∞) (softmax), anywhere.
+    extreme = {"binary": [[0.0]], "multinomial": [[0.0, 0.0, -50.0]], "squared": [[0.0] * 3]}
+    top = np.linalg.eigvalsh(np.asarray(loss.curvature_matrix(jnp.asarray(extreme[loss.name]))))
+    np.testing.assert_allclose(top.max(), loss.curvature_bound, rtol=1e-12)

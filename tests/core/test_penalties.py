@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from jaxlogreg.penalties import ElasticNetPenalty
+from jaxlogreg.penalties import ElasticNetPenalty, soft_threshold
 
 
 def penalty(lam=0.3, l1_ratio=0.6, factors=(1.0, 2.0, 0.0)):
@@ -51,3 +51,14 @@ def test_kkt_residual_is_zero_exactly_at_optimality():
     np.testing.assert_allclose(pen.kkt_residual(coef, grad), [[0.0, 0.0, 0.0]])
     grad = jnp.array([[1.5, 0.0, 0.0]])
     np.testing.assert_allclose(pen.kkt_residual(coef, grad), [[0.5, 1.0, 1.0]])
+
+
+def test_soft_threshold_is_the_prox_of_the_absolute_value():
+    x = jnp.array([-3.0, -0.5, 0.0, 0.2, 2.0])
+    np.testing.assert_array_equal(soft_threshold(x, 0.5), [-2.5, 0.0, 0.0, 0.0, 1.5])
+    np.testing.assert_array_equal(soft_threshold(x, 0.0), x)
+    pen = penalty()
+    coef = jnp.array([[1.0, -2.0, 5.0]])
+    np.testing.assert_array_equal(
+        pen.prox_l1(coef, 0.7), soft_threshold(coef, 0.7 * pen.l1_weights())
+    )

@@ -12,12 +12,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import jaxlogreg
 from jaxlogreg import LogisticRegression, LogisticRegressionCV
-from jaxlogreg.estimators.logistic_cv import (
-    CV_CD_MAX_PARAMS,
-    _default_cv_solver,
-    _log_proba,
-    _sample_metrics,
-)
+from jaxlogreg.solvers.auto import CV_CD_MAX_PARAMS, Purpose, auto_solver
 
 
 def sklearn_cv(**params):
@@ -246,26 +241,13 @@ def test_auto_solver_is_coordinate_descent_up_to_its_size_limit(rng):
 def test_auto_solver_on_an_accelerator_is_the_estimators_rule():
     """Coordinate descent's one-at-a-time updates do not pay on a GPU: Newton (small) or L-BFGS
     without an L1 part, coordinate descent with one."""
-    assert _default_cv_solver(False, 4, "cpu") == "cd"
-    assert _default_cv_solver(False, 4, "gpu") == "newton"
-    assert _default_cv_solver(False, CV_CD_MAX_PARAMS, "gpu") == "lbfgs"
-    assert _default_cv_solver(True, 4, "gpu") == "cd"
 
+    def cv_solver(l1, n_params, platform):
+        return auto_solver(
+            l1=l1, n_params=n_params, platform=platform, purpose=Purpose.CROSS_VALIDATION
+        )
 
-def test_binary_sample_metrics_equal_the_two_column_form():
-    """The binary shortcut (the true class's ``log σ(±z)``, class 1 when ``z > 0``) gives what
-    the two-column log-probabilities give, ties at ``z = 0`` and clipped extremes included; where
-    ``log σ(z)`` and ``log σ(−z)`` round to one value (``|z|`` below ~1e-17) it predicts by the
-    sign of ``z``, as ``predict`` does, not by the tie."""
-    z = np.array([-800.0, -40.0, -1.5, -1e-6, 0.0, 1e-6, 0.3, 37.0, 800.0])
-    Z = np.tile(z, 2)[:, None]
-    y_index = np.repeat([0, 1], len(z))
-    losses, correct = _sample_metrics(Z, y_index, "binary")
-    log_p = np.asarray(_log_proba(Z, "binary"))
-    eps = np.finfo(float).eps
-    expected = -np.clip(log_p[np.arange(len(Z)), y_index], np.log(eps), np.log1p(-eps))
-    np.testing.assert_allclose(losses, expected, rtol=1e-15, atol=0)
-    np.testing.assert_array_equal(correct, np.argmax(log_p, axis=1) == y_index)
-    tiny = np.array([[-1e-300], [1e-300]])
-    _, correct = _sample_metrics(tiny, np.array([1, 1]), "binary")
-    np.testing.assert_array_equal(correct, [0.0, 1.0])
+    assert cv_solver(False, 4, "cpu") == "cd"
+    assert cv_solver(False, 4, "gpu") == "newton"
+    assert cv_solver(False, CV_CD_MAX_PARAMS, "gpu") == "lbfgs"
+    assert cv_solver(True, 4, "gpu") == "cd"

@@ -9,12 +9,14 @@ import itertools
 import jax
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
 import jaxlogreg
 from jaxlogreg.cli import main
 from jaxlogreg.out_of_core import find_classes, fit_out_of_core, logistic_regression
 from jaxlogreg.solvers import SGD, Adam
+from jaxlogreg.solvers.stop import StopReason
 
 LAM = 1e-2
 
@@ -122,6 +124,26 @@ def test_progress_reports_every_iteration(binary_files):
     assert all(b.passes > a.passes for a, b in itertools.pairwise(seen))
     assert seen[-1].kkt_violation <= 1e-10
     np.testing.assert_allclose(seen[-1].objective, float(result.objective))
+
+
+def test_a_line_search_without_a_decrease_stops_the_fit_as_stalled():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(100, 3)) * 1e160  # every trial step overflows the squared loss
+    y = rng.normal(size=100)
+    seen = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = fit_out_of_core(X, y, lam=0.0, loss="squared", chunk_rows=50, progress=seen.append)
+    assert StopReason(int(result.stop_reason)) is StopReason.STALLED
+    assert not bool(result.converged) and int(result.n_iter) == 1
+    assert seen[-1].step == 0.0
+    assert seen[-1].passes == 42  # the first pass, then trials at t = 1, 1/2, ..., 2^-40
+
+
+def test_estimator_warns_when_the_fit_does_not_converge():
+    X, y = make_binary(np.random.default_rng(4), n=200)
+    with pytest.warns(ConvergenceWarning, match=r"out-of-core 'lbfgs' fit did not converge"):
+        model = logistic_regression(X, y, solver="lbfgs", max_iter=2, tol=1e-12)
+    assert model.n_iter_[0] == 2
 
 
 def test_estimator_matches_scikit_learn(tmp_path):

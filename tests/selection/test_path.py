@@ -14,9 +14,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
 from jaxlogreg import RegularizationPath, lambda_max, regularization_path
-from jaxlogreg.engine.path import _auto_solver, null_init, path
+from jaxlogreg.engine.path import has_l1_part, null_init, path
 from jaxlogreg.losses import BINARY, MULTINOMIAL
 from jaxlogreg.solvers import get_solver
+from jaxlogreg.solvers.auto import auto_solver
+from jaxlogreg.solvers.stop import StopReason
 
 
 def binary_objective(X, y, W, b, lam, alpha):
@@ -283,9 +285,9 @@ def test_screening_changes_nothing(cancer):
         assert bool(on.converged.all()) and bool(off.converged.all())
         np.testing.assert_allclose(on.objective, off.objective, rtol=1e-10)
         np.testing.assert_allclose(on.coef, off.coef, atol=1e-6)
-        assert np.all(np.asarray(off.n_discarded) == 0)
-        assert int(np.max(on.n_discarded)) > 0
-        assert bool(np.any(on.kkt_violated)) == repaired
+        assert np.all(np.asarray(off.screening.n_discarded) == 0)
+        assert int(np.max(on.screening.n_discarded)) > 0
+        assert bool(np.any(on.screening.kkt_violated)) == repaired
 
 
 def test_holding_x_transposed_changes_nothing(cancer):
@@ -308,14 +310,19 @@ def test_holding_x_transposed_changes_nothing(cancer):
         for run in runs[1:]:
             np.testing.assert_allclose(run.objective, runs[0].objective, rtol=1e-13)
             np.testing.assert_allclose(run.coef, runs[0].coef, atol=1e-8)
-            np.testing.assert_array_equal(run.n_discarded, runs[0].n_discarded)
+            np.testing.assert_array_equal(run.screening.n_discarded, runs[0].screening.n_discarded)
+
+
+def path_solver(l1_ratio, n_params):
+    """The solver ``path(solver="auto")`` runs."""
+    return auto_solver(l1=has_l1_part(l1_ratio), n_params=n_params)
 
 
 def test_auto_solver_rule():
-    assert _auto_solver(1.0, 10_000) == "cd"
-    assert _auto_solver(0.0, 31) == "newton"
-    assert _auto_solver(0.0, 101) == "lbfgs"
-    assert jax.jit(lambda a: jnp.zeros(()) if _auto_solver(a, 31) == "cd" else None)(0.0) == 0
+    assert path_solver(1.0, 10_000) == "cd"
+    assert path_solver(0.0, 31) == "newton"
+    assert path_solver(0.0, 101) == "lbfgs"
+    assert jax.jit(lambda a: jnp.zeros(()) if path_solver(a, 31) == "cd" else None)(0.0) == 0
 
 
 def test_validation_and_warnings(cancer):
@@ -342,3 +349,16 @@ def test_validation_and_warnings(cancer):
     named = regularization_path(X, labels, lambdas=[0.05], l1_ratio=1.0)
     np.testing.assert_array_equal(named.classes, ["no", "yes"])
     assert named.coef.shape == (1, 5) and named.intercept.shape == (1,)
+
+
+def test_path_reports_each_solves_kkt_violation_and_stop_reason(cancer, wine):
+    X, y = cancer[0][:, :5], cancer[1]
+    lambdas = [0.1, 0.01]
+    with pytest.warns(ConvergenceWarning, match=r"\(reached max_iter=1\) at lambda = 0\.1, 0\.01"):
+        short = regularization_path(X, y, lambdas=lambdas, l1_ratio=1.0, max_iter=1, tol=1e-14)
+    assert np.all(short.stop_reason == StopReason.MAX_ITER) and np.all(short.kkt_violation > 1e-14)
+    done = regularization_path(X, y, lambdas=lambdas, l1_ratio=1.0, tol=1e-8)
+    assert np.all(done.stop_reason == StopReason.CONVERGED) and np.all(done.kkt_violation <= 1e-8)
+    ovr = regularization_path(*wine, lambdas=lambdas, l1_ratio=1.0, multi_class="ovr")
+    assert ovr.stop_reason.shape == ovr.kkt_violation.shape == ovr.converged.shape == (2, 3)
+    np.testing.assert_array_equal(ovr.stop_reason == StopReason.CONVERGED, ovr.converged)

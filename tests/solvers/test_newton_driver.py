@@ -220,7 +220,7 @@ def test_a_known_risk_replaces_the_starting_evaluation(loss):
     X, y = standardized("wine")
     problem = problem_for(loss, X, y, 1e-2)
     coef = jnp.full(problem.zeros().shape, 0.01)
-    right = problem.risk_and_grad_at(problem.linear_predictor(coef))
+    right = problem.risk_and_grad_given_Z(problem.linear_predictor(coef))
     wrong = right._replace(value=right.value + 1.0)
     cd = SOLVERS["cd"]
     at_start = iterative_solve(cd, problem, coef, max_iter=0, tol=1e-8, risk=wrong)
@@ -231,7 +231,7 @@ def test_a_known_risk_replaces_the_starting_evaluation(loss):
         np.testing.assert_allclose(known.coef, plain.coef, atol=1e-12)
         assert int(known.n_iter) == int(plain.n_iter)
         # The risk handed on at the solution is the one a pass over X gives there.
-        fresh = problem.risk_and_grad_at(problem.linear_predictor(known.coef))
+        fresh = problem.risk_and_grad_given_Z(problem.linear_predictor(known.coef))
         np.testing.assert_allclose(known.risk.value, fresh.value, rtol=1e-13)
         np.testing.assert_allclose(known.risk.grad, fresh.grad, atol=1e-13)
 
@@ -249,7 +249,7 @@ def test_a_problem_holding_x_transposed_gives_the_same_evaluations(loss):
     # The gradient equals jax.grad of the objective (the closed form behind it is design_rmatmul).
     np.testing.assert_allclose(
         with_copy.smooth_value_and_grad(coef)[1],
-        jax.grad(problem.smooth_objective)(coef),
+        jax.grad(problem.smooth_value)(coef),
         rtol=1e-12,
         atol=1e-13,
     )

@@ -18,7 +18,7 @@ from jaxlogreg.core.problem import Problem
 from jaxlogreg.losses import get_loss
 from jaxlogreg.penalties import ElasticNetPenalty
 from jaxlogreg.solvers import SOLVERS, GradientDescent, iterative_solve
-from jaxlogreg.solvers.first_order import directional_curvature, lipschitz_bound
+from jaxlogreg.solvers.curvature import directional_curvature, largest_curvature, lipschitz_bound
 
 jax.config.update("jax_enable_x64", True)
 
@@ -215,8 +215,9 @@ def test_fixed_rate_gradient_descent():
 
 @pytest.mark.parametrize("loss", LOSSES)
 def test_curvature_bounds(loss):
-    """``lipschitz_bound`` bounds the Hessian's spectrum within 2%; the directional curvature
-    equals ``Dᵀ(∇²F)D`` from the closed-form Hessian."""
+    """``lipschitz_bound`` bounds the Hessian's spectrum within 2%; ``largest_curvature``
+    estimates its top at a point from below; the directional curvature equals ``Dᵀ(∇²F)D`` from
+    the closed-form Hessian."""
     problem = make_problem(loss, 1e-2)
     coef = jnp.asarray(np.random.default_rng(0).normal(size=problem.zeros().shape))
     A = np.asarray(problem.design())
@@ -224,7 +225,9 @@ def test_curvature_bounds(loss):
     exact = c * np.linalg.eigvalsh(A.T @ A / len(A))[-1] + 1e-2
     L = float(lipschitz_bound(problem))
     assert exact <= L <= 1.02 * exact
-    assert np.linalg.eigvalsh(problem.smooth_hessian(coef))[-1] <= L
+    top = np.linalg.eigvalsh(problem.smooth_hessian(coef))[-1]
+    assert top <= L
+    assert 0.5 * top <= float(largest_curvature(problem, coef)) <= top * (1 + 1e-12)
     D = jnp.asarray(np.random.default_rng(1).normal(size=coef.shape))
     H = problem.smooth_hessian(coef)
     np.testing.assert_allclose(

@@ -1,0 +1,57 @@
+"""The train/test split every job on a table fits on: split, optionally standardized, optionally
+expanded into polynomial features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from ..estimators.features import PolynomialFeatures
+from .config import Config
+from .datasets import Dataset
+
+
+@dataclass(frozen=True)
+class Split:
+    """A dataset's training and test features and label codes (0..K-1)."""
+
+    name: str
+    feature_names: tuple[str, ...]
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def prepare_split(dataset: Dataset, config: Config) -> tuple[Any, ...]:
+    """Split, optionally standardize, optionally expand into polynomial features:
+    `(X_train, X_test, y_train, y_test, scaler, features)`; scaler and features may be None."""
+    data = config["data"]
+    X_train, X_test, y_train, y_test = train_test_split(
+        dataset.X,
+        dataset.y,
+        test_size=data["test_size"],
+        random_state=data["seed"],
+        stratify=dataset.y,
+    )
+    scaler = StandardScaler().fit(X_train) if data["standardize"] else None
+    if scaler is not None:
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    degree = config["features"]["polynomial_degree"]
+    features = PolynomialFeatures(degree).fit(X_train) if degree > 1 else None
+    if features is not None:
+        X_train, X_test = features.transform(X_train), features.transform(X_test)
+    return X_train, X_test, y_train, y_test, scaler, features
+
+
+def split_of(dataset: Dataset, config: Config) -> Split:
+    """The prepared split of `dataset` (`prepare_split`) with the names of its features."""
+    X_train, X_test, y_train, y_test, _, features = prepare_split(dataset, config)
+    names = dataset.feature_names
+    if features is not None:
+        names = tuple(features.get_feature_names_out(names))
+    return Split(dataset.name, names, X_train, X_test, y_train, y_test)

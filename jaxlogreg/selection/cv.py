@@ -1,0 +1,316 @@
+"""Cross-validation of ``C`` (and ``l1_ratio``) in one batched program, and its model selection.
+
+A cross-validation fold is a 0/1 mask ``mᶠ`` on the samples (``jaxlogreg.selection.folds``): fold
+``f`` trains with the weights ``sᵢ·mᶠᵢ`` and is scored on its test samples. Every fold has the
+same shapes, so all folds × ``Cs`` × ``l1_ratios`` are solved by ONE compiled program: ``jax.vmap``
+over ``l1_ratios`` and over the fold masks of the regularization-path core
+``jaxlogreg.engine.path.path``, which runs the ``C`` grid in increasing order (decreasing ``λ``)
+with warm starts. Fold ``f`` minimizes, for each ``C``, scikit-learn's objective
+
+    C · Σᵢ sᵢ mᶠᵢ ℓᵢ + (1 − α)/2 ‖W‖² + α ‖W‖₁,
+
+i.e. the glmnet-convention objective with ``λᶠ = 1/(C · Σᵢ sᵢ mᶠᵢ)`` (``sᵢ`` includes class
+weights), so the ``λ`` grid differs per fold. The validation scores and the diagnostics (training
+and validation log-loss and accuracy of every fit) are computed in the same program.
+
+Model selection follows scikit-learn: the ``(C, l1_ratio)`` with the highest mean validation score
+wins (``best_index``); without a refit, each fold's own best index (``fold_average``). The
+glmnet one-standard-error rule is ``one_standard_error_C``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from .._validation import to_device
+from ..core.penalties import lam_of_C
+from ..core.targets import Mode, class_log_proba, encode_targets, logit_of_softmax
+from ..engine.path import null_init, path
+from ..precision import precise_jit
+from ..solvers import get_solver
+
+__all__ = [
+    "SCORINGS",
+    "CrossValidation",
+    "best_index",
+    "cross_validate",
+    "cv_results",
+    "fold_average",
+    "one_standard_error_C",
+    "sample_metrics",
+    "validation_scores",
+]
+
+#: The validation scores cross-validation maximizes.
+SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
+
+
+class CrossValidation(NamedTuple):
+    """Every fold fit of a grid (NumPy), in scikit-learn's axes: folds ``F``, the ``Cs`` in
+    their given order ``L``, ``l1_ratios`` ``A``.
+
+    Attributes:
+        coef: decision weights ``(F, L, A, K, p)`` (a two-class softmax as its logit, ``K = 1``);
+            intercept: ``(F, L, A, K)``; both float64.
+        n_iter, converged, stop_reason, kkt_violation: ``(F, L, A)``, the worst over the classes
+            of one-vs-rest.
+        mean_loss, mean_accuracy: ``(2, F, L, A)`` log-loss and accuracy, ``s``-weighted means
+            over the training ([0]) and the validation ([1]) samples of each fold.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+    stop_reason: np.ndarray
+    kkt_violation: np.ndarray
+    mean_loss: np.ndarray
+    mean_accuracy: np.ndarray
+
+
+def sample_metrics(Z, y_index, mode: Mode):
+    """Per-sample log-loss and 0/1 correctness ``(…, n)`` of decision values ``Z (…, n, K)``.
+
+    Probabilities are clipped to ``[ε, 1 − ε]`` like scikit-learn's. Binary: the true class's
+    ``log σ(±z)`` alone (half the work of both columns), and class 1 is predicted when ``z > 0``,
+    as ``predict`` does (the two columns' ``argmax`` would tie to class 0 below ``|z| ≈ 1e-17``).
+    """
+    eps = jnp.finfo(Z.dtype).eps
+    if Z.shape[-1] == 1:
+        z, positive = Z[..., 0], y_index == 1
+        log_p_true = jax.nn.log_sigmoid(jnp.where(positive, z, -z))
+        correct = (z > 0) == positive
+    else:
+        log_p = class_log_proba(Z, mode, jnp)
+        log_p_true = log_p[..., jnp.arange(Z.shape[-2]), y_index]
+        correct = jnp.argmax(log_p, axis=-1) == y_index
+    losses = -jnp.clip(log_p_true, jnp.log(eps), jnp.log1p(-eps))
+    return losses, correct.astype(Z.dtype)
+
+
+def _solved_grid(X, targets, fit_weights, lambdas, l1_ratios, tol, *, ovr: bool, **options):
+    """``path`` vmapped over the folds (``fit_weights``, ``lambdas``) and the ``l1_ratios``, each
+    path starting at its fold's intercept-only optimum; with ``ovr`` over the classes too (one
+    binary problem per class, ``targets (n_classes, n, 1)``). Returns a ``FitResult``
+    ``(A, F, L, …)``, or ``(A, F, n_classes, L, …)`` with ``ovr``."""
+    static = dict(loss=options["loss"], fit_intercept=options["fit_intercept"])
+    # Working sets branch on the data (``lax.switch``), and under ``vmap`` every branch would run;
+    # the solver takes its own costly decisions jointly over the batch axes (``Solver.batched``).
+    axes = ("l1_ratios", "folds", "classes") if ovr else ("l1_ratios", "folds")
+    method = get_solver(options.pop("solver")).batched(axes)
+    core = partial(path, solver=method, screening=False, **options)
+    start = partial(null_init, **static)
+    if ovr:
+        core = jax.vmap(
+            core, in_axes=(None, 0, None, None, None, None, 0, None), axis_name="classes"
+        )
+        start = jax.vmap(start, in_axes=(None, 0, None))
+    init = jax.vmap(start, in_axes=(None, None, 0))(X, targets, fit_weights)
+    folds = jax.vmap(core, in_axes=(None, None, 0, 0, None, None, 0, None), axis_name="folds")
+    grid = jax.vmap(
+        folds, in_axes=(None, None, None, None, 0, None, None, None), axis_name="l1_ratios"
+    )
+    factors = jnp.ones(X.shape[1], X.dtype)
+    return grid(X, targets, fit_weights, lambdas, l1_ratios, factors, init, tol)
+
+
+@partial(precise_jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "mode"))
+def _fold_fits(
+    X,
+    y_index,
+    targets,
+    sample_weight,
+    class_factor,
+    train_mask,
+    test_mask,
+    lambdas,
+    l1_ratios,
+    tol,
+    *,
+    loss,
+    solver,
+    fit_intercept,
+    max_iter,
+    mode,
+):
+    """All fold × ``C`` × ``l1_ratio`` fits and their metrics, as one program.
+
+    Shapes: ``X (n, p)``; ``y_index (n,)`` class indices; ``targets (n, K)``, or
+    ``(n_classes, n, 1)`` one-vs-rest; ``sample_weight``, ``class_factor`` ``(n,)``; 0/1
+    ``train_mask``, ``test_mask`` ``(F, n)``; ``lambdas (F, L)`` decreasing; ``l1_ratios (A,)``.
+    Fold ``f`` fits with the weights ``sᵢ·cᵢ·mᶠᵢ`` (``c``: class weights). Returns the decision
+    weights ``(A, F, L, K, p)`` and intercepts ``(A, F, L, K)``, iterations, convergence, stop
+    reasons and KKT violations ``(A, F, L)``, and the log-loss and accuracy ``(2, A, F, L)``:
+    their ``s``-weighted means over the training ([0]) and the test ([1]) samples of each fold.
+    """
+    ovr = mode == Mode.OVR
+    fit_weights = sample_weight * class_factor * train_mask  # (F, n)
+    options = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter)
+    fits = _solved_grid(X, targets, fit_weights, lambdas, l1_ratios, tol, ovr=ovr, **options)
+    coef, intercept, n_iter, converged = fits.coef, fits.intercept, fits.n_iter, fits.converged
+    stop_reason, kkt_violation = fits.stop_reason, fits.kkt_violation
+    if ovr:  # (A, F, n_classes, L, 1, …) -> (A, F, L, n_classes, …); the worst class
+        coef = jnp.moveaxis(coef[..., 0, :], 2, 3)
+        intercept = jnp.moveaxis(intercept[..., 0], 2, 3)
+        n_iter, converged = n_iter.max(2), converged.all(2)
+        stop_reason, kkt_violation = stop_reason.max(2), kkt_violation.max(2)
+    if mode == Mode.BINARY_SOFTMAX:
+        coef, intercept = logit_of_softmax(coef, intercept)
+
+    Z = jnp.einsum("np,aflkp->aflnk", X, coef) + intercept[..., None, :]
+    losses, correct = sample_metrics(Z, y_index, mode)
+    metric_weights = sample_weight * jnp.stack([train_mask, test_mask])  # (2, F, n)
+    metric_weights = metric_weights / metric_weights.sum(-1, keepdims=True)
+    mean_loss = jnp.einsum("afln,tfn->tafl", losses, metric_weights)
+    mean_accuracy = jnp.einsum("afln,tfn->tafl", correct, metric_weights)
+    diagnostics = (n_iter, converged, stop_reason, kkt_violation)
+    return coef, intercept, *diagnostics, mean_loss, mean_accuracy
+
+
+def cross_validate(
+    X: np.ndarray,
+    y_index: np.ndarray,
+    n_classes: int,
+    mode: Mode,
+    sample_weight: np.ndarray,
+    class_factor: np.ndarray,
+    train_mask: np.ndarray,
+    test_mask: np.ndarray,
+    Cs: np.ndarray,
+    l1_ratios: np.ndarray,
+    tol: float,
+    *,
+    solver: str,
+    fit_intercept: bool,
+    max_iter: int,
+) -> CrossValidation:
+    """Fit and score every fold × ``Cs`` × ``l1_ratios`` (module docstring) in one program.
+
+    ``X (n, p)`` in the computation dtype; ``y_index (n,)`` class indices; ``sample_weight`` and
+    the class weights ``class_factor`` ``(n,)``; 0/1 fold masks ``(F, n)``. Fold ``f`` fits at
+    ``λᶠ = lam_of_C(C, Σᵢ sᵢcᵢmᶠᵢ)`` for each ``C``, the ``C`` in increasing order (decreasing
+    ``λ``, the warm-start order); the results come back in the order of ``Cs``.
+    """
+    dtype = X.dtype
+    order = np.argsort(Cs, kind="stable")
+    fold_weight = (train_mask * sample_weight * class_factor).sum(axis=1)
+    lambdas = lam_of_C(Cs[order][None, :], fold_weight[:, None])  # (F, L)
+    targets, loss = encode_targets(y_index, n_classes, mode)
+    arrays = (sample_weight, class_factor, train_mask, test_mask, lambdas, l1_ratios, tol)
+    *fits, mean_loss, mean_accuracy = _fold_fits(
+        to_device(X),
+        jnp.asarray(y_index),
+        jnp.asarray(targets, dtype),
+        *(jnp.asarray(a, dtype) for a in arrays),
+        loss=loss,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        max_iter=max_iter,
+        mode=mode,
+    )
+    unsort = np.argsort(order)
+
+    def sklearn_axes(values):  # (A, F, L, …), sorted Cs -> (F, L, A, …), the order of Cs
+        return np.moveaxis(np.asarray(values)[:, :, unsort], 0, 2)
+
+    coef, intercept, *diagnostics = (sklearn_axes(v) for v in fits)
+    return CrossValidation(
+        coef.astype(np.float64),
+        intercept.astype(np.float64),
+        *diagnostics,
+        np.stack([sklearn_axes(m) for m in mean_loss]).astype(np.float64),
+        np.stack([sklearn_axes(m) for m in mean_accuracy]).astype(np.float64),
+    )
+
+
+def validation_scores(
+    scoring: str, fits: CrossValidation, X, y_index, sample_weight, test_mask, mode: Mode
+) -> np.ndarray:
+    """The validation score ``(F, L, A)`` of every fit: ``scoring`` one of ``SCORINGS``, weighted
+    by ``sample_weight``."""
+    if scoring == "neg_log_loss":
+        return -fits.mean_loss[1]
+    if scoring == "accuracy":
+        return fits.mean_accuracy[1]
+    return _roc_auc(X, y_index, sample_weight, test_mask, fits.coef, fits.intercept, mode)
+
+
+def _roc_auc(X, y_index, sample_weight, test_mask, W, b, mode: Mode) -> np.ndarray:
+    """Weighted validation ROC AUC ``(F, L, A)`` (one-vs-rest macro average for > 2 classes)."""
+    n_classes = int(y_index.max()) + 1
+    scores = np.empty(W.shape[:3])
+    for f, mask in enumerate(test_mask > 0):
+        Z = np.einsum("np,lakp->lank", X[mask], W[f]) + b[f][:, :, None, :]
+        for index in np.ndindex(*Z.shape[:2]):
+            if n_classes == 2:
+                prediction = Z[index][:, 0]
+            else:
+                log_proba = class_log_proba(jnp.asarray(Z[index]), mode, jnp)
+                prediction = np.exp(np.asarray(log_proba))
+            scores[f][index] = roc_auc_score(
+                y_index[mask],
+                prediction,
+                sample_weight=sample_weight[mask],
+                multi_class="ovr",
+                labels=np.arange(n_classes) if n_classes > 2 else None,
+            )
+    return scores
+
+
+def best_index(scores: np.ndarray) -> tuple[int, int]:
+    """The ``(C, l1_ratio)`` index of the highest mean validation score over the folds
+    (``scores (F, L, A)``; the first of equal ones)."""
+    mean_scores = scores.mean(axis=0)
+    return np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
+
+
+def fold_average(fits: CrossValidation, scores: np.ndarray, Cs, l1_ratios):
+    """scikit-learn's choice without a refit: each fold's own best ``(C, l1_ratio)`` (``scores
+    (F, L, A)``), and the means over the folds of those fits' ``coef`` and ``intercept`` and of
+    those ``C`` and ``l1_ratio``."""
+    flat_best = np.argmax(scores.reshape(len(scores), -1), axis=1)
+    best = np.unravel_index(flat_best, scores.shape[1:])
+    folds = np.arange(len(scores))
+    coef, intercept = fits.coef[folds, *best].mean(0), fits.intercept[folds, *best].mean(0)
+    return coef, intercept, np.mean(Cs[best[0]]), np.mean(l1_ratios[best[1]])
+
+
+def one_standard_error_C(scores: np.ndarray, Cs: np.ndarray, best: tuple[int, int]) -> float:
+    """glmnet's ``lambda.1se`` rule: the smallest ``C`` (largest ``λ``) at the ``l1_ratio`` of
+    ``best`` whose mean validation score is at least the best mean minus the best's standard
+    error ``std/√F`` (``scores (F, L, A)``)."""
+    n_folds = len(scores)
+    mean_scores = scores.mean(axis=0)
+    standard_error = np.std(scores, axis=0, ddof=min(1, n_folds - 1)) / np.sqrt(n_folds)
+    threshold = mean_scores[best] - standard_error[best]
+    return float(np.min(Cs[mean_scores[:, best[1]] >= threshold]))
+
+
+def cv_results(
+    fits: CrossValidation, scores: np.ndarray, Cs: np.ndarray, l1_ratios: np.ndarray, total_weight
+) -> dict[str, np.ndarray]:
+    """Diagnostics ``(L, A)`` per ``C`` and ``l1_ratio``: the grid (``C``, ``lambda`` over all
+    samples, ``l1_ratio``), the mean number of nonzero weights, and the mean and standard
+    deviation across folds of the validation score and of the training and validation log-loss
+    and accuracy."""
+    mean_scores = scores.mean(axis=0)
+    grid = np.broadcast_to(Cs[:, None], mean_scores.shape)
+    results = {
+        "C": grid,
+        "lambda": lam_of_C(grid, total_weight),
+        "l1_ratio": np.broadcast_to(l1_ratios, mean_scores.shape),
+        "n_nonzero": np.count_nonzero(fits.coef, axis=(-2, -1)).mean(0),
+        "mean_val_score": mean_scores,
+        "std_val_score": scores.std(0),
+    }
+    for name, values in (("loss", fits.mean_loss), ("accuracy", fits.mean_accuracy)):
+        for split, per_fold in zip(("train", "val"), values, strict=True):
+            results[f"mean_{split}_{name}"] = per_fold.mean(0)
+            results[f"std_{split}_{name}"] = per_fold.std(0)
+    return results

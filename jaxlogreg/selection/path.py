@@ -1,0 +1,283 @@
+"""``regularization_path``: logistic-regression solutions along a decreasing grid of ``λ``.
+
+The user-facing path over the compiled engine (``jaxlogreg.engine.path``): it checks the
+arguments, encodes the labels, places the data on the device(s), lays out the default grid
+(``n_lambdas`` values log-spaced from ``λ_max`` down to ``λ_max·lambda_min_ratio``), runs the path
+(vmapped over the classes for one-vs-rest) and returns NumPy results, warning about the ``λ``
+whose solve did not converge and about separable data when the grid ends unpenalized.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+
+from .._validation import (
+    check_choice,
+    check_finite_result,
+    check_l1_ratio,
+    check_penalty_factor,
+    check_positive_int,
+    check_positive_number,
+    check_sample_weight,
+    to_device,
+    validate_inputs,
+    warn_on_feature_scale,
+)
+from ..core.losses import Loss
+from ..core.targets import MULTI_CLASS, Mode, choose_mode, encode_targets
+from ..engine.functional import FitResult
+from ..engine.path import lambda_max, null_init, path, reads_transposed
+from ..inference.separation import warn_if_separable
+from ..scale import sharding
+from ..solvers import SOLVERS, get_solver
+from ..solvers.auto import auto_solver
+from ..solvers.stop import warn_not_converged
+
+__all__ = ["RegularizationPath", "regularization_path"]
+
+
+class RegularizationPath(NamedTuple):
+    """What ``regularization_path`` returns (NumPy arrays).
+
+    ``coef`` is ``(L, p)`` for a binary model, ``(L, K, p)`` for multinomial and one-vs-rest;
+    ``intercept`` ``(L,)`` or ``(L, K)``; the diagnostics ``n_iter``, ``converged``,
+    ``stop_reason`` (a ``jaxlogreg.solvers.stop.StopReason`` code), ``objective`` and
+    ``kkt_violation`` (the largest violation of the optimality conditions) are ``(L,)``, or
+    ``(L, K)`` for one-vs-rest (one binary problem per class); ``objective`` is ``F_λ`` in the
+    glmnet convention. ``classes`` are the sorted labels and ``l1_ratio`` is ``α``.
+    """
+
+    lambdas: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+    stop_reason: np.ndarray
+    objective: np.ndarray
+    kkt_violation: np.ndarray
+    classes: np.ndarray
+    l1_ratio: float
+
+
+class _Data(NamedTuple):
+    """The checked inputs of a path: ``X (n, p)`` in the compute dtype, class indices ``y_index``,
+    the sorted ``classes``, weights, penalty factors, the mode, its solver targets and loss."""
+
+    X: np.ndarray
+    y_index: np.ndarray
+    classes: np.ndarray
+    weights: np.ndarray
+    factor: np.ndarray
+    mode: Mode
+    targets: np.ndarray
+    loss: Loss
+
+
+def _checked_data(X, y, sample_weight, penalty_factor, multi_class: str) -> _Data:
+    """Validated arrays (``UserWarning`` for badly scaled features) and the labels' encoding."""
+    dtype = np.dtype(jnp.result_type(float))
+    X, y = validate_inputs(None, X, y, dtype=[np.float64, np.float32])
+    X = X.astype(dtype, copy=False)
+    warn_on_feature_scale(X, stacklevel=4)
+    check_classification_targets(y)
+    classes, y_index = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"y has only 1 class ({classes[0]!r}); a path needs at least 2 classes")
+    n, p = X.shape
+    weights = check_sample_weight(sample_weight, n, dtype)
+    factor = check_penalty_factor(penalty_factor, p).astype(dtype)
+    mode = choose_mode(multi_class, len(classes))
+    targets, loss = encode_targets(y_index, len(classes), mode, dtype)
+    return _Data(X, y_index, classes, weights, factor, mode, targets, loss)
+
+
+def _check_lambdas(lambdas) -> np.ndarray:
+    """A finite non-negative 1-D grid, sorted in decreasing order (with a warning if it was not)."""
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    if lambdas.ndim != 1 or lambdas.size == 0:
+        raise ValueError(f"lambdas must be a non-empty 1-D array, got shape {lambdas.shape}")
+    if not np.all(np.isfinite(lambdas)):
+        raise ValueError("lambdas contains NaN or infinity")
+    if np.any(lambdas < 0):
+        raise ValueError(f"lambdas must be >= 0, got min {lambdas.min()!r}")
+    if np.any(np.diff(lambdas) > 0):
+        warnings.warn(
+            "lambdas is not in decreasing order; it was sorted from largest to smallest "
+            "(warm starts run from strong to weak penalties)",
+            UserWarning,
+            stacklevel=4,
+        )
+        lambdas = np.sort(lambdas)[::-1]
+    return lambdas
+
+
+def _default_grid(largest, n_lambdas: int, lambda_min_ratio, shape) -> np.ndarray:
+    """``n_lambdas`` values log-spaced from ``λ_max = largest()`` (``1`` when it is zero) down to
+    ``λ_max·lambda_min_ratio`` (default ``1e-4`` if ``n > p`` else ``1e-2``, for ``X`` of
+    ``shape``)."""
+    n_lambdas = check_positive_int("n_lambdas", n_lambdas)
+    if lambda_min_ratio is None:
+        lambda_min_ratio = 1e-4 if shape[0] > shape[1] else 1e-2
+    ratio = check_positive_number("lambda_min_ratio", lambda_min_ratio)
+    if not ratio < 1:
+        raise ValueError(f"lambda_min_ratio must be in (0, 1), got {lambda_min_ratio!r}")
+    lmax = largest()
+    lmax = lmax if lmax > 0 else 1.0
+    grid = lmax * ratio ** np.linspace(0.0, 1.0, n_lambdas) if n_lambdas > 1 else [lmax]
+    return np.asarray(grid, dtype=np.float64)
+
+
+def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
+    """``(X, X_T, targets, weights)`` as the path reads them: rows sharded over ``mesh``; else
+    ``Xᵀ`` alone, laid out once by ``to_device`` (``X = None``), when the path transposes; else
+    ``X`` (``X_T = None``)."""
+    if mesh is not None:
+        X, targets, weights = sharding.shard_data(mesh, data.X, data.targets, data.weights)
+        return X, None, targets, weights
+    if transposed:
+        return None, to_device(data.X, transposed=True), data.targets, data.weights
+    return to_device(data.X), None, data.targets, data.weights
+
+
+def _per_lambda(result: FitResult, mode: Mode) -> dict:
+    """The path's arrays as ``RegularizationPath`` holds them: binary rows squeezed, and the
+    one-vs-rest class axis moved after the ``λ`` axis (``(K, L, 1, …) -> (L, K, …)``)."""
+    diagnostics = ("n_iter", "converged", "stop_reason", "objective", "kkt_violation")
+    arrays = {name: getattr(result, name) for name in diagnostics}
+    coef, intercept = result.coef, result.intercept
+    if mode == Mode.BINARY:
+        coef, intercept = coef[:, 0], intercept[:, 0]
+    elif mode == Mode.OVR:
+        coef = coef[:, :, 0].transpose(1, 0, 2)
+        intercept = intercept[:, :, 0].T
+        arrays = {name: values.T for name, values in arrays.items()}
+    return {"coef": coef, "intercept": intercept, **arrays}
+
+
+def _warn_not_converged(path: RegularizationPath, solver: str, tol: float, max_iter: int):
+    """A ``ConvergenceWarning`` naming the ``λ`` (at most ten) whose solve did not converge, why
+    (the worst ``StopReason``), and the largest KKT violation."""
+    converged = path.converged
+    failed = ~converged if converged.ndim == 1 else ~converged.all(axis=1)
+    if not failed.any():
+        return
+    shown = ", ".join(f"{lam:.4g}" for lam in path.lambdas[failed][:10])
+    more = f" and {failed.sum() - 10} more" if failed.sum() > 10 else ""
+    warn_not_converged(
+        f"solver {solver!r}",
+        path.stop_reason[failed],
+        float(np.max(path.kkt_violation)),
+        tol,
+        max_iter=max_iter,
+        where=f"at lambda = {shown}{more}",
+        advice="Increase max_iter, standardize the features, or loosen tol.",
+        stacklevel=3,
+    )
+
+
+def regularization_path(
+    X,
+    y,
+    *,
+    lambdas=None,
+    n_lambdas: int = 100,
+    lambda_min_ratio=None,
+    l1_ratio=0.0,
+    multi_class: str = "auto",
+    fit_intercept: bool = True,
+    sample_weight=None,
+    penalty_factor=None,
+    solver: str = "auto",
+    tol=1e-7,
+    max_iter: int = 1000,
+    screening=None,
+    mesh=None,
+) -> RegularizationPath:
+    """Logistic-regression solutions along a decreasing grid of ``λ`` (glmnet convention).
+
+    Minimizes ``(1/Σs)·Σ sᵢℓᵢ + λ[(1−α)/2‖W‖² + α‖W‖₁]`` (per-feature factors ``ϖ``) for every
+    ``λ``; scikit-learn's ``C`` is ``1/(λ·Σs)`` (``jaxlogreg.core.penalties.lam_of_C``).
+
+    Args:
+        X: ``(n, p)`` features.
+        y: ``(n,)`` labels of any type (classes sorted with ``np.unique``).
+        lambdas: explicit grid ``(L,)`` of non-negative values; sorted into decreasing order
+            with a ``UserWarning`` when it is not. Default: ``n_lambdas`` log-spaced values from
+            ``λ_max`` down to ``λ_max·lambda_min_ratio`` (``λ_max`` of ``lambda_max``; the
+            largest over classes for one-vs-rest; ``1`` when no column can enter the model).
+        n_lambdas: size of the default grid.
+        lambda_min_ratio: in ``(0, 1)``; default ``1e-4`` if ``n > p`` else ``1e-2``.
+        l1_ratio: ``α ∈ [0, 1]``.
+        multi_class: ``"auto"`` (binary for 2 classes, else multinomial), ``"multinomial"`` or
+            ``"ovr"`` (binary with 2 classes, like ``LogisticRegression``).
+        fit_intercept: fit unpenalized intercepts.
+        sample_weight: ``(n,)`` non-negative weights.
+        penalty_factor: ``(p,)`` non-negative per-feature factors ``ϖ`` (default ones).
+        solver: ``"auto"`` (``"cd"`` when ``α > 0``, else Newton or L-BFGS) or a solver name.
+        tol: largest KKT violation accepted at each ``λ``.
+        max_iter: most solver iterations per ``λ``.
+        screening: strong-rule working sets (default: on when ``α > 0``, except one-vs-rest,
+            whose classes run vmapped).
+        mesh: a ``jax.sharding.Mesh`` to split the rows over its devices (one-vs-rest classes
+            over its ``"batch"`` axis); same path as without (``jaxlogreg.sharding``).
+
+    Returns:
+        A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
+        not converge.
+    """
+    check_choice("multi_class", multi_class, MULTI_CLASS)
+    check_choice("solver", solver, ("auto", *SOLVERS))
+    alpha = check_l1_ratio(l1_ratio)
+    tol = check_positive_number("tol", tol)
+    max_iter = check_positive_int("max_iter", max_iter)
+    data = _checked_data(X, y, sample_weight, penalty_factor, multi_class)
+    l1, batched = alpha > 0, data.mode == Mode.OVR
+    if solver == "auto":
+        n_params = data.targets.shape[-1] * (data.X.shape[1] + int(fit_intercept))
+        solver = auto_solver(l1=l1, n_params=n_params)
+    get_solver(solver, l1=l1)
+    # Working sets branch on the data; under vmap (one-vs-rest) every branch would run.
+    screening = (l1 and not batched) if screening is None else bool(screening)
+    X_on, X_T, targets, weights = _on_device(data, mesh, reads_transposed(screening, alpha))
+    static = dict(loss=data.loss, fit_intercept=bool(fit_intercept))
+    init_of = partial(null_init, **static)
+    if batched:
+        init_of = jax.vmap(init_of, in_axes=(None, 0, None, None))
+    init = init_of(X_on, targets, weights, X_T)
+    if lambdas is None:
+        lmax_of = partial(lambda_max, penalty_factor=jnp.asarray(data.factor), **static)
+        if batched:
+            lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None, None))
+
+        def largest() -> float:
+            return float(np.max(sharding.fetch(lmax_of(X_on, targets, weights, alpha, X_T))))
+
+        lambdas = _default_grid(largest, n_lambdas, lambda_min_ratio, data.X.shape)
+    else:
+        lambdas = _check_lambdas(lambdas)
+
+    run = partial(path, solver=solver, max_iter=max_iter, screening=screening, **static)
+    if batched:
+        run = jax.vmap(run, in_axes=(None, 0, None, None, None, None, 0, None, None))
+    dtype = data.X.dtype
+    result = run(X_on, targets, weights, lambdas.astype(dtype), alpha, data.factor, init, tol, X_T)
+    arrays = _per_lambda(sharding.fetch(result), data.mode)
+    check_finite_result(arrays["coef"], arrays["intercept"])
+    if lambdas[-1] == 0:  # the grid ends unpenalized: the MLE may not exist
+        options = dict(fit_intercept=bool(fit_intercept), one_vs_rest=batched, stacklevel=3)
+        W, b = arrays["coef"][-1], arrays["intercept"][-1]
+        warn_if_separable(data.X, data.y_index, data.weights, len(data.classes), W, b, **options)
+    floats = ("coef", "intercept", "objective", "kkt_violation")
+    floats = {name: arrays[name].astype(np.float64) for name in floats}
+    regularization = RegularizationPath(
+        lambdas=lambdas, classes=data.classes, l1_ratio=alpha, **{**arrays, **floats}
+    )
+    _warn_not_converged(regularization, solver, tol, max_iter)
+    return regularization

@@ -1,0 +1,52 @@
+"""The functional fit batched by ``solve_many``: one compiled program per set of batch axes, with
+the answer of a loop of ``solve``."""
+
+import jax.numpy as jnp
+import numpy as np
+from conftest import standardized
+
+from jaxlogreg.engine.functional import FitArrays, solve, solve_many
+from jaxlogreg.losses import BINARY
+
+STATIC = dict(loss=BINARY, solver="newton", fit_intercept=True, max_iter=100)
+
+
+def arrays():
+    """The wine data as three one-vs-rest problems: ``FitArrays`` with stacked targets, inits."""
+    X, y = standardized("wine")
+    targets = jnp.asarray(np.arange(3)[:, None] == y[None, :], float)[:, :, None]
+    p = X.shape[1]
+    return FitArrays(
+        X=jnp.asarray(X),
+        targets=targets,
+        sample_weight=jnp.ones(len(y)),
+        lam=jnp.asarray(0.01),
+        l1_ratio=jnp.asarray(0.0),
+        penalty_factor=jnp.ones(p),
+        init=jnp.zeros((3, 1, p + 1)),
+        tol=jnp.asarray(1e-10),
+    )
+
+
+def test_fit_arrays_name_the_batch_axes_and_share_one_program():
+    axes = FitArrays(targets=0, init=0)
+    assert tuple(axes) == (None, 0, None, None, None, None, 0, None)
+    assert solve_many(axes, **STATIC) is solve_many(FitArrays(targets=0, init=0), **STATIC)
+
+
+def test_solve_many_equals_a_loop_of_solve():
+    fit = arrays()
+    batched = solve_many(FitArrays(targets=0, init=0), **STATIC)(*fit)
+    for k in range(3):
+        one = solve(*fit._replace(targets=fit.targets[k], init=fit.init[k]), **STATIC)
+        np.testing.assert_allclose(batched.coef[k], one.coef, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(batched.intercept[k], one.intercept, rtol=1e-12, atol=1e-14)
+        assert int(batched.stop_reason[k]) == int(one.stop_reason)
+    lams = jnp.asarray([0.1, 0.01])
+    over_lam = solve_many(FitArrays(targets=0, init=0, lam=0), **STATIC)
+    assert over_lam is not solve_many(FitArrays(targets=0, init=0), **STATIC)
+    stacked = fit._replace(targets=fit.targets[:2], init=fit.init[:2], lam=lams)
+    result = over_lam(*stacked)
+    for k in range(2):
+        one = solve(*fit._replace(targets=fit.targets[k], init=fit.init[k], lam=lams[k]), **STATIC)
+        np.testing.assert_allclose(result.coef[k], one.coef, rtol=1e-12, atol=1e-14)
