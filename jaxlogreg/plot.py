@@ -285,7 +285,7 @@ def plot_tuning(result, grid_lambdas, grid_losses, axes=None):
     over the grid-search curve against ``λ`` (first Axes), and against the step (second Axes,
     with ``λ`` on a twin axis).
 
-    ``result`` is a ``jaxlogreg.tuning.TuningResult``; ``grid_lambdas (L,)`` and
+    ``result`` is a ``jaxlogreg.selection.tuning.TuningResult``; ``grid_lambdas (L,)`` and
     ``grid_losses (L,)`` the curve (``validation_curve``). ``axes``: two Axes, or None for a new
     figure. Returns the figure.
     """

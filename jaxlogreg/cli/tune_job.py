@@ -1,6 +1,6 @@
 """The `jaxlogreg tune` job: the penalty tuned by gradient descent on the K-fold cross-validation
-log-loss of the training set (``jaxlogreg.tuning``), compared with grid search over ``λ``, and
-the tuned model scored on the test set.
+log-loss of the training set (``jaxlogreg.selection.tuning``), compared with grid search over
+``λ``, and the tuned model scored on the test set.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class Problem:
     run over its contiguous rows: on a CPU the gradient's ``Rᵀ X`` takes about half the time of
     the same product over the columns of a row-major ``X`` (100,000 × 100: 2.4 against 4.5 ms),
     ``X Wᵀ`` and the Gram matrix take as long, and ``X`` may be a transposed view of ``X_T``
-    that is never laid out in memory (the sub-problems of ``jaxlogreg.working_set``).
+    that is never laid out in memory (the sub-problems of ``jaxlogreg.engine.working_set``).
     """
 
     X: jax.Array

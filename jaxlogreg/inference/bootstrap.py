@@ -2,7 +2,7 @@
 
 Resample ``b`` draws ``n`` samples with replacement, i.e. weights ``cᵦ ⊙ s`` with counts
 ``cᵦ ~ Multinomial(n, 1/n)``. Refitting on it means minimizing the estimator's own objective
-``C Σᵢ cᵦᵢ sᵢ ℓᵢ + penalty``: in the glmnet convention of ``jaxlogreg.functional.solve``, the
+``C Σᵢ cᵦᵢ sᵢ ℓᵢ + penalty``: in the glmnet convention of ``jaxlogreg.engine.functional.solve``, the
 weights ``cᵦ ⊙ s`` with ``λᵦ = 1/(C Σᵢ cᵦᵢ sᵢ)``. Counts and ``λᵦ`` are run-time arrays of one
 shape, so the ``B`` refits are one ``jax.vmap`` of ``solve`` (``functional.solve_many``), run in
 chunks of ``batch_size`` by ``lax.map`` within the same compiled program, each started from the

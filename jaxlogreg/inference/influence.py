@@ -3,7 +3,7 @@
 For the fit ``Θ* = argmin F(Θ)``, ``F = Σᵢ s̃ᵢ ℓᵢ(Θ) + P(Θ)`` (glmnet convention, ``s̃ = s/Σs``),
 up-weighting training point ``i``, ``min F(Θ) + ε ℓᵢ(Θ)``, moves the solution by
 ``dΘ*/dε = −H⁻¹ ∇ℓᵢ(Θ*)`` (Koh & Liang, 2017; ``H`` the Hessian of the smooth part, restricted to
-the support for L1 penalties, see ``jaxlogreg.implicit``). On a test loss
+the support for L1 penalties, see ``jaxlogreg.engine.implicit``). On a test loss
 ``L(Θ) = Σₜ wₜ ℓ(zₜ, tₜ) / Σₜ wₜ`` its influence is::
 
     Iᵢ = dL/dε = −∇L(Θ*)ᵀ H⁻¹ ∇ℓᵢ(Θ*).

@@ -14,7 +14,8 @@ softmax's flat directions, see ``covariance``):
 Likelihood statistics: ``deviance = −2ℓ`` (class labels: the saturated model has ``ℓ = 0``),
 ``AIC = −2ℓ + 2k``, ``BIC = −2ℓ + k log(nobs)``, McFadden's ``1 − ℓ/ℓ_null`` and the
 likelihood-ratio test against the null model, the intercept-only fit. Separation (infinite
-estimates) is found exactly by a linear program (``jaxlogreg.separation``) for unpenalized fits.
+estimates) is found exactly by a linear program (``jaxlogreg.inference.separation``) for
+unpenalized fits.
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ class Inference:
         return float(stats.chi2.sf(self.llr, self.df_model))
 
     def summary(self, level: float = 0.95):
-        """The coefficient table (``jaxlogreg.summary.Summary``)."""
+        """The coefficient table (``jaxlogreg.inference.summary.Summary``)."""
         from .summary import Summary
 
         return Summary(self, level)

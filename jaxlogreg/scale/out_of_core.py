@@ -25,7 +25,7 @@ Chunk sums are accumulated in float64 on the host.
   and the stopping rule) and the best iterate is kept.
 
 Data: a ``.npy`` path, a NumPy array or ``np.memmap``, or a ``.parquet`` path whose target is
-the column named by ``y`` (see ``jaxlogreg.chunks``).
+the column named by ``y`` (see ``jaxlogreg.scale.chunks``).
 """
 
 from __future__ import annotations
