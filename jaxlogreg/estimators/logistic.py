@@ -16,8 +16,9 @@ import copy
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator
-from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -51,7 +52,7 @@ from ._base import AtomicFit, check_solver_options, class_weights
 __all__ = ["LogisticRegression"]
 
 
-class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
+class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     """Regularized logistic regression (binary, multinomial, one-vs-rest).
 
     Parameters:
@@ -69,12 +70,16 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
         warm_start: start from the previous fit's coefficients when shapes match.
         verbose: ``1`` prints a line per fit; ``2`` also records the objective at every iteration
             (``objective_history_``) and prints it.
+        random_state: accepted for scikit-learn compatibility and stored; unused: the
+            deterministic solvers draw nothing, and ``"sgd"``/``"adam"`` shuffle with their
+            own fixed seed (``jaxlogreg.solvers.SGD(seed=...)``).
         mesh: a ``jax.sharding.Mesh`` (e.g. ``jaxlogreg.sharding.make_mesh()``) to split the
             rows over its devices (data parallelism, also across hosts); same answer as without.
             It is where the fit runs, not part of the model: ``save`` does not store it.
 
     Attributes:
-        coef_: ``(1, n_features)`` for two classes, else ``(n_classes, n_features)``.
+        coef_: ``(1, n_features)`` for two classes, else ``(n_classes, n_features)``; a
+            writable array (``sparsify()`` turns it into a SciPy CSR matrix, ``densify()`` back).
         intercept_: ``(1,)`` or ``(n_classes,)``.
         classes_: the sorted class labels.
         n_iter_: iterations, ``(1,)``, or ``(n_classes,)`` for one-vs-rest.
@@ -100,6 +105,7 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
         class_weight=None,
         warm_start=False,
         verbose=0,
+        random_state=None,
         mesh=None,
     ):
         self.penalty = penalty
@@ -113,6 +119,7 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.verbose = verbose
+        self.random_state = random_state
         self.mesh = mesh
 
     def _fit(self, X, y, sample_weight):
@@ -123,7 +130,7 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
         X, y, classes, y_index = self._classification_data(X, y)
         solver = self._solver_for(l1, len(classes), X.shape[1])
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
-        weights = weights * class_weights(self.class_weight, classes, y)[y_index]
+        weights = weights * class_weights(self.class_weight, classes, y, weights)[y_index]
         lam = 0.0 if self.penalty is None else float(lam_of_C(C, weights.sum()))
 
         mode = choose_mode(self.multi_class, len(classes))
@@ -133,8 +140,8 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
         static = dict(loss=loss, solver=solver, max_iter=max_iter, history=self.verbose >= 2)
         result = self._solve(*arrays, one_vs_rest=mode == Mode.OVR, **static)
 
-        coef = np.asarray(result.coef, np.float64).reshape(-1, X.shape[1])
-        intercept = np.asarray(result.intercept, np.float64).reshape(-1)
+        coef = np.array(result.coef, np.float64).reshape(-1, X.shape[1])
+        intercept = np.array(result.intercept, np.float64).reshape(-1)
         if mode == Mode.BINARY_SOFTMAX:
             coef, intercept = logit_of_softmax(coef, intercept)
         check_finite_result(coef, intercept)
@@ -199,6 +206,8 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
         d = n_features + int(bool(self.fit_intercept))
         init = np.zeros((rows, d))
         previous = getattr(self, "coef_", None)
+        if scipy.sparse.issparse(previous):  # after sparsify()
+            previous = previous.toarray()
         if self.warm_start and previous is not None and previous.shape[1] == n_features:
             full = np.hstack([previous, self.intercept_[:, None]])[:, :d]
             if mode == Mode.BINARY_SOFTMAX and len(full) == 1:
@@ -245,10 +254,13 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, BaseEstimator):
         return class_log_proba(scores.reshape(len(scores), -1), mode)
 
     def save(self, path) -> None:
-        """Write the fitted model to ``path`` (``.npz`` arrays + JSON metadata, no pickle)."""
+        """Write the fitted model to ``path`` (``.npz`` arrays + JSON metadata, no pickle); a
+        sparsified ``coef_`` is stored dense."""
         check_is_fitted(self)
         model = copy.copy(self)
         model.mesh = None  # where the fit ran, not part of the model
+        if scipy.sparse.issparse(model.coef_):
+            model.coef_ = model.coef_.toarray()
         persistence.save(model, path)
 
     def summary(

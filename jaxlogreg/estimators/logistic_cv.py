@@ -138,8 +138,10 @@ class LogisticRegressionCV(LogisticRegression):
             to ``jaxlogreg.solvers.auto.CV_CD_MAX_PARAMS`` coefficients also without an L1 part:
             its Hessian, built rarely, is handed along each path and its rebuilds are shared by
             the folds.
-        multi_class, class_weight, fit_intercept, max_iter, tol, verbose: as in
+        multi_class, class_weight, fit_intercept, max_iter, tol, verbose, random_state: as in
             ``LogisticRegression`` (``tol`` and ``max_iter`` hold for every fit on the grid).
+        n_jobs: accepted for scikit-learn compatibility and stored; no effect: all fits run in
+            one compiled program.
 
     Attributes:
         coef_, intercept_, classes_, n_features_in_, feature_names_in_: as ``LogisticRegression``.
@@ -150,7 +152,8 @@ class LogisticRegressionCV(LogisticRegression):
             positive class for binary problems), as in scikit-learn.
         coefs_paths_: ``{class: (n_folds, n_Cs[, n_l1_ratios], n_features + fit_intercept)}``
             fold coefficients (intercept last).
-        n_iter_: ``(1, n_folds, n_Cs[, n_l1_ratios])`` iterations of the fold fits.
+        n_iter_: ``(1, n_folds, n_Cs[, n_l1_ratios])`` iterations of the fold fits, at least 1
+            (a warm-started fit that needed no step counts one).
         cv_results_: diagnostics per ``C`` (rows) and ``l1_ratio`` (columns, for
             ``"elasticnet"``): ``C``, ``lambda``, ``mean_train_loss``, ``std_train_loss``,
             ``mean_val_loss``, ``std_val_loss``, ``mean_train_accuracy``, ``mean_val_accuracy``,
@@ -184,7 +187,9 @@ class LogisticRegressionCV(LogisticRegression):
         solver="auto",
         max_iter=100,
         tol=1e-4,
+        n_jobs=None,
         verbose=0,
+        random_state=None,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -198,7 +203,9 @@ class LogisticRegressionCV(LogisticRegression):
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
+        self.n_jobs = n_jobs
         self.verbose = verbose
+        self.random_state = random_state
 
     def _fit(self, X, y, sample_weight):
         Cs = _check_Cs(self.Cs)
@@ -237,8 +244,8 @@ class LogisticRegressionCV(LogisticRegression):
 
         n_rows = 1 if len(classes) == 2 else len(classes)
         self.classes_ = classes
-        self.coef_ = np.asarray(coef_, np.float64).reshape(n_rows, X.shape[1])
-        self.intercept_ = np.asarray(intercept_, np.float64).reshape(n_rows)
+        self.coef_ = np.array(coef_, np.float64).reshape(n_rows, X.shape[1])
+        self.intercept_ = np.array(intercept_, np.float64).reshape(n_rows)
         self.solver_ = solver
         self.C_ = np.full(n_rows, C_)
         self.l1_ratio_ = np.full(n_rows, l1_ratio_)
@@ -264,7 +271,7 @@ class LogisticRegressionCV(LogisticRegression):
         self.coefs_paths_ = {
             label: grid_axes(paths[..., k, :], 2) for k, label in enumerate(labels)
         }
-        self.n_iter_ = grid_axes(fits.n_iter, 2)[None]
+        self.n_iter_ = np.maximum(grid_axes(fits.n_iter, 2), 1)[None]
         self.lambda_min_ = lam_of_C(Cs[best[0]], total_weight)[()]
         self.C_1se_ = C_1se
         self.lambda_1se_ = float(lam_of_C(C_1se, total_weight))
@@ -288,6 +295,7 @@ class LogisticRegressionCV(LogisticRegression):
             class_weight=class_weight,
             warm_start=True,
             verbose=self.verbose,
+            random_state=self.random_state,
         )
         model.coef_, model.intercept_ = init
         model.fit(X, y, sample_weight)

@@ -97,7 +97,9 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
     y_index = np.searchsorted(classes, y)
     weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
     if estimator.class_weight is not None:
-        per_class = compute_class_weight(estimator.class_weight, classes=classes, y=y)
+        per_class = compute_class_weight(
+            estimator.class_weight, classes=classes, y=y, sample_weight=weights
+        )
         weights = weights * per_class[y_index]
     C, l1_ratio = _penalty(estimator)
     total_weight = float(weights.sum())
