@@ -19,6 +19,7 @@ import enum
 from types import ModuleType
 
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
 
 from .losses import BINARY, MULTINOMIAL
 
@@ -27,6 +28,7 @@ __all__ = [
     "Mode",
     "choose_mode",
     "class_log_proba",
+    "class_weights",
     "encode_targets",
     "logit_of_softmax",
     "softmax_of_logit",
@@ -107,3 +109,12 @@ def class_log_proba(scores, mode: Mode, xp: ModuleType = np):
 
 def _log_sigmoid(z, xp: ModuleType):
     return -xp.logaddexp(-z, 0.0)
+
+
+def class_weights(class_weight, classes, y, sample_weight=None) -> np.ndarray:
+    """The weight ``(n_classes,)`` of each of the sorted ``classes``: ones without
+    ``class_weight``, else scikit-learn's ``compute_class_weight`` (``"balanced"``:
+    ``Σs / (n_classes · Σ_{yᵢ = k} sᵢ)``, the sample weights ``s`` counted when given)."""
+    if class_weight is None:
+        return np.ones(len(classes))
+    return compute_class_weight(class_weight, classes=classes, y=y, sample_weight=sample_weight)

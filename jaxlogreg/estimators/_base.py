@@ -1,10 +1,7 @@
 """What the estimators share: a ``fit`` that leaves the estimator as it was when it fails, the
-checks of the solver options, and the class weights."""
+checks of the solver options."""
 
 from __future__ import annotations
-
-import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 
 from .._validation import (
     check_choice,
@@ -14,7 +11,7 @@ from .._validation import (
 )
 from ..solvers import SOLVERS, get_solver
 
-__all__ = ["AtomicFit", "check_solver_options", "class_weights"]
+__all__ = ["AtomicFit", "check_solver_options"]
 
 
 class AtomicFit:
@@ -36,12 +33,3 @@ def check_solver_options(solver, tol, max_iter, *, l1: bool) -> tuple[float, int
     if solver != "auto":
         get_solver(solver, l1=l1)
     return tol, max_iter
-
-
-def class_weights(class_weight, classes, y, sample_weight=None) -> np.ndarray:
-    """The weight ``(n_classes,)`` of each of the sorted ``classes``: ones without
-    ``class_weight``, else scikit-learn's ``compute_class_weight`` (``"balanced"``:
-    ``Σs / (n_classes · Σ_{yᵢ = k} sᵢ)``, the sample weights ``s`` counted when given)."""
-    if class_weight is None:
-        return np.ones(len(classes))
-    return compute_class_weight(class_weight, classes=classes, y=y, sample_weight=sample_weight)

@@ -38,6 +38,7 @@ from ..core.targets import (
     Mode,
     choose_mode,
     class_log_proba,
+    class_weights,
     encode_targets,
     logit_of_softmax,
     softmax_of_logit,
@@ -47,7 +48,7 @@ from ..inference.separation import warn_if_separable
 from ..scale import sharding
 from ..solvers.auto import Purpose, auto_solver
 from ..solvers.stop import warn_not_converged
-from ._base import AtomicFit, check_solver_options, class_weights
+from ._base import AtomicFit, check_solver_options
 
 __all__ = ["LogisticRegression"]
 

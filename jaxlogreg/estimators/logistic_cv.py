@@ -25,7 +25,7 @@ from .._validation import (
     check_sample_weight,
 )
 from ..core.penalties import lam_of_C
-from ..core.targets import choose_mode
+from ..core.targets import choose_mode, class_weights
 from ..selection.cv import (
     SCORINGS,
     CrossValidation,
@@ -39,7 +39,6 @@ from ..selection.cv import (
 from ..selection.folds import masks_of_splits
 from ..solvers.auto import Purpose
 from ..solvers.stop import warn_not_converged
-from ._base import class_weights
 from .logistic import LogisticRegression
 
 __all__ = ["LogisticRegressionCV"]

@@ -13,13 +13,12 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_sample_weight, to_device
 from ..core.penalties import l1_ratio_of, lam_of_C
 from ..core.problem import Problem
-from ..core.targets import Mode, choose_mode, encode_targets
+from ..core.targets import Mode, choose_mode, class_weights, encode_targets
 from ..engine.functional import make_problem
 from ..precision import precise_jit
 
@@ -96,11 +95,7 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
         )
     y_index = np.searchsorted(classes, y)
     weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
-    if estimator.class_weight is not None:
-        per_class = compute_class_weight(
-            estimator.class_weight, classes=classes, y=y, sample_weight=weights
-        )
-        weights = weights * per_class[y_index]
+    weights = weights * class_weights(estimator.class_weight, classes, y, weights)[y_index]
     C, l1_ratio = _penalty(estimator)
     total_weight = float(weights.sum())
     lam = float(lam_of_C(C, total_weight))
