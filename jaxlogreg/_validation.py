@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator
 
 import jax
+import jax.experimental.sparse
 import jax.numpy as jnp
 import numpy as np
 import scipy.sparse
@@ -27,6 +28,7 @@ __all__ = [
     "NumericalError",
     "as_dense",
     "as_float_array",
+    "as_sparse_csr",
     "check_choice",
     "check_finite_result",
     "check_fit_arrays",
@@ -228,6 +230,22 @@ def to_device(X, *, transposed: bool = False) -> jax.Array:
     return jax.device_put(X_T)
 
 
+def as_sparse_csr(X, name: str = "X"):
+    """A ``scipy.sparse`` or ``jax.experimental.sparse.BCOO`` ``X`` as a float CSR copy (dtype as
+    ``as_float_array``), indices sorted, duplicates summed, never dense; else ``None``."""
+    if isinstance(X, jax.experimental.sparse.BCOO):
+        if isinstance(X.data, jax.core.Tracer) or X.n_batch or X.n_dense:
+            raise TypeError(f"{name}: a BCOO must be concrete (not traced), 2-D, unbatched")
+        row, col = np.asarray(X.indices).T
+        X = scipy.sparse.coo_matrix((np.asarray(X.data), (row, col)), shape=X.shape)
+    elif not scipy.sparse.issparse(X):
+        return None
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else jnp.result_type(float)
+    X = scipy.sparse.csr_matrix(X, dtype=jax.dtypes.canonicalize_dtype(dtype), copy=True)
+    X.sum_duplicates()
+    return X
+
+
 def as_float_array(X, name: str = "X"):
     """``X`` for the functional API as a float32 or float64 array, where it is: a JAX array stays
     one (traced arrays too), anything else becomes a NumPy array (``to_device`` moves it once
@@ -349,6 +367,8 @@ def _is_finite(x) -> bool:
     the sum overflows (then each value is checked). A JAX array is checked where it lives, also
     while a caller's function is being traced (``x`` a constant of it).
     """
+    if scipy.sparse.issparse(x):
+        x = x.data
     if isinstance(x, np.ndarray):
         return bool(np.isfinite(np.sum(x)) or np.all(np.isfinite(x)))
     with jax.ensure_compile_time_eval():

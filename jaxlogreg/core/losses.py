@@ -23,6 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .design import is_sparse, sparse_weighted_gram
+
 __all__ = ["BINARY", "GRAM_BLOCK_ROWS", "LOSSES", "MULTINOMIAL", "SQUARED", "Loss", "get_loss"]
 
 
@@ -113,8 +115,11 @@ def _weighted_gram(
     pays under ``vmap`` over ``v`` (cross-validation folds), where one product would copy ``A``
     once per member. Otherwise one product: accelerators run it well, and a mesh that splits the
     rows keeps its shards only then. Its weighted copy is laid out as ``A`` is given (a weighted
-    copy of ``Aᵀ`` in ``A``'s layout would be a transposition, several times slower).
+    copy of ``Aᵀ`` in ``A``'s layout would be a transposition, several times slower). A sparse
+    ``A`` (``design.SparseDesign``) takes ``design.sparse_weighted_gram``.
     """
+    if is_sparse(A):
+        return sparse_weighted_gram(A, v)
     n = A.shape[1 if transposed else 0]
     if block_rows is None and _single_cpu():
         block_rows = GRAM_BLOCK_ROWS

@@ -24,6 +24,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from . import design as design_ops
+from .design import SparseDesign
 from .linalg import center_classes
 from .losses import Loss
 from .penalties import ElasticNetPenalty
@@ -61,9 +63,11 @@ class Problem:
     the same product over the columns of a row-major ``X`` (100,000 × 100: 2.4 against 4.5 ms),
     ``X Wᵀ`` and the Gram matrix take as long, and ``X`` may be a transposed view of ``X_T``
     that is never laid out in memory (the sub-problems of ``jaxlogreg.engine.working_set``).
+    ``X`` may be a ``SparseDesign`` (then without ``X_T``): every product goes through
+    ``jaxlogreg.core.design``.
     """
 
-    X: jax.Array
+    X: jax.Array | SparseDesign
     targets: jax.Array
     weights: jax.Array
     penalty: ElasticNetPenalty
@@ -115,20 +119,20 @@ class Problem:
         return self.X if self.X_T is None else self.X_T.T
 
     def design(self) -> jax.Array:
-        """``X`` with a column of ones appended when an intercept is fitted: ``(n, d)``."""
+        """``X`` with a column of ones appended when an intercept is fitted: ``(n, d)``; dense
+        ``X`` only (a sparse one is never made dense)."""
+        if design_ops.is_sparse(self.X):
+            raise TypeError("this computation needs a dense X; it was given a sparse one")
         X = self.data()
         if not self.fit_intercept:
             return X
         return jnp.concatenate([X, jnp.ones((X.shape[0], 1), X.dtype)], axis=1)
 
     def linear_predictor(self, coef: jax.Array) -> jax.Array:
-        """``Z = X Wᵀ + b``: ``(n, K)``; ``(W Xᵀ)ᵀ + b`` over the rows of ``X_T`` when the problem
-        holds it (``Xᵀ``'s transpose as the left operand made XLA's CPU product read it by
-        columns: 3.3 against 1.8 ms for 10⁵ × 100 float64)."""
+        """``Z = X Wᵀ + b``: ``(n, K)`` (``design.matmul_t``, over the rows of ``X_T`` when the
+        problem holds it)."""
         W, b = self.split(coef)
-        if self.X_T is None:
-            return self.X @ W.T + b
-        return (W @ self.X_T).T + b
+        return design_ops.matmul_t(self.X, W, self.X_T) + b
 
     def objective(self, coef: jax.Array) -> jax.Array:
         """The full objective ``F(Θ)``."""
@@ -175,13 +179,17 @@ class Problem:
     def design_rmatmul(self, R: jax.Array) -> jax.Array:
         """``Rᵀ A`` for ``R (n, K)``: ``(K, d)``, without forming the design ``A = [X | 1]``
         (over the rows of ``X_T`` when the problem holds it)."""
-        if self.X_T is None:
-            RX = jax.lax.dot_general(R, self.X, (((0,), (0,)), ((), ())))  # (K, p)
-        else:
-            RX = (self.X_T @ R).T
+        return self._with_intercept_sums(design_ops.rmatmul(R, self.X, self.X_T), R)
+
+    def design_squares_rmatmul(self, V: jax.Array) -> jax.Array:
+        """``Vᵀ (A ⊙ A)`` for ``V (n, K)``: ``(K, d)``, e.g. the diagonal of ``Aᵀ diag(v) A``."""
+        return self._with_intercept_sums(design_ops.squares_rmatmul(V, self.X, self.X_T), V)
+
+    def _with_intercept_sums(self, VX: jax.Array, V: jax.Array) -> jax.Array:
+        """``(K, p)`` products with ``X`` -> ``(K, d)``: the intercept column's ``Σᵢ vᵢ`` added."""
         if not self.fit_intercept:
-            return RX
-        return jnp.concatenate([RX, jnp.sum(R, axis=0)[:, None]], axis=1)
+            return VX
+        return jnp.concatenate([VX, jnp.sum(V, axis=0)[:, None]], axis=1)
 
     def smooth_hessian(self, coef: jax.Array) -> jax.Array:
         """Hessian of the smooth part, ``(K·d, K·d)`` in the row-major layout of ``Θ``."""
@@ -194,7 +202,8 @@ class Problem:
         assembled from its blocks ``Σ s̃ Cᵢ ⊗ xᵢxᵢᵀ`` (the loss's closed form on ``X``),
         ``Σ s̃ Cᵢ ⊗ xᵢ`` and ``Σ s̃ Cᵢ``: the ``(n, d)`` design is never formed.
         ``block_rows``: accumulate over row blocks (``losses._weighted_gram``). A problem that
-        holds ``X_T`` takes the Gram matrix over it.
+        holds ``X_T`` takes the Gram matrix over it; a sparse ``X`` gives
+        ``design.sparse_weighted_gram``'s (``block_rows`` unused).
         """
         Z = self.linear_predictor(coef)
         if self.X_T is None:

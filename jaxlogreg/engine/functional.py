@@ -26,12 +26,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validation import as_float_array, check_fit_arrays, to_device
+from .._validation import as_float_array, as_sparse_csr, check_fit_arrays, to_device
+from ..core.design import SparseDesign
 from ..core.losses import Loss, get_loss
 from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
 from ..precision import precise_jit
-from ..solvers import get_solver, iterative_solve
+from ..solvers import Solver, get_solver, iterative_solve
 from .implicit import ADJOINTS, implicit_solution, optimal_value
 from .working_set import Screening
 
@@ -127,7 +128,7 @@ def solve(
     tol: jax.Array,
     *,
     loss: Loss,
-    solver: str,
+    solver: str | Solver,
     fit_intercept: bool,
     max_iter: int,
     history: bool = False,
@@ -135,9 +136,10 @@ def solve(
 ) -> FitResult:
     """The compiled core of ``fit``: every argument is an array of fixed shape.
 
-    Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``,
-    ``init (K, p + fit_intercept)``; ``lam``, ``l1_ratio`` and ``tol`` are scalars. ``init`` and
-    ``tol`` carry no derivative (the solution does not depend on them).
+    Shapes: ``X (n, p)`` (an array or a ``SparseDesign``), ``targets (n, K)``,
+    ``sample_weight (n,)``, ``penalty_factor (p,)``, ``init (K, p + fit_intercept)``; ``lam``,
+    ``l1_ratio`` and ``tol`` are scalars. ``init`` and ``tol`` carry no derivative (the solution
+    does not depend on them).
     """
     problem = make_problem(
         X,
@@ -176,7 +178,7 @@ def solve_many(
     in_axes: FitArrays,
     *,
     loss: Loss,
-    solver: str,
+    solver: str | Solver,
     fit_intercept: bool,
     max_iter: int,
     history: bool = False,
@@ -226,7 +228,7 @@ def fit(
     fit_intercept: bool = True,
     sample_weight=None,
     penalty_factor=None,
-    solver: str = "newton",
+    solver: str | Solver = "newton",
     max_iter: int = 100,
     tol=1e-8,
     init=None,
@@ -236,7 +238,8 @@ def fit(
     """Fit a penalized linear model in the glmnet convention (see the module docstring).
 
     Args:
-        X: ``(n, p)`` design matrix.
+        X: ``(n, p)`` design matrix: dense, or ``scipy.sparse`` / ``jax.experimental.sparse.BCOO``
+            (kept sparse: ``jaxlogreg.core.design.SparseDesign``; no derivatives in ``X``).
         y: targets: ``(n,)`` in ``[0, 1]`` for ``loss="binary"``; ``(n, K)`` one-hot rows for
             ``"multinomial"``; ``(n,)`` or ``(n, K)`` for ``"squared"``.
         lam: penalty strength ``λ ≥ 0``.
@@ -258,7 +261,8 @@ def fit(
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
     """
     loss = get_loss(loss)
-    X = as_float_array(X)
+    csr = as_sparse_csr(X)
+    X = as_float_array(X) if csr is None else csr
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
     targets = as_float_array(y, "y").astype(X.dtype)
@@ -275,7 +279,8 @@ def fit(
     get_solver(solver, l1=l1)
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
-    X, targets = to_device(X), to_device(targets)
+    X = to_device(X) if csr is None else SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
+    targets = to_device(targets)
     sample_weight = jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight)
     penalty_factor = jnp.ones(p, X.dtype) if penalty_factor is None else jnp.asarray(penalty_factor)
     d = p + int(fit_intercept)

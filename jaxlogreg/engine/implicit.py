@@ -116,7 +116,6 @@ def _dense_system(problem, coef, mask, null):
 def _hessian_free_system(problem, coef, mask, null):
     """Hessian-vector products ``Aᵀ(s̃ ⊙ ∇²ℓ · AV) + Λ V`` and Jacobi-preconditioned CG."""
     K, d = coef.shape
-    A = problem.design()
     Z = problem.linear_predictor(coef)
     s = problem.weights
     ridge = problem.penalty.l2_weights()
@@ -124,11 +123,10 @@ def _hessian_free_system(problem, coef, mask, null):
 
     def hvp(V):
         R = s[:, None] * loss.curvature_matvec(Z, problem.linear_predictor(V))
-        return jax.lax.dot_general(R, A, (((0,), (0,)), ((), ()))) + ridge * V
+        return problem.design_rmatmul(R) + ridge * V
 
     curvature = loss.curvature_diagonal(Z)  # (n, K)
-    diagonal = jax.lax.dot_general(s[:, None] * curvature, A * A, (((0,), (0,)), ((), ())))
-    diagonal = diagonal + ridge
+    diagonal = problem.design_squares_rmatmul(s[:, None] * curvature) + ridge
     scale = mean_curvature(diagonal)
     if null is not None:
         diagonal = diagonal + scale * null / K

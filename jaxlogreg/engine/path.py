@@ -40,6 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..core.design import is_sparse, rmatmul
 from ..core.losses import Loss, get_loss
 from ..core.null_model import null_coef, null_mean
 from ..core.problem import Risk
@@ -90,8 +91,8 @@ def lambda_max(
     )
     mu = null_mean(targets, weights, get_loss(loss), fit_intercept)
     residual = weights[:, None] * (mu - targets)
-    G = jax.lax.dot_general(X, residual, (((0,), (0,)), ((), ())))  # Xᵀ R, (p, K), no Xᵀ copy
-    score = jnp.max(jnp.abs(G), axis=1)
+    G = rmatmul(residual, X)  # Rᵀ X, (K, p), no Xᵀ copy
+    score = jnp.max(jnp.abs(G), axis=0)
     alpha = jnp.maximum(jnp.asarray(l1_ratio, dtype), ALPHA_FLOOR)
     ratio = jnp.where(factors > 0, score / (alpha * jnp.where(factors > 0, factors, 1.0)), 0.0)
     return jnp.max(ratio)
@@ -263,11 +264,14 @@ def path(
     ``Solver.batched``). ``screening`` applies the sequential strong rule with a KKT check
     (module docstring); it changes nothing when ``α = 0``. ``transposed``: hold ``Xᵀ`` in memory
     too (``Problem.X_T``), one copy of ``X`` for faster gradients and working-set gathers;
-    default: with screening, and on CPUs. ``X_T``: ``Xᵀ (p, n)`` already laid out
+    default: with screening, and on CPUs (a sparse ``X``, a ``SparseDesign``, runs with neither).
+    ``X_T``: ``Xᵀ (p, n)`` already laid out
     (``to_device(X, transposed=True)``): the path then reads it alone, and ``X`` may be ``None``.
     """
     loss = get_loss(loss)
     p = X_T.shape[0] if X is None else X.shape[1]
+    if is_sparse(X):  # no Xᵀ, and no working sets: their column gathers need a dense X
+        screening, transposed = False, False
     if solver == "auto":
         n_params = targets.shape[1] * (p + int(fit_intercept))
         solver = auto_solver(l1=has_l1_part(l1_ratio), n_params=n_params)

@@ -10,9 +10,14 @@ when::
 The solver then runs on the working set ``W`` (the other columns) gathered into a narrower
 design ``X_W (n, c)``: every pass over the data, and a Gram-form Hessian, costs ``c/p`` and
 ``(c/p)²`` of the full one. Shapes are static under ``jit``, so ``c`` is the smallest of a
-ladder of capacities (16, 32, 64, …, ``p``) that holds ``|W|``; each capacity is one branch of a
-``lax.switch`` (compiled once), padding columns are zero and their coefficients stay zero. The
-widest branch (``c = p``) solves on ``X`` itself: copying every column would only reorder it.
+ladder of capacities (16, 128, 1024, …, ``p``: ``CAPACITY_GROWTH`` times wider each) that holds
+``|W|``; each capacity is one branch of a ``lax.switch``, padding columns are zero and their
+coefficients stay zero. The widest branch (``c = p``) solves on ``X`` itself: copying every
+column would only reorder it. Every branch is a solver of its own in the compiled program, so
+the ladder is short: on the 50-λ lasso path of 100,000 × 100 (W3), the capacities 16, 32, 64,
+100 took 10.5–12.3 s of CPU time to compile and run once, 16, 100 6.6–6.9 s, and warm paths ran
+as fast (1.6–1.9 s of CPU time for both, against 2.5 s without working sets; a busy 2-core
+machine).
 
 The columns are gathered from ``Xᵀ`` held in memory (``Problem.X_T``, one copy of ``X`` per
 path): there each column is one contiguous row, where gathering the columns of a row-major ``X``
@@ -37,6 +42,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from ..core.design import is_sparse
 from ..core.problem import Problem, Risk
 from ..solvers import Solver, iterative_solve
 from ..solvers._driver import Solution
@@ -44,8 +50,9 @@ from ..solvers.stop import StopReason, stop_reason
 
 __all__ = ["Screening", "capacities", "strong_rule_keep", "working_set_solve"]
 
-#: Smallest working-set capacity; capacities double from here up to ``p``.
+#: Smallest working-set capacity; capacities grow ``CAPACITY_GROWTH``-fold from here up to ``p``.
 MIN_CAPACITY = 16
+CAPACITY_GROWTH = 8
 
 
 class Screening(NamedTuple):
@@ -61,11 +68,11 @@ class Screening(NamedTuple):
 
 
 def capacities(p: int) -> tuple[int, ...]:
-    """The static ladder of working-set widths: ``16, 32, …`` below ``p``, then ``p``."""
+    """The static ladder of working-set widths: ``16, 128, …`` below ``p``, then ``p``."""
     ladder, c = [], MIN_CAPACITY
     while c < p:
         ladder.append(c)
-        c *= 2
+        c *= CAPACITY_GROWTH
     return (*ladder, p)
 
 
@@ -197,6 +204,8 @@ def working_set_solve(
     solve stopped) and whether any left-out column violated the KKT conditions (and joined
     the working set).
     """
+    if is_sparse(full.X):
+        raise ValueError("working sets gather columns of a dense X; solve a sparse X without them")
     p = full.X.shape[1]
     ladder = capacities(p)
     branches = [_solve_at_capacity(c, method, full, max_iter=max_iter, tol=tol) for c in ladder]

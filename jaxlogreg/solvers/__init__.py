@@ -50,11 +50,15 @@ SOLVERS: dict[str, Solver] = {
 }
 
 
-def get_solver(name: str, *, l1: bool = False) -> Solver:
-    """The solver called ``name``; a clear error when it is unknown or cannot handle an L1 part."""
-    if name not in SOLVERS:
+def get_solver(name: str | Solver, *, l1: bool = False) -> Solver:
+    """The solver called ``name`` (or ``name`` itself, a ``Solver``); a clear error when it is
+    unknown or cannot handle an L1 part."""
+    if isinstance(name, Solver):
+        solver = name
+    elif name not in SOLVERS:
         raise ValueError(f"unknown solver {name!r}; expected one of {sorted(SOLVERS)}")
-    solver = SOLVERS[name]
+    else:
+        solver = SOLVERS[name]
     if l1 and not solver.supports_l1:
         able = sorted(n for n, s in SOLVERS.items() if s.supports_l1)
         hint = f"use one of {able}" if able else "no solver of this version handles an L1 part"

@@ -63,7 +63,6 @@ def largest_curvature(problem: Problem, coef: jax.Array, n_iter: int = 10) -> ja
 def directional_curvature(problem: Problem, coef: jax.Array, direction: jax.Array) -> jax.Array:
     """``Dᵀ ∇²f(Θ) D`` in closed form (see the module docstring); ``D`` has the shape of ``Θ``."""
     Z = problem.linear_predictor(coef)
-    W, b = problem.split(direction)
-    ZD = problem.data() @ W.T + b  # the change of Z along D (linear in D)
+    ZD = problem.linear_predictor(direction)  # the change of Z along D (linear in D)
     risk = jnp.dot(problem.weights, jnp.sum(ZD * problem.loss.curvature_matvec(Z, ZD), axis=1))
     return risk + jnp.sum(problem.penalty.l2_weights() * jnp.square(direction))

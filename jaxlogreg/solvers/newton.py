@@ -30,12 +30,14 @@ import abc
 import jax
 import jax.numpy as jnp
 
+from ..core.design import is_sparse
 from ..core.linalg import mean_curvature, solve_positive_definite
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import backtracking
+from .auto import NEWTON_MAX_PARAMS
 
-__all__ = ["IRLS", "Newton", "solve_newton_system"]
+__all__ = ["IRLS", "Newton", "check_sparse_size", "solve_newton_system"]
 
 
 def solve_newton_system(problem: Problem, H: jax.Array, rhs: jax.Array) -> jax.Array:
@@ -48,10 +50,26 @@ def solve_newton_system(problem: Problem, H: jax.Array, rhs: jax.Array) -> jax.A
     return x.reshape(K, d)
 
 
+def check_sparse_size(problem: Problem, solver: str) -> None:
+    """Refuse a ``(K·d)²`` Hessian of a sparse ``X`` beyond ``NEWTON_MAX_PARAMS`` coefficients:
+    its Gram matrix costs ``2·nnz·p`` and ``(K·d)²`` memory (``design.sparse_weighted_gram``)."""
+    m = problem.n_outputs * problem.n_params_per_output
+    if is_sparse(problem.X) and m > NEWTON_MAX_PARAMS:
+        raise ValueError(
+            f"solver {solver!r} builds a Hessian of {m}² entries, which a sparse X allows up to "
+            f"{NEWTON_MAX_PARAMS} coefficients (K·(p + fit_intercept)); this problem has {m}. "
+            "Use solver='lbfgs', 'newton-cg', 'cg' or 'gd' (smooth penalties), or 'cd' or "
+            "'prox' (any penalty)"
+        )
+
+
 class _SecondOrder(Solver):
-    """Template: Hessian, direction, descent safeguard, line search."""
+    """Template: Hessian, direction, descent safeguard, line search. ``name``: for messages."""
+
+    name: str
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
+        check_sparse_size(problem, self.name)
         return initial_state(problem, problem.center_classes(coef))
 
     @abc.abstractmethod
@@ -76,12 +94,16 @@ class _SecondOrder(Solver):
 class Newton(_SecondOrder):
     """Damped Newton: ``δ = −H⁻¹∇F``, then a backtracking line search."""
 
+    name = "newton"
+
     def direction(self, problem, state, H):
         return solve_newton_system(problem, H, -state.grad)
 
 
 class IRLS(_SecondOrder):
     """Iteratively reweighted least squares: ``Θ⁺ = (AᵀRA + Λ)⁻¹ AᵀR z``, step toward ``Θ⁺``."""
+
+    name = "irls"
 
     def direction(self, problem, state, H):
         Z = problem.linear_predictor(state.coef)

@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ..core.design import take_rows
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from .curvature import lipschitz_bound
@@ -53,6 +54,12 @@ class _Minibatch(Solver):
         self.batch_size = int(batch_size)
         self.decay_rate = float(decay_rate)
         self.seed = int(seed)
+
+    def with_seed(self, seed: int) -> _Minibatch:
+        """This method, drawing its minibatches with ``seed``."""
+        copy = type(self).__new__(type(self))
+        vars(copy).update(vars(self), seed=int(seed))
+        return copy
 
     def __repr__(self) -> str:
         config = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -98,7 +105,8 @@ class _Minibatch(Solver):
             params, opt_state = carry
             batch = dataclasses.replace(
                 problem,
-                X=problem.X[rows],
+                X=take_rows(problem.X, rows),
+                X_T=None,
                 targets=problem.targets[rows],
                 weights=problem.weights[rows] * (n / size),
             )

@@ -26,10 +26,11 @@ def lasso():
     return problem, null_init(X, T, w, loss=BINARY, fit_intercept=True)
 
 
-def test_capacities_double_up_to_p():
+def test_capacities_grow_eightfold_up_to_p():
     assert capacities(10) == (10,)
-    assert capacities(100) == (16, 32, 64, 100)
-    assert capacities(64) == (16, 32, 64)
+    assert capacities(100) == (16, 100)
+    assert capacities(128) == (16, 128)
+    assert capacities(20_000) == (16, 128, 1024, 8192, 20_000)
 
 
 @pytest.mark.parametrize(

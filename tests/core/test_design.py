@@ -1,0 +1,147 @@
+"""The design-matrix operations (``jaxlogreg.core.design``) on sparse matrices against NumPy."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from jaxlogreg.core.design import (
+    SparseDesign,
+    column_add,
+    column_dot,
+    columns,
+    is_sparse,
+    matmul_t,
+    rmatmul,
+    sparse_weighted_gram,
+    squares_rmatmul,
+    take_rows,
+)
+
+SHAPES = [(30, 12), (7, 40), (50, 3)]
+
+
+def random_csr(n, p, seed, dtype=np.float64, density=0.2):
+    """A random CSR matrix with its first row and its last column empty."""
+    X = sp.random(n, p, density=density, random_state=seed, format="csr", dtype=np.float64)
+    X = X.tolil()
+    X[0, :] = 0
+    X[:, p - 1] = 0
+    X = X.tocsr().astype(dtype)
+    X.eliminate_zeros()
+    X.sort_indices()
+    return X
+
+
+def design_of(X):
+    return SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
+
+
+def tolerance(dtype):
+    return 1e-12 if dtype == np.float64 else 1e-5
+
+
+@pytest.fixture(params=[np.float64, np.float32], ids=["float64", "float32"])
+def dtype(request):
+    if request.param == np.float64:
+        yield request.param
+    else:
+        with jax.enable_x64(False):
+            yield request.param
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("K", [1, 3])
+def test_products_match_numpy(shape, K, dtype):
+    X = random_csr(*shape, seed=shape[0] + K, dtype=dtype)
+    D, dense = design_of(X), X.toarray().astype(np.float64)
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((K, shape[1])).astype(dtype)
+    R = rng.standard_normal((shape[0], K)).astype(dtype)
+    tol = tolerance(dtype)
+    assert D.dtype == dtype and D.cols.dtype == np.int32
+    np.testing.assert_allclose(matmul_t(D, jnp.asarray(W)), dense @ W.T, atol=tol, rtol=tol)
+    np.testing.assert_allclose(rmatmul(jnp.asarray(R), D), R.T @ dense, atol=tol, rtol=tol)
+    np.testing.assert_allclose(
+        squares_rmatmul(jnp.asarray(R), D), R.T @ dense**2, atol=tol, rtol=tol
+    )
+    np.testing.assert_allclose(D.todense(), dense)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_weighted_gram(shape, dtype, monkeypatch):
+    X = random_csr(*shape, seed=3, dtype=dtype)
+    dense = X.toarray().astype(np.float64)
+    v = np.random.default_rng(1).random(shape[0]).astype(dtype)
+    # Blocks of 4 columns (and a partial last block) as well as one block for all of them.
+    for elements in (4 * shape[0], 2**22):
+        monkeypatch.setattr("jaxlogreg.core.design.GRAM_BLOCK_ELEMENTS", elements)
+        gram = sparse_weighted_gram(design_of(X), jnp.asarray(v))
+        tol = tolerance(dtype)
+        np.testing.assert_allclose(gram, dense.T @ (v[:, None] * dense), atol=tol, rtol=tol)
+
+
+def test_take_rows():
+    X = random_csr(40, 9, seed=5)
+    rows = np.array([0, 3, 3, 39, 17])
+    sub = take_rows(design_of(X), jnp.asarray(rows))
+    assert sub.shape == (5, 9) and sub.col_ptr is None
+    np.testing.assert_allclose(sub.todense(), X.toarray()[rows])
+    W = np.random.default_rng(2).standard_normal((2, 9))
+    np.testing.assert_allclose(matmul_t(sub, jnp.asarray(W)), X.toarray()[rows] @ W.T)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_columns(fit_intercept):
+    X = random_csr(60, 8, seed=7)
+    A = X.toarray()
+    if fit_intercept:
+        A = np.hstack([A, np.ones((60, 1))])
+    D = design_of(X)
+    D = dataclasses.replace(D, column_chunk=4)  # several chunks a column
+    sparse_columns = columns(D, fit_intercept)
+    dense_columns = columns(jnp.asarray(X.toarray()), fit_intercept)
+    rng = np.random.default_rng(3)
+    r, R = rng.standard_normal(60), rng.standard_normal((60, 2))
+
+    def change(rows, a):
+        return 2.0 * a[:, None] * jnp.ones(2)
+
+    for j in range(A.shape[1]):
+        for cols in (sparse_columns, dense_columns):
+            np.testing.assert_allclose(column_dot(cols, j, jnp.asarray(r)), A[:, j] @ r)
+            updated = column_add(cols, j, jnp.asarray(R), change)
+            np.testing.assert_allclose(updated, R + 2.0 * A[:, j][:, None], atol=1e-12)
+
+
+def test_empty_matrix():
+    X = sp.csr_matrix((5, 4))
+    D = design_of(X)
+    assert D.data.shape == (1,) and D.max_row_nnz == 1
+    np.testing.assert_array_equal(D.todense(), np.zeros((5, 4)))
+    np.testing.assert_array_equal(matmul_t(D, jnp.ones((1, 4))), np.zeros((5, 1)))
+    np.testing.assert_array_equal(rmatmul(jnp.ones((5, 2)), D), np.zeros((2, 4)))
+
+
+def test_pytree_jit_and_vmap():
+    X = random_csr(20, 6, seed=11)
+    D = design_of(X)
+    leaves, treedef = jax.tree_util.tree_flatten(D)
+    assert jax.tree_util.tree_unflatten(treedef, leaves).shape == (20, 6)
+    assert is_sparse(D) and not is_sparse(jnp.ones((2, 2)))
+    traces = []
+
+    @jax.jit
+    def predictors(design, W):
+        traces.append(None)
+        return matmul_t(design, W)
+
+    W = jnp.asarray(np.random.default_rng(4).standard_normal((5, 1, 6)))
+    batched = jax.vmap(predictors, in_axes=(None, 0))(D, W)  # X shared, W batched
+    np.testing.assert_allclose(batched, np.einsum("np,bkp->bnk", X.toarray(), W), atol=1e-12)
+    predictors(D, W[0])
+    predictors(dataclasses.replace(D, data=D.data * 2), W[1])  # new values: no new compile
+    assert len(traces) == 1  # one program for every W and every set of values
