@@ -260,14 +260,15 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
         f"{m['dtype']}, JAX device {m['device']}; every library solves the same problem, scored "
         "by one objective function in glmnet's convention; a result within a relative "
         f"{results['gap_tol']:g} of the best objective found is accurate, and only accurate "
-        f"results count. Times are medians of up to {o['repeats']} timed run(s) after a warm-up "
-        f"run (compile times apart).{' ' + m['note'] + '.' if m.get('note') else ''} All rows, "
+        f"results count. `warm`: the median of up to {o['repeats']} timed run(s) after a "
+        "warm-up run; `first`: that warm-up run, the first call in a fresh process (compilation "
+        f"included).{' ' + m['note'] + '.' if m.get('note') else ''} All rows, "
         "settings and memory: "
         f"[`benchmarks/results/{stem}.md`](benchmarks/results/{stem}.md).",
         "",
-        "| workload | jaxlogreg (fastest accurate) | s | fastest accurate peer | s | ratio "
-        "| target |",
-        "|---|---|---|---|---|---|---|",
+        "| workload | jaxlogreg (fastest accurate) | warm s | first s | fastest accurate peer "
+        "| warm s | first s | ratio warm | ratio first | target |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for w in results["workloads"]:
         ours = [r for r in w["rows"] if r["library"] == OURS and r.get("accurate")]
@@ -275,6 +276,9 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
         best = min(ours, key=lambda r: r["time_s"], default=None)
         peer = min(peers, key=lambda r: r["time_s"], default=None)
         ratio = f"{best['time_s'] / peer['time_s']:.2f}x" if best and peer else "-"
+        first = "-"
+        if best and peer and best.get("first_s") and peer.get("first_s"):
+            first = f"{best['first_s'] / peer['first_s']:.2f}x"
         target = "-"
         if "target" in w:
             t = w["target"]
@@ -283,7 +287,9 @@ def readme_section(results: dict[str, Any], stem: str) -> str:
         peer_text = f"{peer['library']}/{peer['solver']}" if peer else "none accurate"
         lines.append(
             f"| {_describe(w)} | {ours_text} | {_seconds(best and best['time_s'])} "
-            f"| {peer_text} | {_seconds(peer and peer['time_s'])} | {ratio} | {target} |"
+            f"| {_seconds(best and best.get('first_s'))} | {peer_text} "
+            f"| {_seconds(peer and peer['time_s'])} | {_seconds(peer and peer.get('first_s'))} "
+            f"| {ratio} | {first} | {target} |"
         )
     lines += [
         "",

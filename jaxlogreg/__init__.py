@@ -9,6 +9,7 @@ Public API:
     fit_out_of_core: the same fit (ridge) on data read in chunks from files larger than memory.
     FitResult: what ``fit`` returns.
     load: read a model written by ``estimator.save(path)``.
+    enable_compilation_cache: keep compiled programs on disk for later processes.
     infer, likelihood_ratio_test: Wald inference (``estimator.summary(X, y)`` prints it).
     bootstrap: ``bootstrap.bootstrap`` gives bootstrap standard errors and percentile
         intervals, all refits in one compiled call; inference: the Wald machinery.
@@ -34,6 +35,7 @@ from .estimators.logistic_cv import LogisticRegressionCV
 from .inference import bootstrap, infer, likelihood_ratio_test
 from .inference.separation import PerfectSeparationWarning
 from .persistence import load
+from .precision import enable_compilation_cache
 from .scale import sharding
 from .scale.out_of_core import fit_out_of_core
 from .selection.path import RegularizationPath, regularization_path
@@ -63,6 +65,7 @@ __all__ = [
     "RegularizationPath",
     "Ridge",
     "bootstrap",
+    "enable_compilation_cache",
     "fit",
     "fit_out_of_core",
     "infer",

@@ -96,7 +96,7 @@ def test_top_level_calls_compile_without_ynnpack_reductions():
     fuses the weighted sum into one by default (a plain ``jax.jit``)."""
     from jaxlogreg.precision import CPU_COMPILER_OPTIONS, compiler_options, precise_jit
 
-    assert compiler_options() in ({}, CPU_COMPILER_OPTIONS)
+    assert compiler_options().items() <= CPU_COMPILER_OPTIONS.items()
     w, z = jnp.full(10_000, 1e-4), jnp.linspace(-3.0, 3.0, 10_000)
 
     def library_fusions(text):

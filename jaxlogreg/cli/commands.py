@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jax
 
+from ..precision import enable_compilation_cache
 from .bench_job import add_bench_command, run_bench
 from .config import DEFAULT_CONFIG_PATH, Config, ConfigError, job_config
 from .cv_job import CV_FILES, run_cv
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         jax.config.update("jax_enable_x64", True)
     try:
         config, config_source = job_config(args.config)
+        if config["compilation"]["cache"]:
+            enable_compilation_cache(config["compilation"]["cache_dir"] or None)
         if uses_out_of_core(args):
             return run_out_of_core(args, config)
         if args.command in SWEEPS:

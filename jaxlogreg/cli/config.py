@@ -102,6 +102,10 @@ SCHEMA: dict[str, dict[str, Option]] = {
     "features": {
         "polynomial_degree": Option(int, 1, rule=AT_LEAST_ONE),
     },
+    "compilation": {
+        "cache": Option(bool, True),
+        "cache_dir": Option(str, ""),
+    },
     "output": {
         "dir": Option(str, ""),
         "top_coefficients": Option(int, 15, rule=AT_LEAST_ONE),

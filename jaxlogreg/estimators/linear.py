@@ -31,12 +31,12 @@ from .._validation import (
     check_finite_result,
     check_l1_ratio,
     check_sample_weight,
-    to_device,
     validate_inputs,
     warn_on_feature_scale,
 )
 from ..core.losses import SQUARED
 from ..engine.functional import FitArrays, solve_many
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
 from ..precision import precise_jit
 from ..solvers.auto import Purpose, auto_solver
 from ..solvers.stop import warn_not_converged
@@ -248,8 +248,10 @@ class ElasticNet(_LeastSquares):
             fit_intercept=fit_intercept,
             max_iter=max_iter,
         )
-        args = (weights, alpha, l1_ratio, np.ones(X.shape[1]), init, tol)
-        result = batched(to_device(X), targets, *args)
+        n_rows = bucket_rows(X)  # zero-weight rows: nearby row counts share a program
+        data = padded_on_device(X, n_rows), pad_rows(targets, n_rows, axis=1)
+        args = (pad_rows(weights, n_rows), alpha, l1_ratio, np.ones(X.shape[1]), init, tol)
+        result = batched(*data, *args)
         self._set_coefficients(result.coef[:, 0, :], result.intercept[:, 0], y_ndim)
         n_iter = np.asarray(result.n_iter, int).reshape(-1)
         self.n_iter_ = int(n_iter[0]) if y_ndim == 1 else n_iter.tolist()

@@ -43,8 +43,10 @@ _CHUNK_BYTES = {"cpu": 2**25}
 _ACCELERATOR_CHUNK_BYTES = 2**30
 
 
+@partial(precise_jit, static_argnames=("n_resamples", "n_samples", "dtype"))
 def resampling_weights(key: jax.Array, n_resamples: int, n_samples: int, dtype=None) -> jax.Array:
-    """Counts of ``n_samples`` draws with replacement, per resample: ``(n_resamples, n)``."""
+    """Counts of ``n_samples`` draws with replacement, per resample: ``(n_resamples, n)``
+    (one compiled program, not one per operation)."""
     dtype = jnp.result_type(float) if dtype is None else dtype
     draws = jax.random.randint(key, (n_resamples, n_samples), 0, n_samples)
     return jax.vmap(lambda i: jnp.zeros(n_samples, dtype).at[i].add(1))(draws)

@@ -26,7 +26,6 @@ from .._validation import (
     check_positive_int,
     check_positive_number,
     check_sample_weight,
-    to_device,
     validate_inputs,
     warn_on_feature_scale,
 )
@@ -34,6 +33,7 @@ from ..core.losses import Loss
 from ..core.targets import MULTI_CLASS, Mode, choose_mode, encode_targets
 from ..engine.functional import FitResult
 from ..engine.path import lambda_max, null_init, path, reads_transposed
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
 from ..inference.separation import warn_if_separable
 from ..scale import sharding
 from ..solvers import SOLVERS, get_solver
@@ -136,14 +136,17 @@ def _default_grid(largest, n_lambdas: int, lambda_min_ratio, shape) -> np.ndarra
 
 def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
     """``(X, X_T, targets, weights)`` as the path reads them: rows sharded over ``mesh``; else
-    ``Xᵀ`` alone, laid out once by ``to_device`` (``X = None``), when the path transposes; else
-    ``X`` (``X_T = None``)."""
+    ``Xᵀ`` alone, laid out once (``X = None``), when the path transposes; else ``X``
+    (``X_T = None``); their rows padded to ``engine.shapes.bucket_rows``."""
     if mesh is not None:
         X, targets, weights = sharding.shard_data(mesh, data.X, data.targets, data.weights)
         return X, None, targets, weights
-    if transposed:
-        return None, to_device(data.X, transposed=True), data.targets, data.weights
-    return to_device(data.X), None, data.targets, data.weights
+    # rows padded with zero weight (engine.shapes): nearby row counts share one program
+    n_rows = bucket_rows(data.X, copied=transposed)
+    X = padded_on_device(data.X, n_rows, transposed=transposed)
+    targets = pad_rows(data.targets, n_rows, axis=np.ndim(data.targets) - 2)
+    weights = pad_rows(data.weights, n_rows)
+    return (None, X, targets, weights) if transposed else (X, None, targets, weights)
 
 
 def _per_lambda(result: FitResult, mode: Mode) -> dict:

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 
@@ -390,3 +391,32 @@ def test_python_dash_m_reports_errors_with_exit_code_2(tmp_path):
         check=False,
     )
     assert_one_line_error(result.returncode, result.stderr, "unknown key 'learning_rate'")
+
+
+# --- compilation cache ------------------------------------------------------------------------
+
+
+def test_jobs_use_the_compilation_cache_the_config_names(tmp_path, capsys, cache_calls):
+    assert run_cli(capsys, "run", "--output", tmp_path / "a")[0] == 0
+    assert cache_calls == [None]  # on by default, in the default folder
+    config = tmp_path / "job.toml"
+    config.write_text(f'[compilation]\ncache_dir = "{tmp_path / "programs"}"\n')
+    assert run_cli(capsys, "run", "--config", config, "--output", tmp_path / "b")[0] == 0
+    assert cache_calls == [None, str(tmp_path / "programs")]
+    config.write_text("[compilation]\ncache = false\n")
+    assert run_cli(capsys, "run", "--config", config, "--output", tmp_path / "c")[0] == 0
+    assert len(cache_calls) == 2
+
+
+def test_a_run_fills_the_cache_folder(tmp_path):
+    env = {**os.environ, "JAXLOGREG_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "jaxlogreg", "run", "--output", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert any((tmp_path / "cache").iterdir())

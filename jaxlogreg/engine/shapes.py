@@ -1,0 +1,101 @@
+"""Shape-stable programs: the rows of a problem padded to a ladder of sizes.
+
+A compiled program is specific to the shapes of its arguments, so every new row count (a
+cross-validation fold, a subsample, the next dataset) would compile anew. The estimators and the
+selection layer therefore pad the ``n`` rows to ``n' = row_bucket(n, d)`` with rows of zeros
+whose sample weight is zero: every quantity a solver uses is a sum over rows weighted by
+``s̃ᵢ = sᵢ/Σₗsₗ``, to which such rows add exactly zero, so the solution is that of the unpadded
+problem (the sharding code relies on the same fact). All row counts of one bucket share one
+program.
+
+The ladder. ``n'`` is the smallest multiple of ``q ≥ n``, with ``q`` the power of two at most
+``max(n / ROWS_PER_OCTAVE, SMALL_PASS / d)``: the padding costs at most ``1/32`` (3%) of a pass
+over ``X``, or at most ``SMALL_PASS`` extra elements a pass (tens of microseconds) where that is
+more. Small problems, whose run time is dwarfed by a compilation, thus share few, coarse buckets
+(with ``d = 31``, every ``n`` in 513–1024 is one program); large ones many, fine ones.
+
+Large data are not padded (``bucket_rows``): a padded copy of an ``X`` over
+``MAX_PADDED_BYTES`` would double the memory a fit needs, and its compilation costs little beside
+its run time. Where ``X`` is copied anyway (laid out transposed for a path), it is padded in the
+same copy.
+
+Minibatch solvers (``sgd``, ``adam``) draw minibatches from the padded rows and so follow a
+different random path than on the unpadded rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import numpy as np
+
+from .._validation import aligned_empty, to_device
+
+__all__ = [
+    "MAX_PADDED_BYTES",
+    "ROWS_PER_OCTAVE",
+    "SMALL_PASS",
+    "bucket_rows",
+    "pad_rows",
+    "padded_on_device",
+    "row_bucket",
+]
+
+#: Buckets per doubling of the row count on large problems (padding ≤ 1/32 of the rows).
+ROWS_PER_OCTAVE = 32
+#: Extra elements of ``X`` a pass may read on small problems, whatever the fraction.
+SMALL_PASS = 2**14
+#: Largest ``X`` padded in a copy of its own (256 MiB).
+MAX_PADDED_BYTES = 2**28
+
+
+def row_bucket(n: int, n_columns: int) -> int:
+    """The padded row count of ``n`` rows of ``n_columns`` columns (module docstring)."""
+    if n <= 0:
+        return n
+    step = max(n / ROWS_PER_OCTAVE, SMALL_PASS / max(n_columns, 1), 1.0)
+    q = 2 ** math.floor(math.log2(step))
+    return -(-n // q) * q
+
+
+def bucket_rows(X, *, copied: bool = False) -> int:
+    """The row count ``X (n, p)`` is padded to: ``row_bucket(n, p + 1)``, or ``n`` when ``X`` is
+    over ``MAX_PADDED_BYTES`` and not ``copied`` anyway (module docstring)."""
+    n, p = X.shape
+    if not copied and n * p * np.dtype(X.dtype).itemsize > MAX_PADDED_BYTES:
+        return n
+    return row_bucket(n, p + 1)
+
+
+def pad_rows(array, n_rows: int, *, axis: int = 0) -> np.ndarray:
+    """``array`` with its axis ``axis`` zero-padded to ``n_rows`` (the array itself when it has
+    them already)."""
+    array = np.asarray(array)
+    missing = n_rows - array.shape[axis]
+    if missing == 0:
+        return array
+    widths = [(0, 0)] * array.ndim
+    widths[axis] = (0, missing)
+    return np.pad(array, widths)
+
+
+def padded_on_device(X, n_rows: int, *, transposed: bool = False) -> jax.Array:
+    """``X (n, p)`` zero-padded to ``(n_rows, p)`` (``Xᵀ``, ``(p, n_rows)``, when
+    ``transposed``) as a JAX array on the default device, from one host copy into aligned memory
+    (which a CPU then uses as it is, see ``_validation.to_device``)."""
+    if isinstance(X, jax.Array):
+        X = jax.numpy.pad(X, ((0, n_rows - X.shape[0]), (0, 0)))
+        return X.T if transposed else X
+    X = np.asarray(X)
+    n, p = X.shape
+    if n == n_rows:
+        return to_device(X, transposed=transposed)
+    on_cpu = jax.default_backend() == "cpu"
+    if not (transposed and on_cpu):  # an accelerator transposes faster than the host
+        out = aligned_empty((n_rows, p), X.dtype)
+        out[:n], out[n:] = X, 0
+        return jax.device_put(out).T if transposed else jax.device_put(out)
+    out = aligned_empty((p, n_rows), X.dtype)
+    out[:, :n], out[:, n:] = X.T, 0
+    return jax.device_put(out)
