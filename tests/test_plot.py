@@ -38,9 +38,7 @@ def lasso_path(cancer):
 @pytest.fixture(scope="module")
 def cv_model(cancer):
     X, y = cancer
-    return jaxlogreg.LogisticRegressionCV(
-        Cs=8, l1_ratios=[0.5, 1.0], penalty="elasticnet", cv=3, max_iter=300
-    ).fit(X, y)
+    return jaxlogreg.LogisticRegressionCV(Cs=8, l1_ratios=[0.5, 1.0], cv=3, max_iter=300).fit(X, y)
 
 
 @pytest.fixture(autouse=True)

@@ -83,7 +83,6 @@ def _cross_validate(split: Split, settings, l1_ratios: list, max_iter: int):
         Cs=settings["n_Cs"],
         l1_ratios=l1_ratios,
         cv=settings["folds"],
-        penalty="elasticnet",
         scoring=settings["scoring"],
         max_iter=max_iter,
         tol=settings["tol"],

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import LogisticRegression
+from ..core.penalties import l1_ratio_of
 from .config import Config
 from .datasets import Dataset, load_builtin, load_table
 from .outputs import convergence_message, output_directory
@@ -48,10 +49,11 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
     """
     model = config["model"]
     X_train, X_test, y_train, y_test, scaler, features = prepare_split(dataset, config)
-    estimator = LogisticRegression(
-        penalty=None if model["penalty"] == "none" else model["penalty"],
-        C=model["C"],
-        l1_ratio=model["l1_ratio"] if model["penalty"] == "elasticnet" else None,
+    X_train = X_train.astype(jnp.result_type(float))  # float32 unless --float64: no warning
+    penalty = None if model["penalty"] == "none" else model["penalty"]
+    estimator = LogisticRegression(  # scikit-learn 1.9: the penalty is told by l1_ratio and C
+        C=np.inf if penalty is None else model["C"],
+        l1_ratio=l1_ratio_of(penalty, model["l1_ratio"]),
         solver=model["solver"],
         multi_class=model["multi_class"],
         max_iter=model["max_iter"],

@@ -14,6 +14,7 @@ solver serves every strength and ``jax.vmap`` runs many at once.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import jax
@@ -22,10 +23,21 @@ import numpy as np
 
 from .._validation import check_choice, check_l1_ratio
 
-__all__ = ["PENALTIES", "ElasticNetPenalty", "l1_ratio_of", "lam_of_C", "soft_threshold"]
+__all__ = [
+    "PENALTIES",
+    "UNSET",
+    "ElasticNetPenalty",
+    "ScikitPenalty",
+    "l1_ratio_of",
+    "lam_of_C",
+    "penalty_of",
+    "soft_threshold",
+]
 
-#: The ``penalty`` names of the estimators.
+#: The ``penalty`` names of the estimators. scikit-learn 1.8 deprecated the parameter: its default,
+#: ``UNSET``, leaves the choice to ``l1_ratio`` and ``C``.
 PENALTIES = ("l2", "l1", "elasticnet", None)
+UNSET = "deprecated"
 
 
 def lam_of_C(C, total_weight):
@@ -38,21 +50,86 @@ def lam_of_C(C, total_weight):
         return np.where(np.isinf(C), 0.0, 1.0 / (np.asarray(C, float) * total_weight))
 
 
+class ScikitPenalty(NamedTuple):
+    """The penalty of scikit-learn's objective ``C·Σᵢ sᵢℓᵢ + (1 − α)/2 ‖W‖² + α ‖W‖₁``:
+    ``C`` (``inf``: no penalty) and ``l1_ratio = α`` (``0`` when there is no penalty)."""
+
+    C: float
+    l1_ratio: float
+
+
 def l1_ratio_of(penalty, l1_ratio) -> float:
-    """The elastic-net mixing ``α`` an estimator's ``penalty`` name and ``l1_ratio`` stand for:
-    ``"l1"`` ⇒ 1, ``"l2"`` and ``None`` ⇒ 0, ``"elasticnet"`` ⇒ ``l1_ratio``."""
-    check_choice("penalty", penalty, PENALTIES)
-    if penalty == "elasticnet":
-        if l1_ratio is None:
-            raise ValueError("penalty='elasticnet' needs l1_ratio, a number in [0, 1]")
-        return check_l1_ratio(l1_ratio)
+    """The elastic-net mixing ``α`` that an estimator's ``penalty`` and ``l1_ratio`` stand for:
+    a named penalty fixes it (``"l2"`` and ``None`` ⇒ 0, ``"l1"`` ⇒ 1, ``"elasticnet"`` ⇒
+    ``l1_ratio``, which must be given); unset (``UNSET``), ``l1_ratio`` is ``α`` (``None`` ⇒ 0).
+    Without warnings: ``penalty_of`` adds scikit-learn's."""
+    check_choice("penalty", penalty, (*PENALTIES, UNSET))
     if l1_ratio is not None:
-        warnings.warn(
-            f"l1_ratio={l1_ratio!r} is ignored: it is used only with penalty='elasticnet'",
-            UserWarning,
-            stacklevel=4,
-        )
+        l1_ratio = check_l1_ratio(l1_ratio)
+    if penalty == "elasticnet" and l1_ratio is None:
+        raise ValueError("penalty='elasticnet' needs l1_ratio, a number in [0, 1]")
+    if penalty in ("elasticnet", UNSET):
+        return 0.0 if l1_ratio is None else l1_ratio
     return 1.0 if penalty == "l1" else 0.0
+
+
+def penalty_of(penalty, l1_ratio, C) -> ScikitPenalty:
+    """The penalty that ``LogisticRegression(penalty, l1_ratio=, C=)`` fits, as scikit-learn 1.9,
+    with its warnings.
+
+    With ``penalty`` unset (``UNSET``, ``"deprecated"``), ``l1_ratio`` decides: ``0`` ridge,
+    ``1`` lasso, in between the elastic net, and ``C = inf`` no penalty (``l1_ratio=None`` is
+    ridge, with scikit-learn's ``FutureWarning``). A given ``penalty`` wins
+    (``l1_ratio_of``), with a ``FutureWarning``; ``None`` means no penalty, whatever ``C``.
+    Combinations that scikit-learn flags (an ``l1_ratio`` the penalty ignores or contradicts;
+    ``C`` with ``penalty=None``) get its ``UserWarning``. ``C`` must be checked already
+    (``> 0``, ``inf`` allowed). The warnings point at the caller of the estimator's ``fit``
+    (``fit`` → ``_fit`` → ``penalty_of``).
+    """
+    alpha = l1_ratio_of(penalty, l1_ratio)
+    for message, category in _warnings_of(penalty, l1_ratio, C):
+        warnings.warn(message, category, stacklevel=4)
+    if penalty is None or (penalty == UNSET and np.isinf(C)):
+        return ScikitPenalty(np.inf, 0.0)
+    return ScikitPenalty(float(C), alpha)
+
+
+def _warnings_of(penalty, l1_ratio, C) -> Iterator[tuple[str, type[Warning]]]:
+    """scikit-learn 1.9's warnings for ``penalty``, ``l1_ratio`` and ``C``, as
+    ``(message, category)``."""
+    if penalty != UNSET:
+        yield (
+            "penalty was deprecated in scikit-learn 1.8 (removed in 1.10): leave it unset and "
+            "use l1_ratio and C instead: l1_ratio=0 for penalty='l2', l1_ratio=1 for 'l1', "
+            "l1_ratio in (0, 1) for 'elasticnet', and C=np.inf for penalty=None",
+            FutureWarning,
+        )
+    elif l1_ratio is None:
+        yield (
+            "l1_ratio=None was deprecated in scikit-learn 1.8 (an error from 1.10); it means "
+            "l1_ratio=0 (ridge): pass a number in [0, 1]",
+            FutureWarning,
+        )
+    elastic = penalty == "elasticnet" or (penalty == UNSET and not np.isinf(C))
+    if not elastic and l1_ratio is not None and 0 < l1_ratio < 1:
+        name = None if penalty == UNSET else penalty
+        yield (
+            f"l1_ratio={l1_ratio!r} is ignored: it is used only by the elastic net, not by "
+            f"penalty={name!r}",
+            UserWarning,
+        )
+    if (penalty == "l2" and l1_ratio != 0) or (penalty == "l1" and l1_ratio != 1):
+        yield (
+            f"inconsistent values: penalty={penalty!r} with l1_ratio={l1_ratio!r}; the penalty "
+            "wins. penalty is deprecated: set l1_ratio only",
+            UserWarning,
+        )
+    if penalty is None and C != 1.0:
+        yield (
+            f"C={C!r} is ignored: penalty=None fits without a penalty (leave penalty unset and "
+            "pass C=np.inf instead)",
+            UserWarning,
+        )
 
 
 def soft_threshold(x: jax.Array, threshold: jax.Array) -> jax.Array:

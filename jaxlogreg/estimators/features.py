@@ -52,8 +52,8 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
             ``Πⱼ xⱼ^{powers_[k, j]}``.
         n_output_features_, n_features_in_, feature_names_in_: as in scikit-learn.
 
-    The transform is ``polynomial_features(X, powers_)``, a jit-compiled pure function, computed
-    in float64 when ``jax_enable_x64`` is on, else in float32.
+    The transform is ``polynomial_features(X, powers_)``, a jit-compiled pure function, in the
+    dtype of ``X`` (float64 input with ``jax_enable_x64`` off is expanded by NumPy, in float64).
     """
 
     def __init__(self, degree=2, *, interaction_only=False, include_bias=False):
@@ -78,6 +78,8 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
         """``(n_samples, n_output_features_)`` monomials of the rows of ``X``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        if X.dtype != jax.dtypes.canonicalize_dtype(X.dtype):  # float64, x64 off: NumPy keeps it
+            return np.prod(X[:, None, :] ** self.powers_[None, :, :], axis=2)
         return np.asarray(polynomial_features(to_device(X), jnp.asarray(self.powers_)))
 
     def get_feature_names_out(self, input_features=None):

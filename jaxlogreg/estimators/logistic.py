@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,11 +29,10 @@ from .._validation import (
     check_finite_result,
     check_positive_number,
     check_sample_weight,
-    to_device,
     validate_inputs,
     warn_on_feature_scale,
 )
-from ..core.penalties import l1_ratio_of, lam_of_C
+from ..core.penalties import UNSET, lam_of_C, penalty_of
 from ..core.targets import (
     MULTI_CLASS,
     Mode,
@@ -44,11 +44,13 @@ from ..core.targets import (
     softmax_of_logit,
 )
 from ..engine.functional import FitArrays, solve, solve_many
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
 from ..inference.separation import warn_if_separable
 from ..scale import sharding
+from ..solvers import SOLVERS
 from ..solvers.auto import Purpose, auto_solver
 from ..solvers.stop import warn_not_converged
-from ._base import AtomicFit, check_solver_options
+from ._base import AtomicFit, check_solver_options, fit_dtype
 
 __all__ = ["LogisticRegression"]
 
@@ -57,23 +59,38 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
     """Regularized logistic regression (binary, multinomial, one-vs-rest).
 
     Parameters:
-        penalty: ``"l2"`` (default), ``"l1"``, ``"elasticnet"`` or ``None``.
-        C: inverse regularization strength (``> 0``; ``np.inf`` means no penalty).
-        l1_ratio: elastic-net mixing in ``[0, 1]``, used with ``penalty="elasticnet"``.
+        C: inverse regularization strength (``> 0``); ``np.inf`` means no penalty.
+        l1_ratio: the elastic-net mixing ``α ∈ [0, 1]``, which chooses the penalty (as in
+            scikit-learn 1.8+): ``0`` ridge (L2, the default), ``1`` lasso (L1), in between
+            the elastic net. An L1 part needs a solver that handles it (``"auto"`` picks one).
+        penalty: deprecated by scikit-learn 1.8, understood as scikit-learn 1.9 does: leave
+            it unset (``"deprecated"``) and use ``l1_ratio`` and ``C``. A given ``"l2"``,
+            ``"l1"``, ``"elasticnet"`` (with ``l1_ratio``) or ``None`` (no penalty, ``C``
+            ignored) wins over ``l1_ratio``, with scikit-learn's ``FutureWarning`` (and its
+            ``UserWarning`` where ``l1_ratio`` or ``C`` contradicts it); see
+            ``jaxlogreg.core.penalties.penalty_of``.
+        dual: ``False`` only (the default): jaxlogreg solves the primal problem; scikit-learn's
+            ``dual=True`` exists for ``solver="liblinear"`` only.
         fit_intercept: fit an unpenalized intercept per class.
+        intercept_scaling: a positive number, accepted and ignored, as scikit-learn ignores it
+            for every solver but ``"liblinear"`` (which penalizes the intercept; jaxlogreg
+            never does).
         solver: ``"auto"`` or a name from ``jaxlogreg.solvers.SOLVERS``.
         multi_class: ``"auto"`` (multinomial for more than two classes), ``"multinomial"``
             or ``"ovr"``.
-        max_iter: maximum solver iterations.
+        max_iter: maximum solver iterations; ``0`` returns the starting model (zeros, or the
+            warm start) with a ``ConvergenceWarning`` unless it is optimal already.
         tol: stop when the largest gradient component (KKT violation) of the objective divided
             by ``C·Σsᵢ`` (the glmnet convention) is at most ``tol``.
         class_weight: ``None``, ``"balanced"`` or a dict ``{class: weight}``.
         warm_start: start from the previous fit's coefficients when shapes match.
         verbose: ``1`` prints a line per fit; ``2`` also records the objective at every iteration
             (``objective_history_``) and prints it.
-        random_state: accepted for scikit-learn compatibility and stored; unused: the
-            deterministic solvers draw nothing, and ``"sgd"``/``"adam"`` shuffle with their
-            own fixed seed (``jaxlogreg.solvers.SGD(seed=...)``).
+        random_state: the seed of the minibatches of ``"sgd"`` and ``"adam"`` (an int or a
+            ``RandomState``; ``None``: the solver's own fixed seed, so that fits repeat exactly);
+            the deterministic solvers draw nothing.
+        n_jobs: accepted for scikit-learn compatibility and stored; no effect (scikit-learn
+            1.8 deprecated it too).
         mesh: a ``jax.sharding.Mesh`` (e.g. ``jaxlogreg.sharding.make_mesh()``) to split the
             rows over its devices (data parallelism, also across hosts); same answer as without.
             It is where the fit runs, not part of the model: ``save`` does not store it.
@@ -86,7 +103,10 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         n_iter_: iterations, ``(1,)``, or ``(n_classes,)`` for one-vs-rest.
         n_features_in_, feature_names_in_: as in scikit-learn.
 
-    Computation runs in float64 when ``jax_enable_x64`` is on, else in float32.
+    The fit computes in the dtype of ``X`` as scikit-learn validates it: float32 ``X`` in
+    float32, anything else in float64; ``coef_``, ``intercept_`` and the predictions on such
+    ``X`` follow. float64 needs JAX's float64 (``jax.config.update("jax_enable_x64", True)``):
+    without it the fit runs in float32, with a ``DataConversionWarning``.
     """
 
     #: What ``solver="auto"`` picks a solver for (``jaxlogreg.solvers.auto``).
@@ -94,55 +114,63 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
 
     def __init__(
         self,
-        penalty="l2",
+        penalty=UNSET,
         *,
         C=1.0,
-        l1_ratio=None,
-        fit_intercept=True,
-        solver="auto",
-        multi_class="auto",
-        max_iter=100,
+        l1_ratio=0.0,
+        dual=False,
         tol=1e-4,
+        fit_intercept=True,
+        intercept_scaling=1,
         class_weight=None,
-        warm_start=False,
-        verbose=0,
         random_state=None,
+        solver="auto",
+        max_iter=100,
+        verbose=0,
+        warm_start=False,
+        n_jobs=None,
+        multi_class="auto",
         mesh=None,
     ):
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.solver = solver
-        self.multi_class = multi_class
-        self.max_iter = max_iter
+        self.dual = dual
         self.tol = tol
+        self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
-        self.warm_start = warm_start
-        self.verbose = verbose
         self.random_state = random_state
+        self.solver = solver
+        self.max_iter = max_iter
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.multi_class = multi_class
         self.mesh = mesh
 
     def _fit(self, X, y, sample_weight):
-        l1_ratio = l1_ratio_of(self.penalty, self.l1_ratio)
+        self._check_primal_options()
         C = check_positive_number("C", self.C, allow_inf=True)
-        l1 = l1_ratio > 0 and self.penalty is not None
-        tol, max_iter = self._check_solver_options(l1)
-        X, y, classes, y_index = self._classification_data(X, y)
-        solver = self._solver_for(l1, len(classes), X.shape[1])
+        C, l1_ratio = penalty_of(self.penalty, self.l1_ratio, C)
+        tol, max_iter = self._check_solver_options(l1_ratio > 0)
+        X, y, classes, y_index = self._classification_data(X, y, follow_dtype=True)
+        solver = self._solver_for(l1_ratio > 0, len(classes), X.shape[1])
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         weights = weights * class_weights(self.class_weight, classes, y, weights)[y_index]
-        lam = 0.0 if self.penalty is None else float(lam_of_C(C, weights.sum()))
+        lam = float(lam_of_C(C, weights.sum()))
 
         mode = choose_mode(self.multi_class, len(classes))
-        targets, loss = encode_targets(y_index, len(classes), mode)
-        init = self._warm_start_init(mode, len(classes), X.shape[1])
-        arrays = (X, targets, weights, lam, l1_ratio, np.ones(X.shape[1]), init, tol)
-        static = dict(loss=loss, solver=solver, max_iter=max_iter, history=self.verbose >= 2)
+        targets, loss = encode_targets(y_index, len(classes), mode, X.dtype)
+        init = self._warm_start_init(mode, len(classes), X.shape[1]).astype(X.dtype)
+        factors = np.ones(X.shape[1], X.dtype)
+        arrays = (X, targets, weights.astype(X.dtype), lam, l1_ratio, factors, init, tol)
+        method = self._seeded(solver)
+        static = dict(loss=loss, solver=method, max_iter=max_iter, history=self.verbose >= 2)
         result = self._solve(*arrays, one_vs_rest=mode == Mode.OVR, **static)
 
-        coef = np.array(result.coef, np.float64).reshape(-1, X.shape[1])
-        intercept = np.array(result.intercept, np.float64).reshape(-1)
+        coef = np.array(result.coef, X.dtype).reshape(-1, X.shape[1])
+        intercept = np.array(result.intercept, X.dtype).reshape(-1)
         if mode == Mode.BINARY_SOFTMAX:
             coef, intercept = logit_of_softmax(coef, intercept)
         check_finite_result(coef, intercept)
@@ -158,12 +186,27 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         self.objective_ = float(np.sum(np.asarray(result.objective)))
         if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
             self.objective_history_ = np.asarray(result.history, np.float64)
-        self._report(solver, result, tol, max_iter, l1)
+        self._report(solver, result, tol, max_iter, l1_ratio > 0)
+
+    def _check_primal_options(self) -> None:
+        """``dual`` must be ``False`` and ``intercept_scaling`` a positive number (ignored),
+        scikit-learn's rules for every solver but ``"liblinear"``."""
+        if not isinstance(self.dual, bool | np.bool_):
+            raise TypeError(f"dual must be True or False, got {self.dual!r}")
+        if self.dual:
+            raise ValueError(
+                "dual=True (the dual problem, scikit-learn's liblinear only) is not available: "
+                "jaxlogreg solves the primal problem, which has the same solution. Use "
+                "dual=False (the default)"
+            )
+        check_positive_number("intercept_scaling", self.intercept_scaling, allow_inf=True)
 
     def _check_solver_options(self, l1: bool) -> tuple[float, int]:
-        """The checked ``tol`` and ``max_iter``; ``multi_class`` and ``solver`` checked too."""
+        """The checked ``tol`` and ``max_iter`` (``0`` allowed, as in scikit-learn);
+        ``multi_class`` and ``solver`` checked too."""
         check_choice("multi_class", self.multi_class, MULTI_CLASS)
-        return check_solver_options(self.solver, self.tol, self.max_iter, l1=l1)
+        options = (self.solver, self.tol, self.max_iter)
+        return check_solver_options(*options, l1=l1, allow_zero_iter=True)
 
     def _solver_for(self, l1: bool, n_classes: int, n_features: int) -> str:
         """``solver``, or the one ``"auto"`` stands for with ``K·(p + 1)`` coefficients."""
@@ -173,10 +216,22 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         platform = jax.default_backend()
         return auto_solver(l1=l1, n_params=n_params, platform=platform, purpose=self._auto_purpose)
 
-    def _classification_data(self, X, y):
-        """Validated ``X`` (in the compute dtype) and ``y``, the sorted classes, class indices."""
+    def _seeded(self, solver: str):
+        """``solver``, or for the minibatch solvers (``"sgd"``, ``"adam"``) with a
+        ``random_state``, that solver drawing its minibatches from a seed of ``random_state``
+        (one compiled program per seed; ``None`` keeps the solver's own fixed seed)."""
+        method = SOLVERS[solver]
+        if self.random_state is None or not hasattr(method, "with_seed"):
+            return solver
+        return method.with_seed(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _classification_data(self, X, y, *, follow_dtype: bool = False):
+        """Validated ``X`` and ``y``, the sorted classes, class indices. ``X`` is in the dtype
+        the fit computes in: ``fit_dtype`` of ``X`` when ``follow_dtype``, else JAX's default
+        float (float64 with ``jax_enable_x64``, else float32)."""
         X, y = validate_inputs(self, X, y, dtype=[np.float64, np.float32], order="C")
-        X = X.astype(np.dtype(jnp.result_type(float)), copy=False)
+        dtype = fit_dtype(X.dtype) if follow_dtype else np.dtype(jnp.result_type(float))
+        X = X.astype(dtype, copy=False)
         warn_on_feature_scale(X)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -190,8 +245,10 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
     def _solve(self, X, targets, weights, *arrays, one_vs_rest: bool, **static):
         """``solve`` on the data, its rows split over ``mesh`` when one is given; one-vs-rest
         solves the class problems (``targets (K, n, 1)``, ``init (K, 1, d)``) in one ``vmap``."""
-        if self.mesh is None:
-            data = (to_device(X), targets, weights)
+        if self.mesh is None:  # rows padded: nearby row counts share one program
+            n_rows = bucket_rows(X)
+            targets = pad_rows(targets, n_rows, axis=np.ndim(targets) - 2)
+            data = (padded_on_device(X, n_rows), targets, pad_rows(weights, n_rows))
         else:
             data = sharding.shard_data(self.mesh, X, targets, weights)
         static["fit_intercept"] = bool(self.fit_intercept)
@@ -240,7 +297,7 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
                 tol,
                 max_iter=max_iter,
                 measure="KKT violation" if l1 else "gradient component",
-                stacklevel=3,
+                stacklevel=4,  # the caller of fit (fit → _fit → _report)
             )
 
     def predict_proba(self, X):

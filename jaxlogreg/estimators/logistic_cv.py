@@ -7,6 +7,9 @@ fold × ``Cs`` × ``l1_ratios`` fits, their scores and the model selection are
 class weights). The ``(C, l1_ratio)`` with the highest mean validation score wins: ``refit=True``
 refits on all data from the fold average, ``refit=False`` averages the fold coefficients at each
 fold's best index (as scikit-learn). The glmnet one-standard-error rule is reported as well.
+
+The log-loss, accuracy and ROC AUC are computed with the fits; any other scikit-learn scorer runs
+on a fitted ``LogisticRegression`` view of each fold fit, on the fold's validation rows.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.model_selection import check_cv
+from sklearn.metrics import get_scorer
+from sklearn.utils.metadata_routing import UNUSED
+from sklearn.utils.validation import check_is_fitted
 
 from .._validation import (
     check_choice,
@@ -23,27 +28,31 @@ from .._validation import (
     check_positive_int,
     check_positive_number,
     check_sample_weight,
+    unchanged_on_error,
 )
-from ..core.penalties import lam_of_C
+from ..core.penalties import UNSET, l1_ratio_of, lam_of_C
 from ..core.targets import choose_mode, class_weights
 from ..selection.cv import (
-    SCORINGS,
     CrossValidation,
     best_index,
+    check_scoring,
     cross_validate,
     cv_results,
     fold_average,
     one_standard_error_C,
+    scorer_scores,
     validation_scores,
+    with_labels,
 )
-from ..selection.folds import masks_of_splits
+from ..selection.folds import fold_masks, metadata_router, routed_metadata
 from ..solvers.auto import Purpose
 from ..solvers.stop import warn_not_converged
 from .logistic import LogisticRegression
 
 __all__ = ["LogisticRegressionCV"]
 
-CV_PENALTIES = ("l2", "l1", "elasticnet")
+#: ``penalty`` values: ``UNSET`` (scikit-learn 1.9's default) takes it from ``l1_ratios``.
+CV_PENALTIES = (UNSET, "l2", "l1", "elasticnet")
 #: What to try when cross-validation fits do not converge.
 CV_ADVICE = (
     "Increase max_iter, standardize the features, drop the smallest-penalty Cs, loosen tol, or "
@@ -65,54 +74,43 @@ def _check_Cs(Cs) -> np.ndarray:
 
 
 def _check_l1_ratios(penalty, l1_ratios) -> np.ndarray:
-    """The elastic-net mixing values to search: ``l1_ratios`` for ``"elasticnet"``, else 0 or 1."""
+    """The elastic-net mixings ``α`` of the grid, as scikit-learn 1.9 decides them: with
+    ``penalty`` unset (``UNSET``, the default) each value of ``l1_ratios`` is fitted as given
+    (``None``: ridge alone), so ``(1,)`` is the lasso; a named ``penalty`` (deprecated, with
+    scikit-learn's ``FutureWarning``) fixes ``α`` for every entry (``l1_ratio_of``), and
+    ``l1_ratios``, ignored with a warning unless ``"elasticnet"``, sets the grid's length."""
     check_choice("penalty", penalty, CV_PENALTIES)
-    if penalty != "elasticnet":
-        if l1_ratios is not None:
-            warnings.warn(
-                f"l1_ratios={l1_ratios!r} is ignored: it is used only with penalty='elasticnet'",
-                UserWarning,
-                stacklevel=4,
-            )
-        return np.array([1.0 if penalty == "l1" else 0.0])
-    values = np.asarray([] if l1_ratios is None else l1_ratios, dtype=object)
-    if (
-        values.ndim != 1
-        or len(values) == 0
-        or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v <= 1 for v in values
-        )
-    ):
+    if penalty == "elasticnet" and l1_ratios is None:
         raise ValueError(
             "penalty='elasticnet' needs l1_ratios, a non-empty list of numbers in [0, 1]; "
-            f"got {l1_ratios!r}"
+            "got None (or leave penalty unset: l1_ratios alone choose the penalty)"
         )
-    return values.astype(np.float64)
-
-
-def _check_scoring(scoring) -> str:
-    """``scoring``: ``None`` (``"neg_log_loss"``) or one of ``SCORINGS``."""
-    scoring = "neg_log_loss" if scoring is None else scoring
-    if not isinstance(scoring, str) or scoring not in SCORINGS:
-        raise ValueError(f"scoring must be None or one of {list(SCORINGS)!r}, got {scoring!r}")
-    return scoring
-
-
-def _fold_masks(cv, X, y, weights, class_factor) -> tuple[np.ndarray, np.ndarray]:
-    """0/1 train and test masks ``(n_folds, n)`` of the splits of ``cv``; every fold must train
-    and test on samples of positive weight."""
-    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv < 2:
-        raise ValueError(f"cv must be at least 2 folds, got cv={cv}")
-    splits = list(check_cv(cv, y, classifier=True).split(X, y))
-    if not splits:
-        raise ValueError(f"cv={cv!r} produced no train/test split")
-    train, test = masks_of_splits(splits, X.shape[0])
-    fold_weight = (train * weights * class_factor).sum(axis=1)
-    if np.any(fold_weight <= 0) or np.any((test * weights).sum(axis=1) <= 0):
-        raise ValueError(
-            "every cross-validation fold needs training and test samples of positive weight"
+    values = np.asarray([0.0] if l1_ratios is None else l1_ratios, dtype=object)
+    message = f"l1_ratios, the mixings to search, must be numbers in [0, 1]; got {l1_ratios!r}"
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError(message)
+    try:  # each value checked as an l1_ratio
+        alphas = np.array([l1_ratio_of(UNSET, value) for value in values])
+    except (TypeError, ValueError) as error:
+        raise ValueError(message) from error
+    if penalty != UNSET:
+        warnings.warn(
+            "penalty was deprecated in scikit-learn 1.8 (removed in 1.10): leave it unset and "
+            "use l1_ratios and Cs instead: l1_ratios=(0,) for penalty='l2', (1,) for 'l1', "
+            "values in (0, 1) for 'elasticnet', and Cs=(np.inf,) for no penalty",
+            FutureWarning,
+            stacklevel=4,
         )
-    return train, test
+    if penalty in ("l1", "l2") and l1_ratios is not None:
+        warnings.warn(
+            f"l1_ratios={l1_ratios!r} is ignored with penalty={penalty!r}: leave penalty unset "
+            "and let l1_ratios choose it",
+            UserWarning,
+            stacklevel=4,
+        )
+    if penalty in ("l1", "l2"):
+        return np.full(len(values), l1_ratio_of(penalty, None))
+    return alphas
 
 
 class LogisticRegressionCV(LogisticRegression):
@@ -124,42 +122,56 @@ class LogisticRegressionCV(LogisticRegression):
 
     Parameters:
         Cs: number of ``C`` values (``np.logspace(-4, 4, Cs)``) or a list of them.
-        l1_ratios: elastic-net mixing values to search, with ``penalty="elasticnet"``.
-        cv: number of folds (``StratifiedKFold(cv)`` without shuffling), a scikit-learn splitter,
-            or an iterable of ``(train_indices, test_indices)``.
-        penalty: ``"l2"`` (default), ``"l1"`` or ``"elasticnet"``.
-        scoring: validation score to maximize: ``None``/``"neg_log_loss"`` (default),
-            ``"accuracy"`` or ``"roc_auc"`` (one-vs-rest macro average with more than two
-            classes). Sample weights weight the score.
+        l1_ratios: elastic-net mixing values to search (0 ridge, 1 lasso, between: elastic
+            net); ``None`` is ridge alone and drops the ``l1_ratio`` axis of the attributes.
+        cv: number of folds (``StratifiedKFold(cv)`` without shuffling), ``None`` (5), a
+            scikit-learn splitter, or an iterable of ``(train_indices, test_indices)``.
+        penalty: deprecated by scikit-learn 1.8 and understood as 1.9 does: leave it unset
+            (``"deprecated"``) and the penalty follows from ``l1_ratios``; ``"l2"``, ``"l1"`` or
+            ``"elasticnet"`` name it (``l1_ratios`` then used only with ``"elasticnet"``).
+        scoring: the validation score to maximize: ``None``/``"neg_log_loss"`` (default),
+            any name of ``sklearn.metrics.get_scorer_names()``, or a callable
+            ``scorer(estimator, X, y)``. ``"neg_log_loss"``, ``"accuracy"`` and ``"roc_auc"``
+            (one-vs-rest macro average with more than two classes) are computed with the fits;
+            other scorers get a fitted ``LogisticRegression`` per fold fit and the fold's
+            validation rows. Sample weights reach the score (scorers: ``sample_weight=``).
         refit: refit on all data at the best ``(C, l1_ratio)``, started from the fold average;
             else average the fold coefficients at each fold's best index.
         solver: as in ``LogisticRegression``, except that ``"auto"`` picks ``"cd"`` on a CPU up
             to ``jaxlogreg.solvers.auto.CV_CD_MAX_PARAMS`` coefficients also without an L1 part:
             its Hessian, built rarely, is handed along each path and its rebuilds are shared by
             the folds.
-        multi_class, class_weight, fit_intercept, max_iter, tol, verbose, random_state: as in
-            ``LogisticRegression`` (``tol`` and ``max_iter`` hold for every fit on the grid).
-        n_jobs: accepted for scikit-learn compatibility and stored; no effect: all fits run in
-            one compiled program.
+        use_legacy_attributes: ``True`` (default): scikit-learn's dict layouts of ``scores_``
+            and ``coefs_paths_``; ``False``: its new array layouts (see Attributes).
+        multi_class, class_weight, fit_intercept, dual, intercept_scaling, max_iter, tol,
+            verbose, random_state: as in ``LogisticRegression`` (``tol`` and ``max_iter`` hold
+            for every fit on the grid; the refit gets every parameter the two share). As in
+            scikit-learn, ``random_state`` is the solver's, never the folds': pass a splitter
+            with its own ``random_state`` (``StratifiedKFold(5, shuffle=True, ...)``) as ``cv``.
+        n_jobs: accepted and stored; no effect: all fits run in one compiled program.
 
     Attributes:
         coef_, intercept_, classes_, n_features_in_, feature_names_in_: as ``LogisticRegression``.
-        Cs_: the ``C`` grid; l1_ratios_: the ``l1_ratio`` grid.
-        C_, l1_ratio_: the chosen values, ``(1,)`` for two classes, else ``(n_classes,)``.
-        scores_: ``{class: (n_folds, n_Cs)}`` (``(n_folds, n_Cs, n_l1_ratios)`` for
-            ``"elasticnet"``) validation scores; the same array for every class (only the
-            positive class for binary problems), as in scikit-learn.
+        Cs_: the ``C`` grid; l1_ratios_: the mixings ``α`` fitted (``[0.]`` when ``l1_ratios``
+            is ``None``).
+        C_, l1_ratio_: the chosen values, ``(1,)`` for two classes, else ``(n_classes,)``
+            (floats when ``use_legacy_attributes=False``).
+        scores_: ``{class: (n_folds, n_Cs[, n_l1_ratios])}`` validation scores (the
+            ``l1_ratio`` axis unless ``l1_ratios`` is ``None``); the same array for every class
+            (only the positive class for binary problems), as in scikit-learn. New layout:
+            ``(n_folds, n_l1_ratios, n_Cs)``.
         coefs_paths_: ``{class: (n_folds, n_Cs[, n_l1_ratios], n_features + fit_intercept)}``
-            fold coefficients (intercept last).
+            fold coefficients (intercept last). New layout: ``(n_folds, n_l1_ratios, n_Cs,
+            n_classes or 1, n_features + fit_intercept)``.
         n_iter_: ``(1, n_folds, n_Cs[, n_l1_ratios])`` iterations of the fold fits, at least 1
-            (a warm-started fit that needed no step counts one).
-        cv_results_: diagnostics per ``C`` (rows) and ``l1_ratio`` (columns, for
-            ``"elasticnet"``): ``C``, ``lambda``, ``mean_train_loss``, ``std_train_loss``,
-            ``mean_val_loss``, ``std_val_loss``, ``mean_train_accuracy``, ``mean_val_accuracy``,
-            ``std_val_accuracy``, ``mean_val_score``, ``std_val_score`` (across folds;
-            log-loss and accuracy weighted by the sample weights) and ``n_nonzero`` (mean number
-            of nonzero weights). A training loss far below the validation loss flags
-            overfitting; both high flags underfitting.
+            (a warm-started fit that needed no step counts one); new layout ``(n_folds,
+            n_l1_ratios, n_Cs)``.
+        cv_results_: diagnostics per ``C`` (rows) and ``l1_ratio`` (columns, unless
+            ``l1_ratios`` is ``None``): ``C``, ``lambda``, the means and standard deviations
+            across folds (``mean_``/``std_``) of ``train_loss``, ``val_loss``,
+            ``train_accuracy``, ``val_accuracy`` (weighted) and ``val_score``, and
+            ``n_nonzero`` (mean number of nonzero weights). A training loss far below the
+            validation loss flags overfitting; both high flags underfitting.
         lambda_min_: the best ``C`` in the glmnet convention, ``λ = 1/(C·Σᵢ sᵢ)`` over all
             samples (sample × class weights), for the objective
             ``(1/Σs)·Σ sᵢ ℓᵢ + λ[(1−α)/2‖W‖² + α‖W‖₁]``.
@@ -170,46 +182,66 @@ class LogisticRegressionCV(LogisticRegression):
     """
 
     _auto_purpose = Purpose.CROSS_VALIDATION
+    # as scikit-learn 1.9: score's sample_weight goes to the scorer
+    __metadata_request__score = {"sample_weight": UNUSED}  # noqa: RUF012
 
     def __init__(
         self,
         *,
         Cs=10,
         l1_ratios=None,
-        cv=5,
-        penalty="l2",
-        scoring=None,
-        refit=True,
-        multi_class="auto",
-        class_weight=None,
         fit_intercept=True,
+        cv=5,
+        dual=False,
+        penalty=UNSET,
+        scoring=None,
         solver="auto",
-        max_iter=100,
         tol=1e-4,
+        max_iter=100,
+        class_weight=None,
         n_jobs=None,
         verbose=0,
+        refit=True,
+        intercept_scaling=1.0,
         random_state=None,
+        use_legacy_attributes=True,
+        multi_class="auto",
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
         self.cv = cv
+        self.dual = dual
         self.penalty = penalty
         self.scoring = scoring
-        self.refit = refit
-        self.multi_class = multi_class
-        self.class_weight = class_weight
-        self.fit_intercept = fit_intercept
         self.solver = solver
-        self.max_iter = max_iter
         self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.refit = refit
+        self.intercept_scaling = intercept_scaling
         self.random_state = random_state
+        self.use_legacy_attributes = use_legacy_attributes
+        self.multi_class = multi_class
 
-    def _fit(self, X, y, sample_weight):
+    def fit(self, X, y, sample_weight=None, **params):
+        """Fit every fold × ``C`` × ``l1_ratio``, choose, refit; on error the estimator is left
+        as it was. ``params``: metadata for the splitter and the scorer, routed as scikit-learn
+        1.9 does with ``sklearn.set_config(enable_metadata_routing=True)``; without routing,
+        ``sample_weight`` reaches the scorer and ``groups`` the splitter."""
+        routed = routed_metadata(self, "fit", dict(params, sample_weight=sample_weight))
+        with unchanged_on_error(self):
+            self._fit(X, y, sample_weight, *routed)
+        return self
+
+    def _fit(self, X, y, sample_weight, split_params, score_params):
+        self._check_primal_options()
         Cs = _check_Cs(self.Cs)
         l1_ratios = _check_l1_ratios(self.penalty, self.l1_ratios)
-        scoring = _check_scoring(self.scoring)
+        fast_scoring, scorer = check_scoring(self.scoring)
+        check_choice("use_legacy_attributes", self.use_legacy_attributes, (True, False))
         l1 = bool(np.any(l1_ratios > 0))
         tol, max_iter = self._check_solver_options(l1)
         X, y, classes, y_index = self._classification_data(X, y)
@@ -218,7 +250,7 @@ class LogisticRegressionCV(LogisticRegression):
         # computed once on all data, as scikit-learn does
         per_class = class_weights(self.class_weight, classes, y, sample_weight)
         class_factor = per_class[y_index]
-        train_mask, test_mask = _fold_masks(self.cv, X, y, weights, class_factor)
+        train_mask, test_mask = fold_masks(self.cv, X, y, weights, class_factor, split_params)
 
         mode = choose_mode(self.multi_class, len(classes))
         fold_data = (weights, class_factor, train_mask, test_mask)
@@ -226,7 +258,11 @@ class LogisticRegressionCV(LogisticRegression):
         fits = cross_validate(
             X, y_index, len(classes), mode, *fold_data, Cs, l1_ratios, tol, **options
         )
-        scores = validation_scores(scoring, fits, X, y_index, weights, test_mask, mode)
+        fast = set(score_params) <= {"sample_weight"}  # the fit's weights or none, unrouted
+        if fast_scoring and fast and score_params.get("sample_weight") is sample_weight:
+            scores = validation_scores(fast_scoring, fits, X, y_index, weights, test_mask, mode)
+        else:
+            scores = self._scorer_scores(scorer, fits, X, y, classes, score_params, test_mask)
         best = best_index(scores)
         if self.refit:
             C_, l1_ratio_ = Cs[best[0]], l1_ratios[best[1]]
@@ -251,51 +287,79 @@ class LogisticRegressionCV(LogisticRegression):
         total_weight = float((weights * class_factor).sum())
         self._set_grid(fits, scores, best, Cs, l1_ratios, total_weight)
 
-    def _set_grid(self, fits: CrossValidation, scores, best, Cs, l1_ratios, total_weight):
-        """The attributes of the whole grid: ``Cs_``, ``l1_ratios_``, ``scores_``,
-        ``coefs_paths_``, ``n_iter_``, ``lambda_min_``, the one-standard-error rule and
-        ``cv_results_``."""
+    def _scorer_scores(self, scorer, fits: CrossValidation, X, y, classes, score_params, test):
+        """The validation score ``(F, L, A)`` of every fold fit by a scikit-learn ``scorer``,
+        on a fitted ``LogisticRegression`` view of the fit's coefficients (no refit), with the
+        fold's rows of ``score_params`` (its sample weights)."""
+        scorer = with_labels(scorer, classes)
+        view = LogisticRegression(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
+        view.classes_, view.n_features_in_ = classes, X.shape[1]
+        per_row = {  # per-sample metadata, cut to each fold's rows as scikit-learn does
+            k: np.asarray(v) for k, v in score_params.items() if np.shape(v) == (len(X),)
+        }
 
-        def grid_axes(a, axis):  # drop the l1_ratio axis unless the penalty is elastic-net
-            return a if self.penalty == "elasticnet" else np.take(a, 0, axis=axis)
+        def score(coef, intercept, rows):
+            view.coef_, view.intercept_ = coef, intercept
+            params = dict(score_params, **{k: v[rows] for k, v in per_row.items()})
+            return scorer(view, X[rows], y[rows], **params)
+
+        return scorer_scores(score, fits, test)
+
+    def score(self, X, y, sample_weight=None, **params):
+        """The ``scoring`` score of the model on ``(X, y)`` (``None``: the negative log-loss;
+        ``"roc_auc"`` with more than two classes: ``"roc_auc_ovr"``, as in the fit), weighted
+        by ``sample_weight``, as scikit-learn 1.9's ``LogisticRegressionCV.score`` (``params``
+        routed to the scorer with metadata routing enabled)."""
+        check_is_fitted(self)
+        _, score_params = routed_metadata(self, "score", dict(params, sample_weight=sample_weight))
+        name, scorer = check_scoring(self.scoring)
+        if name == "roc_auc" and len(self.classes_) > 2:
+            scorer = get_scorer("roc_auc_ovr")
+        return scorer(self, X, y, **score_params)
+
+    def get_metadata_routing(self):
+        """scikit-learn's metadata routing: to the ``cv`` splitter and the ``scoring`` scorer."""
+        return metadata_router(self, self.cv, check_scoring(self.scoring)[1])
+
+    def _set_grid(self, fits: CrossValidation, scores, best, Cs, l1_ratios, total_weight):
+        """The attributes of the whole grid in scikit-learn 1.9's layouts: ``Cs_``,
+        ``l1_ratios_``, ``scores_``, ``coefs_paths_``, ``n_iter_``; and ``lambda_min_``, the
+        one-standard-error rule and ``cv_results_``."""
+
+        def grid_axes(a, axis):  # drop the l1_ratio axis when no l1_ratios were given
+            return a if self.l1_ratios is not None else np.take(a, 0, axis=axis)
 
         labels = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
         paths = fits.coef
         if self.fit_intercept:
             paths = np.concatenate([fits.coef, fits.intercept[..., None]], axis=-1)
-        C_1se = one_standard_error_C(scores, Cs, best)
-        self.Cs_ = Cs
-        self.l1_ratios_ = l1_ratios
-        self.scores_ = {label: grid_axes(scores, 2) for label in labels}
-        self.coefs_paths_ = {
-            label: grid_axes(paths[..., k, :], 2) for k, label in enumerate(labels)
-        }
-        self.n_iter_ = np.maximum(grid_axes(fits.n_iter, 2), 1)[None]
+        n_iter = np.maximum(fits.n_iter, 1)
+        self.Cs_, self.l1_ratios_ = Cs, l1_ratios
+        if self.use_legacy_attributes:
+            self.scores_ = {label: grid_axes(scores, 2) for label in labels}
+            self.coefs_paths_ = {
+                label: grid_axes(paths[..., k, :], 2) for k, label in enumerate(labels)
+            }
+            self.n_iter_ = grid_axes(n_iter, 2)[None]
+        else:  # (F, L, A, …) -> (F, A, L, …)
+            self.scores_, self.n_iter_ = np.swapaxes(scores, 1, 2), np.swapaxes(n_iter, 1, 2)
+            self.coefs_paths_ = np.swapaxes(paths, 1, 2)
+            self.C_, self.l1_ratio_ = float(self.C_[0]), float(self.l1_ratio_[0])
         self.lambda_min_ = lam_of_C(Cs[best[0]], total_weight)[()]
-        self.C_1se_ = C_1se
-        self.lambda_1se_ = float(lam_of_C(C_1se, total_weight))
+        self.C_1se_ = one_standard_error_C(scores, Cs, best)
+        self.lambda_1se_ = float(lam_of_C(self.C_1se_, total_weight))
         results = cv_results(fits, scores, Cs, l1_ratios, total_weight)
         self.cv_results_ = {key: grid_axes(np.array(value), 1) for key, value in results.items()}
 
     def _refit(self, X, y, sample_weight, C, l1_ratio, class_weight, solver, init):
         """``coef_`` and ``intercept_`` of ``LogisticRegression`` on all data at the chosen
-        ``(C, l1_ratio)``, started at ``init = (W, b)`` (the fold average); its ``objective_``
-        is kept."""
-        elastic = self.penalty == "elasticnet"
-        model = LogisticRegression(
-            self.penalty,
-            C=C,
-            l1_ratio=l1_ratio if elastic else None,
-            fit_intercept=self.fit_intercept,
-            solver=solver,
-            multi_class=self.multi_class,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            class_weight=class_weight,
-            warm_start=True,
-            verbose=self.verbose,
-            random_state=self.random_state,
-        )
+        ``(C, l1_ratio)``, started at ``init = (W, b)`` (the fold average), with every parameter
+        the two estimators share; its ``objective_`` is kept."""
+        shared = set(LogisticRegression._get_param_names())
+        params = {k: v for k, v in self.get_params(deep=False).items() if k in shared}
+        params.update(penalty=UNSET, C=C, l1_ratio=l1_ratio, solver=solver)
+        params.update(class_weight=class_weight, warm_start=True)
+        model = LogisticRegression(**params)
         model.coef_, model.intercept_ = init
         model.fit(X, y, sample_weight)
         self.objective_ = model.objective_

@@ -71,7 +71,12 @@ def logistic_regression(
         coef, intercept = logit_of_softmax(coef, intercept)
     name = solver if isinstance(solver, str) else type(solver).__name__.lower()
     model = LogisticRegression(
-        penalty, C=C, solver="auto", multi_class=multi_class, max_iter=max_iter, tol=tol
+        C=np.inf if penalty is None else C,
+        l1_ratio=0.0,
+        solver="auto",
+        multi_class=multi_class,
+        max_iter=max_iter,
+        tol=tol,
     )
     model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
     model.n_features_in_, model.n_iter_ = Xs.shape[1], np.atleast_1d(result.n_iter)

@@ -20,18 +20,20 @@ glmnet one-standard-error rule is ``one_standard_error_C``.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import get_scorer, get_scorer_names, make_scorer, roc_auc_score
 
-from .._validation import to_device
 from ..core.penalties import lam_of_C
 from ..core.targets import Mode, class_log_proba, encode_targets, logit_of_softmax
 from ..engine.path import null_init, path
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
 from ..precision import precise_jit
 from ..solvers import get_solver
 
@@ -39,15 +41,19 @@ __all__ = [
     "SCORINGS",
     "CrossValidation",
     "best_index",
+    "check_scoring",
     "cross_validate",
     "cv_results",
     "fold_average",
     "one_standard_error_C",
     "sample_metrics",
+    "scorer_scores",
     "validation_scores",
+    "with_labels",
 ]
 
-#: The validation scores cross-validation maximizes.
+#: The validation scores computed with the fits, in one program (any other scorer:
+#: ``scorer_scores``).
 SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 
 
@@ -202,9 +208,16 @@ def cross_validate(
     fold_weight = (train_mask * sample_weight * class_factor).sum(axis=1)
     lambdas = lam_of_C(Cs[order][None, :], fold_weight[:, None])  # (F, L)
     targets, loss = encode_targets(y_index, n_classes, mode)
+    # rows padded with zero weight (engine.shapes): nearby row counts share one program
+    n_rows = bucket_rows(X)
+    per_row = (y_index, sample_weight, class_factor, train_mask, test_mask)
+    y_index, sample_weight, class_factor, train_mask, test_mask = (
+        pad_rows(a, n_rows, axis=np.ndim(a) - 1) for a in per_row
+    )
+    targets = pad_rows(targets, n_rows, axis=np.ndim(targets) - 2)
     arrays = (sample_weight, class_factor, train_mask, test_mask, lambdas, l1_ratios, tol)
     *fits, mean_loss, mean_accuracy = _fold_fits(
-        to_device(X),
+        padded_on_device(X, n_rows),
         jnp.asarray(y_index),
         jnp.asarray(targets, dtype),
         *(jnp.asarray(a, dtype) for a in arrays),
@@ -261,6 +274,54 @@ def _roc_auc(X, y_index, sample_weight, test_mask, W, b, mode: Mode) -> np.ndarr
                 labels=np.arange(n_classes) if n_classes > 2 else None,
             )
     return scores
+
+
+def check_scoring(scoring):
+    """``(name, scorer)``: ``name`` one of ``SCORINGS`` (computed with the fits) or ``None``;
+    ``scorer`` the scikit-learn scorer. ``scoring`` is ``None`` (``"neg_log_loss"``), a name of
+    ``sklearn.metrics.get_scorer_names()`` or a callable ``scorer(estimator, X, y)``."""
+    scoring = "neg_log_loss" if scoring is None else scoring
+    if isinstance(scoring, str) and scoring in get_scorer_names():
+        return (scoring if scoring in SCORINGS else None), get_scorer(scoring)
+    if callable(scoring):
+        return None, scoring
+    raise ValueError(
+        "scoring must be None (the negative log-loss), a name of "
+        f"sklearn.metrics.get_scorer_names() or a callable scorer(estimator, X, y); got "
+        f"{scoring!r} (one score only: LogisticRegressionCV maximizes a single score)"
+    )
+
+
+def scorer_scores(score: Callable, fits: CrossValidation, test_mask) -> np.ndarray:
+    """The validation score ``(F, L, A)`` of every fit by ``score(coef (K, p), intercept (K,),
+    rows)``, ``rows`` the indices of the fold's validation samples: a scikit-learn scorer run
+    on a fitted view of the batched coefficients, without refitting. The calls come in
+    scikit-learn's order: by fold, then ``l1_ratio``, then ``C``."""
+    scores = np.empty(fits.n_iter.shape)
+    for f, mask in enumerate(test_mask > 0):
+        rows = np.flatnonzero(mask)
+        for a, c in np.ndindex(scores.shape[2], scores.shape[1]):
+            scores[f, c, a] = score(fits.coef[f, c, a], fits.intercept[f, c, a], rows)
+    return scores
+
+
+def with_labels(scorer, classes):
+    """``scorer`` told all the ``classes`` (``labels=``; binary: ``pos_label=`` the last) when
+    its metric takes them, as scikit-learn's cross-validation does: a validation fold may miss
+    some classes."""
+    function = getattr(scorer, "_score_func", None)
+    parameters = inspect.signature(function).parameters if function is not None else {}
+    if "labels" not in parameters:
+        return scorer
+    kwargs = dict(getattr(scorer, "_kwargs", {}), labels=classes)
+    if len(classes) == 2 and "pos_label" in parameters:
+        kwargs["pos_label"] = classes[-1]
+    return make_scorer(
+        function,
+        greater_is_better=scorer._sign == 1,
+        response_method=scorer._response_method,
+        **kwargs,
+    )
 
 
 def best_index(scores: np.ndarray) -> tuple[int, int]:

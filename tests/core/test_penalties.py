@@ -1,10 +1,20 @@
-"""Penalties: prox against brute-force minimization, KKT residuals, unpenalized intercept."""
+"""Penalties: prox against brute-force minimization, KKT residuals, unpenalized intercept; the
+penalty an estimator's ``penalty``, ``l1_ratio`` and ``C`` choose (scikit-learn 1.9's table)."""
+
+import warnings
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from scipy.optimize import minimize_scalar
 
-from jaxlogreg.penalties import ElasticNetPenalty, soft_threshold
+from jaxlogreg.penalties import (
+    UNSET,
+    ElasticNetPenalty,
+    l1_ratio_of,
+    penalty_of,
+    soft_threshold,
+)
 
 
 def penalty(lam=0.3, l1_ratio=0.6, factors=(1.0, 2.0, 0.0)):
@@ -62,3 +72,51 @@ def test_soft_threshold_is_the_prox_of_the_absolute_value():
     np.testing.assert_array_equal(
         pen.prox_l1(coef, 0.7), soft_threshold(coef, 0.7 * pen.l1_weights())
     )
+
+
+F, U = FutureWarning, UserWarning
+
+
+@pytest.mark.parametrize(
+    ("penalty", "l1_ratio", "C", "expected", "warned"),
+    [
+        (UNSET, 0.0, 2.0, (2.0, 0.0), []),
+        (UNSET, 1, 2.0, (2.0, 1.0), []),
+        (UNSET, 0.3, 2.0, (2.0, 0.3), []),
+        (UNSET, None, 2.0, (2.0, 0.0), [F]),
+        (UNSET, 1.0, np.inf, (np.inf, 0.0), []),
+        (UNSET, 0.3, np.inf, (np.inf, 0.0), [U]),
+        ("l2", 0.0, 2.0, (2.0, 0.0), [F]),
+        ("l2", None, 2.0, (2.0, 0.0), [F, U]),
+        ("l2", 0.3, 2.0, (2.0, 0.0), [F, U, U]),
+        ("l1", 0.0, 2.0, (2.0, 1.0), [F, U]),
+        ("l1", 1.0, 2.0, (2.0, 1.0), [F]),
+        ("elasticnet", 0.3, 2.0, (2.0, 0.3), [F]),
+        (None, 0.0, 1.0, (np.inf, 0.0), [F]),
+        (None, 0.0, 2.0, (np.inf, 0.0), [F, U]),
+    ],
+)
+def test_penalty_of_follows_scikit_learn(penalty, l1_ratio, C, expected, warned):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert penalty_of(penalty, l1_ratio, C) == expected
+    assert [w.category for w in caught] == warned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the mapping alone never warns
+        alpha = l1_ratio_of(penalty, l1_ratio)
+    if np.isfinite(expected[0]):  # penalized: the same mixing
+        assert alpha == expected[1]
+
+
+@pytest.mark.parametrize(
+    ("penalty", "l1_ratio", "error", "message"),
+    [
+        ("elasticnet", None, ValueError, "needs l1_ratio"),
+        ("l3", 0.0, ValueError, "penalty must be one of"),
+        (UNSET, 1.5, ValueError, r"l1_ratio must be in \[0, 1\]"),
+        (UNSET, "half", TypeError, "l1_ratio must be a number"),
+    ],
+)
+def test_penalty_of_refuses_what_scikit_learn_refuses(penalty, l1_ratio, error, message):
+    with pytest.raises(error, match=message):
+        penalty_of(penalty, l1_ratio, 1.0)

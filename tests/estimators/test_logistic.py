@@ -104,21 +104,20 @@ def test_non_convergence_warns_with_what_to_change():
 def test_auto_solver_choice():
     X, y = standardized("breast_cancer")
     assert LogisticRegression().fit(X, y).solver_ == "newton"
-    assert LogisticRegression(penalty="l1", C=0.1).fit(X, y).solver_ == "cd"
+    assert LogisticRegression(l1_ratio=1, C=0.1).fit(X, y).solver_ == "cd"
     X, y = standardized("digits")
     assert 10 * 65 > NEWTON_MAX_PARAMS
     assert LogisticRegression().fit(X, y).solver_ == "lbfgs"
 
 
-@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
-def test_sparse_penalties_match_sklearn_saga(penalty):
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_sparse_penalties_match_sklearn_saga(l1_ratio):
     X, y = standardized("breast_cancer")
-    l1_ratio = 0.5 if penalty == "elasticnet" else None
-    ours = LogisticRegression(penalty=penalty, C=0.1, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
+    ours = LogisticRegression(C=0.1, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = SkLogisticRegression(
-            C=0.1, l1_ratio=l1_ratio or 1.0, solver="saga", tol=1e-12, max_iter=100_000
+            C=0.1, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=100_000
         ).fit(X, y)
     np.testing.assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
@@ -131,12 +130,17 @@ def test_sparse_penalties_match_sklearn_saga(penalty):
         (dict(C=-1.0), ValueError, "C must be a positive number"),
         (dict(C="big"), TypeError, "C must be a positive number"),
         (dict(tol=0.0), ValueError, "tol must be a positive"),
-        (dict(max_iter=0), ValueError, "max_iter must be a positive integer"),
+        (dict(max_iter=-1), ValueError, "max_iter must be a non-negative integer"),
+        (dict(max_iter=1.5), ValueError, "max_iter must be a non-negative integer"),
         (dict(solver="saga"), ValueError, "solver must be one of"),
         (dict(multi_class="crammer"), ValueError, "multi_class must be one of"),
-        (dict(penalty="elasticnet"), ValueError, "needs l1_ratio"),
+        (dict(penalty="elasticnet", l1_ratio=None), ValueError, "needs l1_ratio"),
         (dict(penalty="elasticnet", l1_ratio=2.0), ValueError, r"l1_ratio must be in \[0, 1\]"),
-        (dict(penalty="l1", solver="lbfgs"), ValueError, "cannot handle an L1 penalty.*'cd'"),
+        (dict(l1_ratio=1, solver="lbfgs"), ValueError, "cannot handle an L1 penalty.*'cd'"),
+        (dict(l1_ratio=1.5), ValueError, r"l1_ratio must be in \[0, 1\]"),
+        (dict(dual=True), ValueError, "dual=True .* not available.*Use dual=False"),
+        (dict(dual="no"), TypeError, "dual must be True or False"),
+        (dict(intercept_scaling=0.0), ValueError, "intercept_scaling must be a positive"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(params, error, message):

@@ -96,3 +96,15 @@ def test_the_float32_failure_is_round_off():
     assert all(d < 16 * eps for d in differences)
     assert max(differences) > 1e-7
     assert expected_failed_checks(LogisticRegression()) == {}  # float64 here: nothing expected
+
+
+def test_float32_X_fits_in_float32_without_a_warning():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+    for x64 in (False, True):
+        with jax.enable_x64(x64), warnings.catch_warnings():
+            warnings.simplefilter("error")  # no DataConversionWarning: nothing is converted
+            model = LogisticRegression().fit(X, y)
+        assert model.coef_.dtype == model.intercept_.dtype == np.float32
+        assert model.predict_proba(X).dtype == np.float32

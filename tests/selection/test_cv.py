@@ -2,14 +2,19 @@
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import get_scorer
 
 from jaxlogreg.core.targets import class_log_proba
 from jaxlogreg.selection.cv import (
     CrossValidation,
     best_index,
+    check_scoring,
     fold_average,
     one_standard_error_C,
     sample_metrics,
+    scorer_scores,
+    with_labels,
 )
 
 
@@ -68,3 +73,51 @@ def test_without_refit_the_folds_own_best_fits_are_averaged():
     np.testing.assert_array_equal(b, (intercept[0, 2, 0] + intercept[1, 1, 0]) / 2)
     assert C == pytest.approx(5.5)
     assert l1_ratio == 0.5
+
+
+def test_check_scoring_takes_any_single_sklearn_scorer():
+    assert check_scoring(None)[0] == "neg_log_loss"
+    assert check_scoring("roc_auc")[0] == "roc_auc"
+    name, scorer = check_scoring("balanced_accuracy")
+    assert name is None and scorer._score_func.__name__ == "balanced_accuracy_score"
+    assert check_scoring(len) == (None, len)
+    for bad in ("no_such_score", ["accuracy"], {"a": "accuracy"}):
+        with pytest.raises(ValueError, match="scoring must be None"):
+            check_scoring(bad)
+
+
+def test_with_labels_tells_the_scorer_every_class():
+    """A validation fold with one class: the Brier score needs the labels (binary: the positive
+    one) to score at all."""
+
+    class Constant(ClassifierMixin, BaseEstimator):
+        classes_ = np.array(["a", "b"])
+
+        def predict_proba(self, X):
+            return np.full((len(X), 2), 0.5)
+
+    y = np.array(["b", "b"])
+    brier = get_scorer("neg_brier_score")
+    with pytest.raises(ValueError):
+        brier(Constant(), np.zeros((2, 1)), y)
+    scorer = with_labels(brier, Constant.classes_)
+    assert scorer(Constant(), np.zeros((2, 1)), y) == pytest.approx(-0.25)  # (½ − 1)²
+    accuracy = get_scorer("accuracy")
+    assert with_labels(accuracy, Constant.classes_) is accuracy  # takes no labels
+
+
+def test_scorer_scores_calls_in_sklearns_order():
+    """By fold, then ``l1_ratio``, then ``C``, each fit on its fold's validation rows."""
+    coef = np.arange(2 * 3 * 2).reshape(2, 3, 2, 1, 1).astype(float)
+    fits = CrossValidation(coef, coef[..., 0], np.zeros((2, 3, 2)), *[None] * 5)
+    test_mask = np.array([[1, 0, 1], [0, 1, 0]])
+    calls = []
+
+    def score(W, b, rows):
+        calls.append((W.item(), tuple(rows)))
+        return W.item()
+
+    scores = scorer_scores(score, fits, test_mask)
+    np.testing.assert_array_equal(scores, coef[..., 0, 0])
+    assert [c[0] for c in calls] == [0, 2, 4, 1, 3, 5, 6, 8, 10, 7, 9, 11]
+    assert {c[1] for c in calls[:6]} == {(0, 2)} and {c[1] for c in calls[6:]} == {(1,)}
