@@ -206,6 +206,14 @@ def _is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
+def _in_dtype(value, dtype):
+    """``value`` in ``dtype``: a traced value stays one; the others become NumPy arrays, whose
+    conversion compiles no program of its own (a ``jax.numpy`` one does, on its first call)."""
+    if isinstance(value, jax.core.Tracer):
+        return jnp.asarray(value, dtype)
+    return np.asarray(value, dtype)
+
+
 def _check_hyperparameters(lam, l1_ratio, tol) -> None:
     """Value checks on whatever is concrete (traced values are checked by their caller)."""
     # NumPy, not jax.numpy: under an outer jit, a jax.numpy comparison would be traced.
@@ -281,19 +289,17 @@ def fit(
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
     X = to_device(X) if csr is None else SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
     targets = to_device(targets)
-    sample_weight = jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight)
-    penalty_factor = jnp.ones(p, X.dtype) if penalty_factor is None else jnp.asarray(penalty_factor)
     d = p + int(fit_intercept)
-    init = jnp.zeros((targets.shape[1], d), X.dtype) if init is None else jnp.asarray(init)
+    init = np.zeros((targets.shape[1], d), X.dtype) if init is None else init
     return solve(
         X,
         targets,
-        sample_weight.astype(X.dtype),
-        jnp.asarray(lam, X.dtype),
-        jnp.asarray(l1_ratio, X.dtype),
-        penalty_factor,
-        init,
-        jnp.asarray(tol, X.dtype),
+        _in_dtype(np.ones(n) if sample_weight is None else sample_weight, X.dtype),
+        _in_dtype(lam, X.dtype),
+        _in_dtype(l1_ratio, X.dtype),
+        _in_dtype(np.ones(p) if penalty_factor is None else penalty_factor, X.dtype),
+        _in_dtype(init, X.dtype),
+        _in_dtype(tol, X.dtype),
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,
