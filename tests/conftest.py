@@ -39,3 +39,17 @@ def _release_compiled_programs():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def cache_calls(monkeypatch):
+    """The folders the command line asked ``enable_compilation_cache`` for (``None``: the
+    default). The CLI turns JAX's persistent compilation cache on (config ``[compilation]``); in
+    this test process that would make every later compilation of the suite write to disk, so
+    in-process runs record the call instead (``tests/cli/test_cli.py`` checks the real cache in
+    a subprocess)."""
+    from jaxlogreg.cli import commands
+
+    calls = []
+    monkeypatch.setattr(commands, "enable_compilation_cache", calls.append)
+    return calls
