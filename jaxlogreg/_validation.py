@@ -43,7 +43,7 @@ __all__ = [
     "warn_on_feature_scale",
 ]
 
-#: Largest dense copy (bytes, as float64) that a ``scipy.sparse`` input is densified into.
+#: Largest dense copy (bytes, as float64) a ``scipy.sparse`` input is densified into (``as_dense``).
 MAX_DENSE_BYTES = 2**31
 
 #: Feature magnitudes (largest ``|x|`` of a column) outside ``[1/FEATURE_SCALE, FEATURE_SCALE]``
@@ -133,11 +133,8 @@ def unchanged_on_error(estimator) -> Iterator[None]:
 
 
 def as_dense(X, name: str = "X"):
-    """``X`` unchanged, or a ``scipy.sparse`` ``X`` as a dense array when that fits the budget.
-
-    The solvers compute with dense arrays; a sparse matrix whose dense form would exceed
-    ``MAX_DENSE_BYTES`` is refused with what to pass instead.
-    """
+    """``X`` unchanged, or a ``scipy.sparse`` ``X`` as a dense array for the estimators that
+    compute with dense arrays, when that fits ``MAX_DENSE_BYTES`` (else refused with a fix)."""
     if not scipy.sparse.issparse(X):
         return X
     n_bytes = 8 * X.shape[0] * X.shape[1]
@@ -159,11 +156,9 @@ def _first_non_numeric(values) -> str | None:
     array = np.asarray(values, dtype=object)
     array = array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
     for j in range(array.shape[1]):
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             array[:, j].astype(np.float64)  # whole columns first: element by element is slow
             continue
-        except (TypeError, ValueError):
-            pass
         for value in array[:, j]:
             try:
                 float(value)
@@ -195,11 +190,9 @@ HOST_ALIGNMENT = 64
 def aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
     """An uninitialized C-contiguous NumPy array whose data start ``HOST_ALIGNMENT``-aligned.
 
-    Where the system has anonymous memory maps (POSIX), the array gets a map of its own, page
-    aligned, its pages populated at once (``MAP_POPULATE``, Linux). NumPy's own allocation asks
-    the kernel for huge pages for large arrays: on a virtual machine their first touch took
-    225–300 ms for 80 MB, against 50 ms for a populated map (13–27 ms once warm).
-    """
+    With anonymous memory maps (POSIX), a page-aligned map of its own, populated at once
+    (``MAP_POPULATE``, Linux): NumPy's huge pages took 225–300 ms on first touch for 80 MB on a
+    virtual machine, a populated map 50 ms (13–27 ms once warm)."""
     dtype = np.dtype(dtype)
     nbytes = int(np.prod(shape)) * dtype.itemsize
     if nbytes and hasattr(mmap, "MAP_ANONYMOUS"):
@@ -212,12 +205,9 @@ def aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
 
 def to_device(X, *, transposed: bool = False) -> jax.Array:
     """``X`` (``Xᵀ`` when ``transposed``) as a JAX array on the default device: one copy of a
-    NumPy array (none on a CPU when it is C-contiguous and 64-byte aligned).
-
-    On a CPU, ``Xᵀ`` is laid out on the host, into aligned memory (``aligned_empty``) that the
-    device then uses as it is: 50 ms for 10⁵ × 100 float64, against 100–130 ms for a device copy of
-    ``X`` and XLA's transposition, and no second copy of ``X`` on the device.
-    """
+    NumPy array (none on a CPU when it is C-contiguous and 64-byte aligned). On a CPU, ``Xᵀ`` is
+    laid out on the host in aligned memory (``aligned_empty``) that the device uses as it is: 50
+    ms for 10⁵ × 100 float64, against 100–130 ms for a device copy and XLA's transposition."""
     if isinstance(X, jax.Array):
         return X.T if transposed else X
     X = np.asarray(X)
@@ -266,10 +256,15 @@ def as_float_array(X, name: str = "X"):
     return X.astype(jax.dtypes.canonicalize_dtype(X.dtype), copy=False)
 
 
-def validate_inputs(estimator, X, y, **check_params):
+def validate_inputs(estimator, X, y, *, keep_sparse: bool = False, **check_params):
     """scikit-learn's ``validate_data`` (``check_X_y`` when ``estimator`` is ``None``), with
-    ``scipy.sparse`` ``X`` densified (``as_dense``) and messages that say what to fix."""
-    X = as_dense(X)
+    messages that say what to fix; a sparse ``X`` densified (``as_dense``), or with
+    ``keep_sparse`` a CSR matrix (a BCOO becomes one) of sorted indices without duplicates."""
+    if keep_sparse:  # a BCOO holds a dtype JAX computes in: as_sparse_csr keeps it
+        X = as_sparse_csr(X) if isinstance(X, jax.experimental.sparse.BCOO) else X
+        check_params["accept_sparse"] = "csr"
+    else:
+        X = as_dense(X)
     try:
         if estimator is None:
             X, y = check_X_y(X, y, **check_params)
@@ -296,7 +291,10 @@ def validate_inputs(estimator, X, y, **check_params):
                 f"{message} Drop the samples whose label is missing (y is not imputed)"
             ) from None
         raise
-    _check_range(X)
+    _check_range(X.data if scipy.sparse.issparse(X) else X)
+    if scipy.sparse.issparse(X) and not X.has_canonical_format:  # never the caller's X changed
+        X = X.copy()
+        X.sum_duplicates()
     return X, y
 
 
@@ -314,14 +312,19 @@ def _check_range(X: np.ndarray) -> None:
 
 
 def warn_on_feature_scale(X: np.ndarray, stacklevel: int = 5) -> None:
-    """Warn when a column's largest ``|x|`` is above ``FEATURE_SCALE`` or below its inverse.
+    """Warn when a column's largest ``|x|`` is above ``FEATURE_SCALE`` or below its inverse
+    (of a ``scipy.sparse`` ``X``: of its stored values, never densified).
 
     The iterative solvers stop on an absolute gradient tolerance, and the gradient of column
     ``j`` scales with its magnitude: huge columns never reach ``tol``, tiny ones never leave zero.
     """
     scale = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], SCALE_CHUNK_ROWS):  # no temporary as large as X
-        np.maximum(scale, np.abs(X[start : start + SCALE_CHUNK_ROWS]).max(axis=0), out=scale)
+    if scipy.sparse.issparse(X):
+        X = scipy.sparse.coo_array(X)
+        np.maximum.at(scale, X.col, np.abs(X.data))
+    else:
+        for start in range(0, X.shape[0], SCALE_CHUNK_ROWS):  # no temporary as large as X
+            np.maximum(scale, np.abs(X[start : start + SCALE_CHUNK_ROWS]).max(axis=0), out=scale)
     odd = np.flatnonzero((scale > FEATURE_SCALE) | ((scale > 0) & (scale < 1 / FEATURE_SCALE)))
     if odd.size:
         j = odd[0]
@@ -361,12 +364,9 @@ def _all_finite(x):
 
 
 def _is_finite(x) -> bool:
-    """Whether every value of the concrete array ``x`` is finite.
-
-    A NumPy array is checked on the host: its sum is finite exactly when every value is, unless
-    the sum overflows (then each value is checked). A JAX array is checked where it lives, also
-    while a caller's function is being traced (``x`` a constant of it).
-    """
+    """Whether every value of the concrete array ``x`` is finite: a NumPy array on the host (its
+    sum is finite exactly when every value is, unless the sum overflows: then value by value), a
+    JAX array where it lives, also while a caller's function is traced (``x`` a constant of it)."""
     if scipy.sparse.issparse(x):
         x = x.data
     if isinstance(x, np.ndarray):

@@ -95,9 +95,14 @@ class SparseDesign:
         return 2
 
     @classmethod
-    def from_csr(cls, data, indices, indptr, shape: tuple[int, int]) -> SparseDesign:
+    def from_csr(
+        cls, data, indices, indptr, shape: tuple[int, int], *, max_row_nnz: int | None = None
+    ) -> SparseDesign:
         """From CSR arrays (NumPy, column indices sorted within each row, no duplicates). An
-        empty matrix keeps one explicit zero, so that every gather has an element to read."""
+        empty matrix keeps one explicit zero, so that every gather has an element to read.
+        ``max_row_nnz``: the row-gather capacity, when not the most stored values of a row (a
+        row gather reads a row's first ``max_row_nnz`` values: ``engine.shapes`` appends zeros
+        beyond them)."""
         n, p = (int(s) for s in shape)
         data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
         if data.size == 0:
@@ -115,7 +120,7 @@ class SparseDesign:
             col_order=jnp.asarray(np.argsort(indices, kind="stable").astype(index)),
             col_ptr=jnp.asarray(np.concatenate([[0], np.cumsum(col_counts)]).astype(index)),
             shape=(n, p),
-            max_row_nnz=int(counts.max(initial=0)),
+            max_row_nnz=int(counts.max(initial=0) if max_row_nnz is None else max_row_nnz),
             column_chunk=int(np.clip(2 ** np.ceil(np.log2(max(mean_col, 1.0))), 8, 1024)),
         )
 

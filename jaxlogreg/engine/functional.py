@@ -207,9 +207,10 @@ def _is_concrete(x) -> bool:
 
 
 def _in_dtype(value, dtype):
-    """``value`` in ``dtype``: a traced value stays one; the others become NumPy arrays, whose
-    conversion compiles no program of its own (a ``jax.numpy`` one does, on its first call)."""
-    if isinstance(value, jax.core.Tracer):
+    """``value`` in ``dtype``: a JAX array (traced, or spread over devices and processes) stays
+    one; the others become NumPy arrays, whose conversion compiles no program of its own (a
+    ``jax.numpy`` one does, on its first call)."""
+    if isinstance(value, jax.Array | jax.core.Tracer):
         return jnp.asarray(value, dtype)
     return np.asarray(value, dtype)
 

@@ -19,6 +19,14 @@ Large data are not padded (``bucket_rows``): a padded copy of an ``X`` over
 its run time. Where ``X`` is copied anyway (laid out transposed for a path), it is padded in the
 same copy.
 
+A sparse ``X`` (a CSR matrix, ``padded_sparse_design``) gains empty rows (its ``indptr``
+extended) on the ladder of ``r + 1`` columns, ``r`` its mean stored values a row (an empty row
+costs a pass nothing but its own entry). A compiled program is specific to the number of stored
+values too, and to the capacity of a row gather: these are padded as well, the values to
+``row_bucket(nnz, 1)`` with explicit zeros stored in the last row, the capacity to a power of
+two. Every product with ``X`` is linear in its stored values, so zeros, wherever stored, change
+nothing. "Large" means stored values over ``MAX_PADDED_BYTES``.
+
 Minibatch solvers (``sgd``, ``adam``) draw minibatches from the padded rows and so follow a
 different random path than on the unpadded rows.
 """
@@ -29,8 +37,10 @@ import math
 
 import jax
 import numpy as np
+import scipy.sparse
 
 from .._validation import aligned_empty, to_device
+from ..core.design import SparseDesign
 
 __all__ = [
     "MAX_PADDED_BYTES",
@@ -39,6 +49,7 @@ __all__ = [
     "bucket_rows",
     "pad_rows",
     "padded_on_device",
+    "padded_sparse_design",
     "row_bucket",
 ]
 
@@ -59,12 +70,22 @@ def row_bucket(n: int, n_columns: int) -> int:
     return -(-n // q) * q
 
 
+def _padded_bytes(X) -> int:
+    """The bytes a padded copy of ``X`` copies: all of a dense ``X``, a sparse one's values."""
+    if scipy.sparse.issparse(X):
+        return X.data.nbytes
+    return X.shape[0] * X.shape[1] * np.dtype(X.dtype).itemsize
+
+
 def bucket_rows(X, *, copied: bool = False) -> int:
-    """The row count ``X (n, p)`` is padded to: ``row_bucket(n, p + 1)``, or ``n`` when ``X`` is
-    over ``MAX_PADDED_BYTES`` and not ``copied`` anyway (module docstring)."""
+    """The row count ``X (n, p)`` is padded to: ``row_bucket(n, p + 1)`` (sparse ``X``:
+    ``row_bucket(n, r + 1)``, ``r`` its mean stored values a row), or ``n`` when ``X`` is
+    large and not ``copied`` anyway (module docstring)."""
     n, p = X.shape
-    if not copied and n * p * np.dtype(X.dtype).itemsize > MAX_PADDED_BYTES:
+    if not copied and _padded_bytes(X) > MAX_PADDED_BYTES:
         return n
+    if scipy.sparse.issparse(X):
+        return row_bucket(n, -(-X.nnz // max(n, 1)) + 1)
     return row_bucket(n, p + 1)
 
 
@@ -99,3 +120,21 @@ def padded_on_device(X, n_rows: int, *, transposed: bool = False) -> jax.Array:
     out = aligned_empty((p, n_rows), X.dtype)
     out[:, :n], out[:, n:] = X.T, 0
     return jax.device_put(out)
+
+
+def padded_sparse_design(X, n_rows: int) -> SparseDesign:
+    """A CSR ``X (n, p)`` (indices sorted, no duplicates) as a ``SparseDesign`` of ``n_rows``
+    rows: empty rows appended; unless ``X`` is large, its stored values padded with zeros in
+    the last row to ``row_bucket(nnz, 1)`` and the row-gather capacity rounded up to a power of
+    two (module docstring). Nothing is densified."""
+    n, p = X.shape
+    data, indices = X.data, X.indices
+    indptr = np.concatenate([X.indptr, np.full(n_rows - n, X.indptr[-1], X.indptr.dtype)])
+    capacity = None
+    if _padded_bytes(X) <= MAX_PADDED_BYTES:
+        extra = row_bucket(X.nnz, 1) - X.nnz
+        data = np.concatenate([data, np.zeros(extra, data.dtype)])
+        indices = np.concatenate([indices, np.arange(extra, dtype=indices.dtype) % p])
+        indptr[-1] += extra
+        capacity = 1 << max(int(np.diff(X.indptr).max(initial=0)) - 1, 0).bit_length()
+    return SparseDesign.from_csr(data, indices, indptr, (n_rows, p), max_row_nnz=capacity)

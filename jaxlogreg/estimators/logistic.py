@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 
 import jax
+import jax.experimental.sparse
 import jax.numpy as jnp
 import numpy as np
 import scipy.sparse
@@ -25,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import persistence
 from .._validation import (
+    as_sparse_csr,
     check_choice,
     check_finite_result,
     check_positive_number,
@@ -44,7 +46,7 @@ from ..core.targets import (
     softmax_of_logit,
 )
 from ..engine.functional import FitArrays, solve, solve_many
-from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
 from ..inference.separation import warn_if_separable
 from ..scale import sharding
 from ..solvers import SOLVERS
@@ -107,6 +109,12 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
     float32, anything else in float64; ``coef_``, ``intercept_`` and the predictions on such
     ``X`` follow. float64 needs JAX's float64 (``jax.config.update("jax_enable_x64", True)``):
     without it the fit runs in float32, with a ``DataConversionWarning``.
+
+    A sparse ``X`` (``scipy.sparse`` csr/csc/coo, or ``jax.experimental.sparse.BCOO``) is never
+    densified: the fit solves on its nonzeros (``jaxlogreg.core.design.SparseDesign``), and
+    exact Newton (``"newton"``, ``"irls"``) takes it up to
+    ``jaxlogreg.solvers.auto.NEWTON_MAX_PARAMS`` coefficients (``"auto"`` picks accordingly).
+    ``mesh`` and ``summary`` take a dense ``X`` only.
     """
 
     #: What ``solver="auto"`` picks a solver for (``jaxlogreg.solvers.auto``).
@@ -154,8 +162,11 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         C = check_positive_number("C", self.C, allow_inf=True)
         C, l1_ratio = penalty_of(self.penalty, self.l1_ratio, C)
         tol, max_iter = self._check_solver_options(l1_ratio > 0)
-        X, y, classes, y_index = self._classification_data(X, y, follow_dtype=True)
-        solver = self._solver_for(l1_ratio > 0, len(classes), X.shape[1])
+        X, y, classes, y_index = self._classification_data(
+            X, y, follow_dtype=True, keep_sparse=True
+        )
+        sparse = scipy.sparse.issparse(X)
+        solver = self._solver_for(l1_ratio > 0, len(classes), X.shape[1], sparse=sparse)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         weights = weights * class_weights(self.class_weight, classes, y, weights)[y_index]
         lam = float(lam_of_C(C, weights.sum()))
@@ -208,13 +219,18 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         options = (self.solver, self.tol, self.max_iter)
         return check_solver_options(*options, l1=l1, allow_zero_iter=True)
 
-    def _solver_for(self, l1: bool, n_classes: int, n_features: int) -> str:
-        """``solver``, or the one ``"auto"`` stands for with ``K·(p + 1)`` coefficients."""
+    def _solver_for(
+        self, l1: bool, n_classes: int, n_features: int, *, sparse: bool = False
+    ) -> str:
+        """``solver``, or the one ``"auto"`` stands for with ``K·(p + 1)`` coefficients (of a
+        sparse ``X`` when ``sparse``)."""
         if self.solver != "auto":
             return self.solver
         n_params = (1 if n_classes == 2 else n_classes) * (n_features + 1)
         platform = jax.default_backend()
-        return auto_solver(l1=l1, n_params=n_params, platform=platform, purpose=self._auto_purpose)
+        return auto_solver(
+            l1=l1, n_params=n_params, platform=platform, purpose=self._auto_purpose, sparse=sparse
+        )
 
     def _seeded(self, solver: str):
         """``solver``, or for the minibatch solvers (``"sgd"``, ``"adam"``) with a
@@ -225,11 +241,13 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
             return solver
         return method.with_seed(check_random_state(self.random_state).randint(2**31 - 1))
 
-    def _classification_data(self, X, y, *, follow_dtype: bool = False):
+    def _classification_data(self, X, y, *, follow_dtype: bool = False, keep_sparse: bool = False):
         """Validated ``X`` and ``y``, the sorted classes, class indices. ``X`` is in the dtype
         the fit computes in: ``fit_dtype`` of ``X`` when ``follow_dtype``, else JAX's default
-        float (float64 with ``jax_enable_x64``, else float32)."""
-        X, y = validate_inputs(self, X, y, dtype=[np.float64, np.float32], order="C")
+        float (float64 with ``jax_enable_x64``, else float32). A sparse ``X`` is densified, or
+        with ``keep_sparse`` a CSR matrix (``_validation.validate_inputs``)."""
+        check = dict(dtype=[np.float64, np.float32], order="C", keep_sparse=keep_sparse)
+        X, y = validate_inputs(self, X, y, **check)
         dtype = fit_dtype(X.dtype) if follow_dtype else np.dtype(jnp.result_type(float))
         X = X.astype(dtype, copy=False)
         warn_on_feature_scale(X)
@@ -244,11 +262,19 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
 
     def _solve(self, X, targets, weights, *arrays, one_vs_rest: bool, **static):
         """``solve`` on the data, its rows split over ``mesh`` when one is given; one-vs-rest
-        solves the class problems (``targets (K, n, 1)``, ``init (K, 1, d)``) in one ``vmap``."""
+        solves the class problems (``targets (K, n, 1)``, ``init (K, 1, d)``) in one ``vmap``,
+        which shares ``X``. A CSR ``X`` is solved as a ``core.design.SparseDesign``."""
+        sparse = scipy.sparse.issparse(X)
+        if sparse and self.mesh is not None:
+            raise ValueError(
+                "mesh= shards the rows of a dense X only (sparse rows are not sharded): pass "
+                "mesh=None to fit the sparse X on one device, or X.toarray() if it fits in memory"
+            )
         if self.mesh is None:  # rows padded: nearby row counts share one program
             n_rows = bucket_rows(X)
             targets = pad_rows(targets, n_rows, axis=np.ndim(targets) - 2)
-            data = (padded_on_device(X, n_rows), targets, pad_rows(weights, n_rows))
+            X = padded_sparse_design(X, n_rows) if sparse else padded_on_device(X, n_rows)
+            data = (X, targets, pad_rows(weights, n_rows))
         else:
             data = sharding.shard_data(self.mesh, X, targets, weights)
         static["fit_intercept"] = bool(self.fit_intercept)
@@ -300,6 +326,13 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
                 stacklevel=4,  # the caller of fit (fit → _fit → _report)
             )
 
+    def decision_function(self, X):
+        """Decision values ``X Wᵀ + b``: ``(n_samples,)`` for two classes, else
+        ``(n_samples, n_classes)``; a sparse ``X`` (a BCOO as a CSR matrix) stays sparse."""
+        if isinstance(X, jax.experimental.sparse.BCOO):
+            X = as_sparse_csr(X)
+        return super().decision_function(X)
+
     def predict_proba(self, X):
         """Class probabilities, ``(n_samples, n_classes)``."""
         return np.exp(self.predict_log_proba(X))
@@ -336,9 +369,16 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
     ):
         """Coefficients, standard errors, z, p-values and ``level`` intervals on the training
         data: ``print(model.summary(X, y))``; ``.frame`` is a DataFrame, ``.inference`` holds
-        the covariance and likelihood statistics. See ``jaxlogreg.inference.infer``."""
+        the covariance and likelihood statistics. See ``jaxlogreg.inference.infer``. Dense
+        ``X`` only: inference builds the dense design and its Hessian."""
         from ..inference.wald import infer  # inference builds on this module
 
+        if scipy.sparse.issparse(X) or isinstance(X, jax.experimental.sparse.BCOO):
+            raise TypeError(
+                "summary() needs a dense X: inference builds the dense design and the "
+                "(K·d)² Hessian, which jaxlogreg does not do for a sparse X. Pass X.toarray() "
+                "if it fits in memory"
+            )
         result = infer(
             self,
             X,
@@ -355,5 +395,5 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
-        tags.input_tags.sparse = True  # densified, up to _validation.MAX_DENSE_BYTES
+        tags.input_tags.sparse = True  # kept sparse (LogisticRegressionCV: densified, as_dense)
         return tags

@@ -63,14 +63,14 @@ def _separating_direction(rows: sp.csr_matrix) -> np.ndarray | None:
     return result.x if np.max(margins, initial=0.0) > _ZERO else None
 
 
-def _binary(A: np.ndarray, positive: np.ndarray) -> np.ndarray:
+def _binary(A: sp.csr_matrix, positive: np.ndarray) -> np.ndarray:
     """Infinite coefficients ``(d,)`` of the binary logit of ``positive`` on ``A``."""
     signs = np.where(positive, 1.0, -1.0)
-    v = _separating_direction(sp.csr_matrix(A * signs[:, None]))
+    v = _separating_direction(sp.csr_matrix(sp.diags(signs) @ A))
     return np.zeros(A.shape[1], bool) if v is None else np.abs(v) > _ZERO
 
 
-def _multinomial(A: np.ndarray, y_index: np.ndarray, n_classes: int, reference: int):
+def _multinomial(A: sp.csr_matrix, y_index: np.ndarray, n_classes: int, reference: int):
     """Infinite coefficients ``(n_classes, d)`` of the softmax model with ``V_reference = 0``."""
     infinite = np.zeros((n_classes, A.shape[1]), bool)
 
@@ -87,9 +87,10 @@ def _multinomial(A: np.ndarray, y_index: np.ndarray, n_classes: int, reference: 
     entries, row_index, col_index = [], [], []
     for block_class, sign in ((y_index[sample], 1.0), (other, -1.0)):  # aᵢᵀ(V_{yᵢ} − V_k)
         keep = block_class != reference
-        entries.append(sign * A[sample[keep]].ravel())
-        row_index.append(np.repeat(row[keep], d))
-        col_index.append((position[block_class[keep]][:, None] * d + np.arange(d)).ravel())
+        block = A[sample[keep]].tocoo()  # its stored values: row i of the block is pair keep[i]
+        entries.append(sign * block.data)
+        row_index.append(row[keep][block.row])
+        col_index.append(position[block_class[keep]][block.row] * d + block.col)
     rows = sp.csr_matrix(
         (np.concatenate(entries), (np.concatenate(row_index), np.concatenate(col_index))),
         shape=(len(sample), (n_classes - 1) * d),
@@ -104,7 +105,8 @@ def infinite_estimates(A, y_index, n_classes: int, mode: Mode, reference: int = 
     """Which maximum-likelihood coefficients are infinite (the data are separated along them).
 
     Args:
-        A: ``(n, d)`` design of the samples with positive weight (intercept column included).
+        A: ``(n, d)`` design of the samples with positive weight (intercept column included),
+            dense or ``scipy.sparse`` (the linear programs take its nonzeros only).
         y_index: ``(n,)`` class indices.
         mode: ``Mode.BINARY`` (class 1 against class 0), ``Mode.OVR`` (each class against the
             rest) or ``Mode.MULTINOMIAL`` (softmax, ``reference`` class fixed at zero).
@@ -113,9 +115,10 @@ def infinite_estimates(A, y_index, n_classes: int, mode: Mode, reference: int = 
         A boolean mask ``(1, d)`` for binary, ``(n_classes, d)`` otherwise (the reference row
         all ``False``).
     """
-    A = np.asarray(A, np.float64)
-    scale = np.max(np.abs(A), axis=0)
-    A = A / np.where(scale > 0, scale, 1.0)  # the support of v does not depend on column scales
+    A = sp.csr_matrix(A, dtype=np.float64, copy=True)
+    scale = np.zeros(A.shape[1])
+    np.maximum.at(scale, A.indices, np.abs(A.data))
+    A.data /= np.where(scale > 0, scale, 1.0)[A.indices]  # v's support ignores column scales
     if mode == Mode.BINARY:
         infinite = _binary(A, y_index == 1)[None]
     elif mode == Mode.OVR:
@@ -157,12 +160,19 @@ def warn_if_separable(
 
     ``coef (K, p)``, ``intercept (K,)``: the fitted decision function (``K = 1``, or ``coef
     (p,)``, for a binary logit); ``one_vs_rest``: one binary problem per class (each checked).
+    A ``scipy.sparse`` ``X`` stays sparse: the linear programs take its nonzeros (on a large
+    ``X`` they take long unless the fitted model separates the data already).
     """
     keep = weights > 0
-    A = np.asarray(X, np.float64)[keep]
+    A = (
+        sp.csr_matrix(X, dtype=np.float64)[keep]
+        if sp.issparse(X)
+        else np.asarray(X, np.float64)[keep]
+    )
     Z = A @ np.atleast_2d(coef).T + (np.atleast_1d(intercept) if fit_intercept else 0.0)
     if fit_intercept:
-        A = np.column_stack([A, np.ones(len(A))])
+        ones = np.ones((A.shape[0], 1))
+        A = sp.hstack([A, ones], format="csr") if sp.issparse(A) else np.hstack([A, ones])
     y_index = y_index[keep]
     if one_vs_rest and n_classes > 2:
         problems = [((y_index == k).astype(int), 2, Z[:, k : k + 1]) for k in range(n_classes)]

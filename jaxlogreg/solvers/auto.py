@@ -14,6 +14,10 @@ Each purpose is a different trade-off, measured where noted:
 - ``DIFFERENTIABLE`` (hypergradient tuning, influence functions): fits whose derivatives come
   from the Hessian at the solution: ``"cd"`` with an L1 part, else Newton at any size.
 - ``LEAST_SQUARES`` (the squared-loss regressors): coordinate descent.
+
+A sparse ``X`` allows exact Newton only up to ``NEWTON_MAX_PARAMS`` coefficients, whatever the
+purpose (its Hessian costs ``2·nnz·p``, ``newton.check_sparse_size``): beyond, L-BFGS. The other
+picks (``"cd"``, ``"lbfgs"``) take a sparse ``X`` at any size.
 """
 
 from __future__ import annotations
@@ -39,7 +43,12 @@ class Purpose(enum.Enum):
 
 
 def auto_solver(
-    *, l1: bool | None, n_params: int, platform: str = "cpu", purpose: Purpose = Purpose.FIT
+    *,
+    l1: bool | None,
+    n_params: int,
+    platform: str = "cpu",
+    purpose: Purpose = Purpose.FIT,
+    sparse: bool = False,
 ) -> str:
     """The solver ``"auto"`` stands for.
 
@@ -48,10 +57,11 @@ def auto_solver(
         n_params: coefficients ``K·d`` (intercepts included).
         platform: ``jax.default_backend()`` of the fit (``"cpu"``, ``"gpu"``, ``"tpu"``).
         purpose: what the fit is for.
+        sparse: whether ``X`` is sparse (Newton then at most ``NEWTON_MAX_PARAMS``).
     """
     if purpose is Purpose.LEAST_SQUARES or l1 is None or l1:
         return "cd"
-    if purpose is Purpose.DIFFERENTIABLE:
+    if purpose is Purpose.DIFFERENTIABLE and not (sparse and n_params > NEWTON_MAX_PARAMS):
         return "newton"
     if purpose is Purpose.CROSS_VALIDATION and platform == "cpu" and n_params <= CV_CD_MAX_PARAMS:
         return "cd"

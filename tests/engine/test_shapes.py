@@ -10,6 +10,7 @@ import contextlib
 import jax
 import numpy as np
 import pytest
+import scipy.sparse
 from jax import monitoring
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import cross_val_score
@@ -17,6 +18,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import jaxlogreg
+from jaxlogreg.core.design import take_rows
+from jaxlogreg.engine import shapes
 from jaxlogreg.engine.shapes import (
     MAX_PADDED_BYTES,
     ROWS_PER_OCTAVE,
@@ -24,6 +27,7 @@ from jaxlogreg.engine.shapes import (
     bucket_rows,
     pad_rows,
     padded_on_device,
+    padded_sparse_design,
     row_bucket,
 )
 
@@ -124,3 +128,31 @@ def test_large_data_are_padded_only_where_they_are_copied_anyway():
     assert bucket_rows(X) == n
     assert bucket_rows(X, copied=True) == row_bucket(n, 101)
     assert bucket_rows(X[:1000]) == row_bucket(1000, 101)
+
+
+def test_a_padded_sparse_design_is_the_padded_matrix():
+    """Empty rows appended, stored values padded with zeros (in the last row), the row-gather
+    capacity a power of two: the matrix and its row gathers are those of the padded dense X."""
+    X = scipy.sparse.random(37, 11, density=0.2, random_state=0, format="csr")
+    n_rows = bucket_rows(X)
+    assert n_rows == row_bucket(37, -(-X.nnz // 37) + 1) > 37
+    D = padded_sparse_design(X, n_rows)
+    expected = np.vstack([X.toarray(), np.zeros((n_rows - 37, 11))])
+    np.testing.assert_array_equal(np.asarray(D.todense()), expected)
+    assert D.shape == (n_rows, 11)
+    assert D.data.shape == (row_bucket(X.nnz, 1),) and D.data.shape[0] > X.nnz
+    largest = int(np.diff(X.indptr).max())
+    assert D.max_row_nnz >= largest and D.max_row_nnz & (D.max_row_nnz - 1) == 0
+    rows = jax.numpy.asarray([0, 36, n_rows - 1, 5])
+    np.testing.assert_array_equal(np.asarray(take_rows(D, rows).todense()), expected[rows])
+
+
+def test_large_sparse_data_are_padded_by_their_stored_values(monkeypatch):
+    """Sparse ``X`` is large when its stored values are, whatever its dense form: then neither
+    rows nor values are padded."""
+    X = scipy.sparse.random(1000, 10**6, density=1e-5, random_state=0, format="csr")  # 8 GB dense
+    assert bucket_rows(X) == row_bucket(1000, -(-X.nnz // 1000) + 1) > 1000
+    monkeypatch.setattr(shapes, "MAX_PADDED_BYTES", X.data.nbytes - 1)
+    assert bucket_rows(X) == 1000
+    D = padded_sparse_design(X, 1000)
+    assert D.data.shape == (X.nnz,) and D.max_row_nnz == int(np.diff(X.indptr).max())
