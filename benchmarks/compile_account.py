@@ -18,6 +18,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from .report import table, write_table
+
 ENTRY_POINTS = {
     "fit newton": "jaxlogreg.fit(X, y, lam=lam, solver='newton')",
     "fit lbfgs": "jaxlogreg.fit(X, y, lam=lam, solver='lbfgs')",
@@ -107,18 +109,14 @@ def account(entry: str, size: str) -> dict:
 
 
 def as_markdown(rows: list[dict]) -> str:
-    lines = [
-        "| entry point | size | first (s) | trace (s) | lower (s) | XLA compile (s) | programs "
-        "| warm (s) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    header = ["entry point", "size", "first (s)", "trace (s)", "lower (s)", "XLA compile (s)"]
+    header += ["programs", "warm (s)"]
+    cells = []
     for r in rows:
         n, p = SIZES[r["size"]]
-        lines.append(
-            f"| {r['entry']} | {n:,} x {p} | {r['first_s']:.2f} | {r['trace_s']:.2f} | "
-            f"{r['lower_s']:.2f} | {r['compile_s']:.2f} | {r['programs']} | {r['warm_s']:.3f} |"
-        )
-    return "\n".join(lines) + "\n"
+        times = (f"{r[key]:.2f}" for key in ("first_s", "trace_s", "lower_s", "compile_s"))
+        cells.append([r["entry"], f"{n:,} x {p}", *times, str(r["programs"]), f"{r['warm_s']:.3f}"])
+    return table(header, cells)
 
 
 def main(argv=None) -> None:
@@ -132,10 +130,7 @@ def main(argv=None) -> None:
         for entry in args.entries.split(","):
             rows.append(account(entry, size))
             print(as_markdown(rows[-1:]).splitlines()[-1], flush=True)
-    if args.output is not None:
-        args.output.mkdir(parents=True, exist_ok=True)
-        (args.output / "compile-account.json").write_text(json.dumps(rows, indent=1))
-        (args.output / "compile-account.md").write_text(as_markdown(rows))
+    write_table(args.output, "compile-account", rows, as_markdown(rows))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from .report import table, write_table
+
 _PRELUDE = """
 import json, time, warnings
 warnings.simplefilter("ignore")
@@ -169,16 +171,19 @@ def measure(scenario: str, repeats: int) -> list[dict]:
 
 
 def as_markdown(rows: list[dict]) -> str:
-    lines = [
-        "| scenario | library | whole process (s) | ratio | work alone (s) | ratio |",
-        "|---|---|---|---|---|---|",
+    header = ["scenario", "library", "whole process (s)", "ratio", "work alone (s)", "ratio"]
+    cells = [
+        [
+            r["scenario"],
+            r["library"],
+            f"{r['process_s']:.2f}",
+            f"{r['process_ratio']:.2f}x",
+            f"{r['work_s']:.3f}",
+            f"{r['work_ratio']:.2f}x",
+        ]
+        for r in rows
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['scenario']} | {r['library']} | {r['process_s']:.2f} | "
-            f"{r['process_ratio']:.2f}x | {r['work_s']:.3f} | {r['work_ratio']:.2f}x |"
-        )
-    return "\n".join(lines) + "\n"
+    return table(header, cells)
 
 
 def main(argv=None) -> None:
@@ -191,10 +196,7 @@ def main(argv=None) -> None:
     for scenario in args.scenarios.split(","):
         rows += measure(scenario, args.repeats)
         print(as_markdown([r for r in rows if r["scenario"] == scenario]), flush=True)
-    if args.output is not None:
-        args.output.mkdir(parents=True, exist_ok=True)
-        (args.output / "latency.json").write_text(json.dumps(rows, indent=1))
-        (args.output / "latency.md").write_text(as_markdown(rows))
+    write_table(args.output, "latency", rows, as_markdown(rows))
 
 
 if __name__ == "__main__":

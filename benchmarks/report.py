@@ -338,3 +338,19 @@ def _jsonable(value):
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of ``rows`` (already formatted cells) under ``header``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_table(folder: Path | None, stem: str, rows: list[dict], markdown_text: str) -> None:
+    """``rows`` as ``stem.json`` and ``markdown_text`` as ``stem.md`` in ``folder`` (if any)."""
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.json").write_text(json.dumps(rows, indent=1))
+    (folder / f"{stem}.md").write_text(markdown_text)
