@@ -10,6 +10,10 @@ fold's best index (as scikit-learn). The glmnet one-standard-error rule is repor
 
 The log-loss, accuracy and ROC AUC are computed with the fits; any other scikit-learn scorer runs
 on a fitted ``LogisticRegression`` view of each fold fit, on the fold's validation rows.
+
+A sparse ``X`` (``scipy.sparse``, or a JAX BCOO) is never densified: the folds are weight masks
+over one sparse design, the scorers get row slices of the CSR matrix and the refit is
+``LogisticRegression``'s sparse fit.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse
 from sklearn.metrics import get_scorer
 from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.validation import check_is_fitted
@@ -118,7 +123,8 @@ class LogisticRegressionCV(LogisticRegression):
 
     All folds × ``Cs`` × ``l1_ratios`` fits run as one compiled, batched program: folds are 0/1
     sample-weight masks, the ``C`` grid is a warm-started regularization path (see the module
-    docstring). Prediction is ``LogisticRegression``'s.
+    docstring). Prediction is ``LogisticRegression``'s. ``X`` may be dense or sparse
+    (``scipy.sparse`` csr/csc/coo, JAX BCOO); a sparse ``X`` stays sparse throughout.
 
     Parameters:
         Cs: number of ``C`` values (``np.logspace(-4, 4, Cs)``) or a list of them.
@@ -244,8 +250,9 @@ class LogisticRegressionCV(LogisticRegression):
         check_choice("use_legacy_attributes", self.use_legacy_attributes, (True, False))
         l1 = bool(np.any(l1_ratios > 0))
         tol, max_iter = self._check_solver_options(l1)
-        X, y, classes, y_index = self._classification_data(X, y)
-        solver = self._solver_for(l1, len(classes), X.shape[1])
+        X, y, classes, y_index = self._classification_data(X, y, keep_sparse=True)
+        sparse = scipy.sparse.issparse(X)
+        solver = self._solver_for(l1, len(classes), X.shape[1], sparse=sparse)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         # computed once on all data, as scikit-learn does
         per_class = class_weights(self.class_weight, classes, y, sample_weight)
@@ -295,7 +302,7 @@ class LogisticRegressionCV(LogisticRegression):
         view = LogisticRegression(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
         view.classes_, view.n_features_in_ = classes, X.shape[1]
         per_row = {  # per-sample metadata, cut to each fold's rows as scikit-learn does
-            k: np.asarray(v) for k, v in score_params.items() if np.shape(v) == (len(X),)
+            k: np.asarray(v) for k, v in score_params.items() if np.shape(v) == (X.shape[0],)
         }
 
         def score(coef, intercept, rows):

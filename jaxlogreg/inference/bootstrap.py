@@ -152,7 +152,8 @@ def bootstrap(
 
     Args:
         estimator: the fitted model; every refit uses its penalty, solver, ``tol``, ``max_iter``.
-        X, y, sample_weight: its training data.
+        X, y, sample_weight: its training data; a sparse ``X`` stays sparse (one
+            ``SparseDesign`` that every resample reweights).
         n_resamples: ``B``.
         random_state: an int seed or a ``jax.random`` key: the same seed, the same draws.
         parametrization, reference: for multinomial models, as in ``jaxlogreg.inference.infer``.
@@ -162,7 +163,7 @@ def bootstrap(
     """
     B = check_positive_int("n_resamples", n_resamples)
     check_choice("parametrization", parametrization, ("reference", "full"))
-    fp = fitted_problem(estimator, X, y, sample_weight)
+    fp = fitted_problem(estimator, X, y, sample_weight, keep_sparse=True)
     ref = reference_index(fp, reference)
     problem = fp.problem
     n, d = problem.X.shape[0], problem.n_params_per_output

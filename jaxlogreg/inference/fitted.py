@@ -13,9 +13,11 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_sample_weight, to_device
+from .._validation import check_sample_weight, to_device, validate_inputs
+from ..core.design import SparseDesign
 from ..core.penalties import l1_ratio_of, lam_of_C
 from ..core.problem import Problem
 from ..core.targets import Mode, choose_mode, class_weights, encode_targets
@@ -74,8 +76,10 @@ def _penalty(estimator) -> tuple[float, float]:
     return C, l1_ratio
 
 
-def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
-    """Rebuild the fitted ``estimator``'s problem on ``(X, y)`` (normally its training data)."""
+def fitted_problem(estimator, X, y, sample_weight=None, *, keep_sparse=False) -> FittedProblem:
+    """Rebuild the fitted ``estimator``'s problem on ``(X, y)`` (normally its training data);
+    with ``keep_sparse`` a sparse ``X`` becomes a ``core.design.SparseDesign``, else it is
+    refused (inference that needs a dense ``X``)."""
     jaxlogreg_classifier = type(estimator).__module__.partition(".")[0] == "jaxlogreg" and hasattr(
         estimator, "multi_class"
     )
@@ -84,7 +88,11 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
             f"expected a fitted jaxlogreg LogisticRegression, got {type(estimator).__name__}"
         )
     check_is_fitted(estimator)
-    X, y = validate_data(estimator, X, y, reset=False, dtype=[np.float64, np.float32])
+    check = dict(reset=False, dtype=[np.float64, np.float32])
+    if keep_sparse:
+        X, y = validate_inputs(estimator, X, y, keep_sparse=True, **check)
+    else:
+        X, y = validate_data(estimator, X, y, **check)
     X = X.astype(np.dtype(jnp.result_type(float)), copy=False)
     classes = estimator.classes_
     unknown = ~np.isin(y, classes)
@@ -111,8 +119,10 @@ def fitted_problem(estimator, X, y, sample_weight=None) -> FittedProblem:
     targets, loss = encode_targets(y_index, len(classes), mode, X.dtype)
     if mode == Mode.OVR:
         coef = coef[:, None, :]
+    sparse = scipy.sparse.issparse(X)
+    design = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape) if sparse else to_device(X)
     problem = _make_problem(
-        to_device(X),
+        design,
         jnp.asarray(targets),
         jnp.asarray(weights, X.dtype),
         lam,

@@ -5,7 +5,10 @@ A cross-validation fold is a 0/1 mask ``mᶠ`` on the samples (``jaxlogreg.selec
 same shapes, so all folds × ``Cs`` × ``l1_ratios`` are solved by ONE compiled program: ``jax.vmap``
 over ``l1_ratios`` and over the fold masks of the regularization-path core
 ``jaxlogreg.engine.path.path``, which runs the ``C`` grid in increasing order (decreasing ``λ``)
-with warm starts. Fold ``f`` minimizes, for each ``C``, scikit-learn's objective
+with warm starts. A sparse ``X`` (CSR) stays sparse: one ``core.design.SparseDesign`` shared by
+the whole batch (never batched itself), its rows padded like a dense ``X`` (``engine.shapes``),
+and the linear predictors of the metrics are ``core.design.matmul_t``. Fold ``f`` minimizes, for
+each ``C``, scikit-learn's objective
 
     C · Σᵢ sᵢ mᶠᵢ ℓᵢ + (1 − α)/2 ‖W‖² + α ‖W‖₁,
 
@@ -28,12 +31,14 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse
 from sklearn.metrics import get_scorer, get_scorer_names, make_scorer, roc_auc_score
 
+from ..core.design import matmul_t
 from ..core.penalties import lam_of_C
 from ..core.targets import Mode, class_log_proba, encode_targets, logit_of_softmax
 from ..engine.path import null_init, path
-from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
 from ..precision import precise_jit
 from ..solvers import get_solver
 
@@ -126,6 +131,14 @@ def _solved_grid(X, targets, fit_weights, lambdas, l1_ratios, tol, *, ovr: bool,
     return grid(X, targets, fit_weights, lambdas, l1_ratios, factors, init, tol)
 
 
+def _linear_predictors(X, coef):
+    """``X Wᵀ`` of every fit: ``(…, n, K)`` for ``coef (…, K, p)``, one ``matmul_t`` with all
+    the fits' rows stacked (``X`` dense or a ``SparseDesign``, never densified)."""
+    batch, p = coef.shape[:-1], coef.shape[-1]
+    Z = matmul_t(X, coef.reshape(-1, p))  # (n, batch)
+    return jnp.moveaxis(Z.reshape(X.shape[0], *batch), 0, -2)
+
+
 @partial(precise_jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "mode"))
 def _fold_fits(
     X,
@@ -147,9 +160,10 @@ def _fold_fits(
 ):
     """All fold × ``C`` × ``l1_ratio`` fits and their metrics, as one program.
 
-    Shapes: ``X (n, p)``; ``y_index (n,)`` class indices; ``targets (n, K)``, or
-    ``(n_classes, n, 1)`` one-vs-rest; ``sample_weight``, ``class_factor`` ``(n,)``; 0/1
-    ``train_mask``, ``test_mask`` ``(F, n)``; ``lambdas (F, L)`` decreasing; ``l1_ratios (A,)``.
+    Shapes: ``X (n, p)`` (dense, or a ``SparseDesign``); ``y_index (n,)`` class indices;
+    ``targets (n, K)``, or ``(n_classes, n, 1)`` one-vs-rest; ``sample_weight``,
+    ``class_factor`` ``(n,)``; 0/1 ``train_mask``, ``test_mask`` ``(F, n)``; ``lambdas (F, L)``
+    decreasing; ``l1_ratios (A,)``.
     Fold ``f`` fits with the weights ``sᵢ·cᵢ·mᶠᵢ`` (``c``: class weights). Returns the decision
     weights ``(A, F, L, K, p)`` and intercepts ``(A, F, L, K)``, iterations, convergence, stop
     reasons and KKT violations ``(A, F, L)``, and the log-loss and accuracy ``(2, A, F, L)``:
@@ -169,7 +183,7 @@ def _fold_fits(
     if mode == Mode.BINARY_SOFTMAX:
         coef, intercept = logit_of_softmax(coef, intercept)
 
-    Z = jnp.einsum("np,aflkp->aflnk", X, coef) + intercept[..., None, :]
+    Z = _linear_predictors(X, coef) + intercept[..., None, :]
     losses, correct = sample_metrics(Z, y_index, mode)
     metric_weights = sample_weight * jnp.stack([train_mask, test_mask])  # (2, F, n)
     metric_weights = metric_weights / metric_weights.sum(-1, keepdims=True)
@@ -180,7 +194,7 @@ def _fold_fits(
 
 
 def cross_validate(
-    X: np.ndarray,
+    X,
     y_index: np.ndarray,
     n_classes: int,
     mode: Mode,
@@ -198,10 +212,11 @@ def cross_validate(
 ) -> CrossValidation:
     """Fit and score every fold × ``Cs`` × ``l1_ratios`` (module docstring) in one program.
 
-    ``X (n, p)`` in the computation dtype; ``y_index (n,)`` class indices; ``sample_weight`` and
-    the class weights ``class_factor`` ``(n,)``; 0/1 fold masks ``(F, n)``. Fold ``f`` fits at
-    ``λᶠ = lam_of_C(C, Σᵢ sᵢcᵢmᶠᵢ)`` for each ``C``, the ``C`` in increasing order (decreasing
-    ``λ``, the warm-start order); the results come back in the order of ``Cs``.
+    ``X (n, p)`` in the computation dtype, dense or CSR (kept sparse); ``y_index (n,)`` class
+    indices; ``sample_weight`` and the class weights ``class_factor`` ``(n,)``; 0/1 fold masks
+    ``(F, n)``. Fold ``f`` fits at ``λᶠ = lam_of_C(C, Σᵢ sᵢcᵢmᶠᵢ)`` for each ``C``, the ``C`` in
+    increasing order (decreasing ``λ``, the warm-start order); the results come back in the
+    order of ``Cs``.
     """
     dtype = X.dtype
     order = np.argsort(Cs, kind="stable")
@@ -216,8 +231,9 @@ def cross_validate(
     )
     targets = pad_rows(targets, n_rows, axis=np.ndim(targets) - 2)
     arrays = (sample_weight, class_factor, train_mask, test_mask, lambdas, l1_ratios, tol)
+    sparse = scipy.sparse.issparse(X)
     *fits, mean_loss, mean_accuracy = _fold_fits(
-        padded_on_device(X, n_rows),
+        padded_sparse_design(X, n_rows) if sparse else padded_on_device(X, n_rows),
         jnp.asarray(y_index),
         jnp.asarray(targets, dtype),
         *(jnp.asarray(a, dtype) for a in arrays),
@@ -255,11 +271,14 @@ def validation_scores(
 
 
 def _roc_auc(X, y_index, sample_weight, test_mask, W, b, mode: Mode) -> np.ndarray:
-    """Weighted validation ROC AUC ``(F, L, A)`` (one-vs-rest macro average for > 2 classes)."""
+    """Weighted validation ROC AUC ``(F, L, A)`` (one-vs-rest macro average for > 2 classes);
+    ``X`` dense or CSR (its rows sliced, still sparse)."""
     n_classes = int(y_index.max()) + 1
     scores = np.empty(W.shape[:3])
     for f, mask in enumerate(test_mask > 0):
-        Z = np.einsum("np,lakp->lank", X[mask], W[f]) + b[f][:, :, None, :]
+        rows = np.flatnonzero(mask)
+        Z = np.asarray(X[rows] @ W[f].reshape(-1, W.shape[-1]).T)  # (n_f, L·A·K)
+        Z = np.moveaxis(Z.reshape(len(rows), *W.shape[1:4]), 0, 2) + b[f][:, :, None, :]
         for index in np.ndindex(*Z.shape[:2]):
             if n_classes == 2:
                 prediction = Z[index][:, 0]

@@ -5,6 +5,10 @@ arguments, encodes the labels, places the data on the device(s), lays out the de
 (``n_lambdas`` values log-spaced from ``λ_max`` down to ``λ_max·lambda_min_ratio``), runs the path
 (vmapped over the classes for one-vs-rest) and returns NumPy results, warning about the ``λ``
 whose solve did not converge and about separable data when the grid ends unpenalized.
+
+A sparse ``X`` (``scipy.sparse``, JAX BCOO) stays sparse: a CSR matrix whose rows are padded
+like a dense ``X``'s (``engine.shapes.padded_sparse_design``), solved as one
+``core.design.SparseDesign`` (shared by the vmapped one-vs-rest classes), without working sets.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._validation import (
@@ -33,7 +38,7 @@ from ..core.losses import Loss
 from ..core.targets import MULTI_CLASS, Mode, choose_mode, encode_targets
 from ..engine.functional import FitResult
 from ..engine.path import lambda_max, null_init, path, reads_transposed
-from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
 from ..inference.separation import warn_if_separable
 from ..scale import sharding
 from ..solvers import SOLVERS, get_solver
@@ -67,10 +72,11 @@ class RegularizationPath(NamedTuple):
 
 
 class _Data(NamedTuple):
-    """The checked inputs of a path: ``X (n, p)`` in the compute dtype, class indices ``y_index``,
-    the sorted ``classes``, weights, penalty factors, the mode, its solver targets and loss."""
+    """The checked inputs of a path: ``X (n, p)`` in the compute dtype (dense, or a CSR matrix
+    kept sparse), class indices ``y_index``, the sorted ``classes``, weights, penalty factors,
+    the mode, its solver targets and loss."""
 
-    X: np.ndarray
+    X: np.ndarray | scipy.sparse.csr_matrix
     y_index: np.ndarray
     classes: np.ndarray
     weights: np.ndarray
@@ -83,7 +89,7 @@ class _Data(NamedTuple):
 def _checked_data(X, y, sample_weight, penalty_factor, multi_class: str) -> _Data:
     """Validated arrays (``UserWarning`` for badly scaled features) and the labels' encoding."""
     dtype = np.dtype(jnp.result_type(float))
-    X, y = validate_inputs(None, X, y, dtype=[np.float64, np.float32])
+    X, y = validate_inputs(None, X, y, dtype=[np.float64, np.float32], keep_sparse=True)
     X = X.astype(dtype, copy=False)
     warn_on_feature_scale(X, stacklevel=4)
     check_classification_targets(y)
@@ -137,16 +143,41 @@ def _default_grid(largest, n_lambdas: int, lambda_min_ratio, shape) -> np.ndarra
 def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
     """``(X, X_T, targets, weights)`` as the path reads them: rows sharded over ``mesh``; else
     ``Xᵀ`` alone, laid out once (``X = None``), when the path transposes; else ``X``
-    (``X_T = None``); their rows padded to ``engine.shapes.bucket_rows``."""
+    (``X_T = None``; a ``SparseDesign`` for a sparse ``X``); their rows padded to
+    ``engine.shapes.bucket_rows``."""
+    sparse = scipy.sparse.issparse(data.X)
+    if sparse and mesh is not None:
+        raise ValueError(
+            "mesh= shards the rows of a dense X only (sparse rows are not sharded): pass "
+            "mesh=None to run the path on the sparse X on one device, or X.toarray() if it "
+            "fits in memory"
+        )
     if mesh is not None:
         X, targets, weights = sharding.shard_data(mesh, data.X, data.targets, data.weights)
         return X, None, targets, weights
     # rows padded with zero weight (engine.shapes): nearby row counts share one program
     n_rows = bucket_rows(data.X, copied=transposed)
-    X = padded_on_device(data.X, n_rows, transposed=transposed)
+    if sparse:
+        X = padded_sparse_design(data.X, n_rows)
+    else:
+        X = padded_on_device(data.X, n_rows, transposed=transposed)
     targets = pad_rows(data.targets, n_rows, axis=np.ndim(data.targets) - 2)
     weights = pad_rows(data.weights, n_rows)
     return (None, X, targets, weights) if transposed else (X, None, targets, weights)
+
+
+def _check_screening(screening, *, l1: bool, batched: bool, sparse: bool) -> bool:
+    """Whether the path uses working sets: by default with an L1 part, except one-vs-rest (working
+    sets branch on the data, and under ``vmap`` every branch would run) and a sparse ``X`` (their
+    column gathers need a dense one)."""
+    if screening is None:
+        return l1 and not batched and not sparse
+    if screening and sparse:
+        raise ValueError(
+            "screening=True (strong-rule working sets) needs a dense X: pass screening=None or "
+            "False for a sparse X (the same path, without working sets), or X.toarray()"
+        )
+    return bool(screening)
 
 
 def _per_lambda(result: FitResult, mode: Mode) -> dict:
@@ -209,7 +240,7 @@ def regularization_path(
     ``λ``; scikit-learn's ``C`` is ``1/(λ·Σs)`` (``jaxlogreg.core.penalties.lam_of_C``).
 
     Args:
-        X: ``(n, p)`` features.
+        X: ``(n, p)`` features, dense or sparse (``scipy.sparse``, JAX BCOO: kept sparse).
         y: ``(n,)`` labels of any type (classes sorted with ``np.unique``).
         lambdas: explicit grid ``(L,)`` of non-negative values; sorted into decreasing order
             with a ``UserWarning`` when it is not. Default: ``n_lambdas`` log-spaced values from
@@ -227,9 +258,10 @@ def regularization_path(
         tol: largest KKT violation accepted at each ``λ``.
         max_iter: most solver iterations per ``λ``.
         screening: strong-rule working sets (default: on when ``α > 0``, except one-vs-rest,
-            whose classes run vmapped).
+            whose classes run vmapped, and a sparse ``X``, which runs without them).
         mesh: a ``jax.sharding.Mesh`` to split the rows over its devices (one-vs-rest classes
-            over its ``"batch"`` axis); same path as without (``jaxlogreg.sharding``).
+            over its ``"batch"`` axis); same path as without (``jaxlogreg.sharding``). Dense
+            ``X`` only.
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
@@ -242,13 +274,14 @@ def regularization_path(
     max_iter = check_positive_int("max_iter", max_iter)
     data = _checked_data(X, y, sample_weight, penalty_factor, multi_class)
     l1, batched = alpha > 0, data.mode == Mode.OVR
+    sparse = scipy.sparse.issparse(data.X)
     if solver == "auto":
         n_params = data.targets.shape[-1] * (data.X.shape[1] + int(fit_intercept))
-        solver = auto_solver(l1=l1, n_params=n_params)
+        solver = auto_solver(l1=l1, n_params=n_params, sparse=sparse)
     get_solver(solver, l1=l1)
-    # Working sets branch on the data; under vmap (one-vs-rest) every branch would run.
-    screening = (l1 and not batched) if screening is None else bool(screening)
-    X_on, X_T, targets, weights = _on_device(data, mesh, reads_transposed(screening, alpha))
+    screening = _check_screening(screening, l1=l1, batched=batched, sparse=sparse)
+    transposed = not sparse and reads_transposed(screening, alpha)
+    X_on, X_T, targets, weights = _on_device(data, mesh, transposed)
     static = dict(loss=data.loss, fit_intercept=bool(fit_intercept))
     init_of = partial(null_init, **static)
     if batched:

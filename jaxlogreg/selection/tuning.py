@@ -12,6 +12,10 @@ iterations the fits take. ``tune_penalty`` runs an optax optimizer (decaying Ada
 ``log λ`` (and optionally ``log ϖ``, an automatic per-feature relevance), all folds in one
 vmapped, compiled step, each fit warm-started from the previous step's solution.
 ``validation_curve`` evaluates ``V`` on a grid of ``λ`` for comparison with grid search.
+
+A sparse ``X`` (``scipy.sparse``, JAX BCOO) stays sparse: ``Folds.X`` is then one
+``core.design.SparseDesign`` shared by all folds, and the validation predictions are
+``core.design.matmul_t`` (derivatives are taken in the penalty, never in ``X``).
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import scipy.sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from .._validation import to_device
+from .._validation import as_sparse_csr, to_device
+from ..core.design import SparseDesign, matmul_t
 from ..core.losses import get_loss
 from ..core.penalties import lam_of_C
 from ..engine.functional import solve
@@ -50,11 +56,12 @@ __all__ = [
 class Folds(NamedTuple):
     """Training/validation splits of one data set as weight masks.
 
-    ``X (N, p)``, ``targets (N, K)`` (as ``jaxlogreg.fit`` takes them, made 2-D), ``train (F, N)``
-    and ``valid (F, N)`` non-negative weights (0/1 masks times any sample weights).
+    ``X (N, p)`` (a JAX array, or a ``SparseDesign`` for a sparse ``X``), ``targets (N, K)`` (as
+    ``jaxlogreg.fit`` takes them, made 2-D), ``train (F, N)`` and ``valid (F, N)`` non-negative
+    weights (0/1 masks times any sample weights).
     """
 
-    X: jax.Array
+    X: jax.Array | SparseDesign
     targets: jax.Array
     train: jax.Array
     valid: jax.Array
@@ -80,8 +87,11 @@ class TuningResult(NamedTuple):
     converged: np.ndarray
 
 
-def _as_data(X, y) -> tuple[jax.Array, jax.Array]:
-    X = to_device(X)
+def _as_data(X, y):
+    """``X`` as a JAX array, or a float CSR matrix when sparse (kept sparse), and the targets
+    ``(n, K)`` in its dtype."""
+    csr = as_sparse_csr(X)
+    X = to_device(X) if csr is None else csr
     if not jnp.issubdtype(X.dtype, jnp.floating):
         X = X.astype(jnp.result_type(float))
     if X.ndim != 2:
@@ -92,17 +102,32 @@ def _as_data(X, y) -> tuple[jax.Array, jax.Array]:
     return X, targets.reshape(X.shape[0], -1)
 
 
+def _design(X):
+    """The ``Folds.X`` of ``_as_data``'s ``X``: a CSR matrix as a ``SparseDesign``."""
+    if not scipy.sparse.issparse(X):
+        return X
+    return SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
+
+
 def holdout(X, y, X_val, y_val, *, sample_weight=None, val_weight=None) -> Folds:
-    """One fold: fit on ``(X, y)``, validate on ``(X_val, y_val)`` (targets as in ``fit``)."""
+    """One fold: fit on ``(X, y)``, validate on ``(X_val, y_val)`` (targets as in ``fit``); both
+    sparse, or both dense."""
     X, T = _as_data(X, y)
     X_val, T_val = _as_data(X_val, y_val)
     if X_val.shape[1] != X.shape[1] or T_val.shape[1] != T.shape[1]:
         raise ValueError("X_val and y_val must have the columns of X and y")
+    if scipy.sparse.issparse(X) != scipy.sparse.issparse(X_val):
+        raise TypeError(
+            "X and X_val must be both dense or both sparse: convert one (X_val.toarray(), or "
+            "scipy.sparse.csr_matrix(X_val))"
+        )
     n, m = X.shape[0], X_val.shape[0]
     train = jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight, X.dtype)
     valid = jnp.ones(m, X.dtype) if val_weight is None else jnp.asarray(val_weight, X.dtype)
     return Folds(
-        X=jnp.concatenate([X, X_val.astype(X.dtype)]),
+        X=_design(scipy.sparse.vstack([X, X_val.astype(X.dtype)], format="csr"))
+        if scipy.sparse.issparse(X)
+        else jnp.concatenate([X, X_val.astype(X.dtype)]),
         targets=jnp.concatenate([T, T_val.astype(X.dtype)]),
         train=jnp.concatenate([train, jnp.zeros(m, X.dtype)])[None],
         valid=jnp.concatenate([jnp.zeros(n, X.dtype), valid])[None],
@@ -128,7 +153,7 @@ def kfold(X, y, *, folds: int = 5, seed: int = 0, sample_weight=None) -> Folds:
     train, valid = masks_of_splits(splits, X.shape[0])
     weight = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight)
     return Folds(
-        X=X,
+        X=_design(X),
         targets=T,
         train=jnp.asarray(train * weight, X.dtype),
         valid=jnp.asarray(valid * weight, X.dtype),
@@ -150,7 +175,7 @@ def _folds_loss(params, folds, init, l1_ratio, tol, *, loss, solver, fit_interce
         fitted = solve(
             folds.X, folds.targets, train, lam, l1_ratio, jnp.exp(log_factors), start, tol, **static
         )
-        Z = folds.X @ fitted.coef.T + fitted.intercept
+        Z = matmul_t(folds.X, fitted.coef) + fitted.intercept
         value = jnp.dot(valid, loss.pointwise(Z, folds.targets)) / jnp.sum(valid)
         coef = fitted.coef
         if fit_intercept:

@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from conftest import standardized
 from sklearn.exceptions import ConvergenceWarning
 
@@ -118,3 +119,29 @@ def test_non_convergence_and_bad_arguments_are_reported(cancer):
         bootstrap(model, X, y, n_resamples=0)
     with pytest.raises(ValueError, match="parametrization"):
         bootstrap(model, X, y, n_resamples=2, parametrization="softmax")
+
+
+@pytest.mark.parametrize(
+    "params", [dict(C=0.5), dict(C=1.0, l1_ratio=1.0, solver="cd"), dict(multi_class="ovr")]
+)
+def test_bootstrap_of_a_sparse_x_equals_the_dense_one_and_never_densifies(params, monkeypatch):
+    """The refits of a sparse ``X`` (one design, resampled by weights) are its dense form's."""
+    rng = np.random.default_rng(0)
+    X = sp.random(150, 12, density=0.3, random_state=1, format="csr")
+    Z = X @ rng.normal(scale=3.0, size=(12, 3)) + rng.gumbel(size=(150, 3))
+    y = Z.argmax(axis=1) if "multi_class" in params else (Z[:, 0] > Z[:, 1]).astype(int)
+    X_dense = X.toarray()
+    reference = bootstrap(
+        LogisticRegression(tol=1e-10, **params).fit(X_dense, y), X_dense, y, n_resamples=B
+    )
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a sparse X was densified")
+
+    for kind in (sp.csr_matrix, sp.csr_array):
+        monkeypatch.setattr(kind, "toarray", refuse)
+        monkeypatch.setattr(kind, "todense", refuse)
+    model = LogisticRegression(tol=1e-10, **params).fit(X, y)
+    result = bootstrap(model, X, y, n_resamples=B)
+    np.testing.assert_allclose(result.samples, reference.samples, rtol=0, atol=1e-8)
+    assert result.converged.all()
