@@ -2,11 +2,16 @@
 
 The objective, in the glmnet convention (see the README for scikit-learn's ``C``)::
 
-    F(Θ) = Σᵢ s̃ᵢ ℓ(zᵢ, tᵢ) + P(Θ),     zᵢ = W xᵢ + b,    s̃ᵢ = sᵢ / Σₗ sₗ
+    F(Θ) = Σᵢ s̃ᵢ ℓ(zᵢ, tᵢ) + P(Θ),     zᵢ = W xᵢ + b + oᵢ,    s̃ᵢ = sᵢ / Σₗ sₗ
 
 with coefficients ``Θ = [W | b]`` of shape ``(K, d)``: ``W`` is ``(K, p)`` and, when an intercept
 is fitted, ``b`` is the last column (``d = p + 1``, its penalty factor is zero); otherwise
-``d = p``. ``F = smooth(Θ) + P₁(Θ)`` where ``P₁`` is the L1 part of the penalty.
+``d = p``. ``F = smooth(Θ) + P₁(Θ)`` where ``P₁`` is the L1 part of the penalty. ``oᵢ`` is an
+optional known offset (glmnet's and glum's ``offset``), ``0`` without one.
+
+``Z`` is affine in ``Θ``: ``linear_predictor`` (the offset added) gives it at a point,
+``design_matmul`` its linear part ``A Vᵀ`` for a direction ``V`` (no offset), so that
+``Z(Θ + tV) = Z(Θ) + t·A Vᵀ``.
 
 Everything a solver needs comes from here: the objective, its gradient (``jax.value_and_grad``),
 the closed-form Hessian of the smooth part (checked against ``jax.hessian`` in the tests), and
@@ -47,7 +52,7 @@ class Risk(NamedTuple):
 
 @partial(
     jax.tree_util.register_dataclass,
-    data_fields=["X", "targets", "weights", "penalty", "X_T"],
+    data_fields=["X", "targets", "weights", "penalty", "X_T", "offset"],
     meta_fields=["loss", "fit_intercept"],
 )
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +70,11 @@ class Problem:
     that is never laid out in memory (the sub-problems of ``jaxlogreg.engine.working_set``).
     ``X`` may be a ``SparseDesign`` (then without ``X_T``): every product goes through
     ``jaxlogreg.core.design``.
+
+    ``offset``: optionally a known term added to the linear predictors, ``(n, K)`` or ``(n, 1)``
+    (one column shared by the ``K`` outputs); ``None`` means none. It is data, like ``X``: a
+    batch of problems with different offsets shares one program. Padding rows (zero weight)
+    carry offset ``0``.
     """
 
     X: jax.Array | SparseDesign
@@ -74,6 +84,7 @@ class Problem:
     loss: Loss
     fit_intercept: bool
     X_T: jax.Array | None = None
+    offset: jax.Array | None = None
 
     @property
     def n_outputs(self) -> int:
@@ -129,9 +140,24 @@ class Problem:
         return jnp.concatenate([X, jnp.ones((X.shape[0], 1), X.dtype)], axis=1)
 
     def linear_predictor(self, coef: jax.Array) -> jax.Array:
-        """``Z = X Wᵀ + b``: ``(n, K)`` (``design.matmul_t``, over the rows of ``X_T`` when the
+        """``Z = X Wᵀ + b + o``: ``(n, K)``, the offset ``o`` added when the problem has one
+        (an ``(n,)`` offset is one column, shared by the ``K`` outputs)."""
+        Z = self.design_matmul(coef)
+        return Z if self.offset is None else Z + self._offset_columns()
+
+    def without_offset(self, Z: jax.Array) -> jax.Array:
+        """``Z − o = A Θᵀ``: the part of linear predictors ``Z`` that the coefficients make."""
+        return Z if self.offset is None else Z - self._offset_columns()
+
+    def _offset_columns(self) -> jax.Array:
+        """The offset as columns, ``(n, K)`` or ``(n, 1)``, that broadcast against ``Z``."""
+        return self.offset[:, None] if self.offset.ndim == 1 else self.offset
+
+    def design_matmul(self, V: jax.Array) -> jax.Array:
+        """``A Vᵀ = X V_Wᵀ + V_b`` for ``V (K, d)``: ``(n, K)``, linear in ``V`` (no offset): the
+        change of ``Z`` along a direction (``design.matmul_t``, over the rows of ``X_T`` when the
         problem holds it)."""
-        W, b = self.split(coef)
+        W, b = self.split(V)
         return design_ops.matmul_t(self.X, W, self.X_T) + b
 
     def objective(self, coef: jax.Array) -> jax.Array:

@@ -11,6 +11,10 @@ The modes, for class indices ``y ∈ {0, …, K−1}``:
 
 A fitted model's decision values ``Z (n, K)`` (``K = 1`` for a logit) give the class
 log-probabilities of ``class_log_proba``, the one formula of prediction and cross-validation.
+
+An offset (a known term of the decision values, glmnet's ``offset``) is given in the layout of
+the decision values (``score_offset``) and handed to the solver in the layout of its targets
+(``encode_offset``).
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ __all__ = [
     "choose_mode",
     "class_log_proba",
     "class_weights",
+    "encode_offset",
     "encode_targets",
     "logit_of_softmax",
+    "score_offset",
     "softmax_of_logit",
 ]
 
@@ -71,6 +77,48 @@ def encode_targets(y_index: np.ndarray, n_classes: int, mode: Mode, dtype=np.flo
         one_vs_rest = y_index[None, :] == np.arange(n_classes)[:, None]
         return one_vs_rest.astype(dtype)[:, :, None], BINARY
     return np.eye(n_classes, dtype=dtype)[y_index], MULTINOMIAL
+
+
+def score_offset(offset, n_samples: int, n_classes: int, mode: Mode) -> np.ndarray | None:
+    """A user's ``offset`` in the layout of the decision values: ``(n, 1)`` for a logit (two
+    classes), ``(n, K)`` otherwise; ``None`` stays ``None``.
+
+    A logit takes ``(n,)`` (or ``(n, 1)``); one-vs-rest ``(n,)`` (the same offset in every class
+    problem) or ``(n, K)`` (column ``k`` in the problem of class ``k``); a softmax of ``K > 2``
+    classes ``(n, K)`` only: one offset added to every class's score would not change it.
+    """
+    if offset is None:
+        return None
+    offset = np.asarray(offset, dtype=np.float64)
+    n_scores = 1 if n_classes == 2 else n_classes
+    if offset.ndim == 1 and mode != Mode.MULTINOMIAL:
+        offset = offset[:, None]
+    if offset.ndim != 2 or offset.shape[0] != n_samples or offset.shape[1] not in {1, n_scores}:
+        shapes = f"({n_samples},)" if n_scores == 1 else f"({n_samples}, {n_scores})"
+        if mode == Mode.OVR:
+            shapes = f"({n_samples},) or {shapes}"
+        raise ValueError(
+            f"offset must have shape {shapes} for {n_classes} classes ({mode} model), got "
+            f"{offset.shape}; a softmax needs one column per class (the same value added to "
+            "every class's score changes nothing)"
+        )
+    if not np.all(np.isfinite(offset)):
+        raise ValueError("offset must be finite")
+    return np.broadcast_to(offset, (n_samples, n_scores))
+
+
+def encode_offset(offset, mode: Mode) -> np.ndarray | None:
+    """The solver's offset of a ``score_offset`` ``(n, R)``, in the layout of
+    ``encode_targets``: ``(n, 1)`` for ``BINARY``, ``(K, n, 1)`` for ``OVR``, ``(n, K)`` for
+    ``MULTINOMIAL`` and ``(n, 2) = [0, o]`` for ``BINARY_SOFTMAX`` (the logit ``z₁ − z₀`` moves
+    by ``o``)."""
+    if offset is None:
+        return None
+    if mode == Mode.OVR:
+        return np.ascontiguousarray(offset.T[:, :, None])
+    if mode == Mode.BINARY_SOFTMAX:
+        return np.concatenate([np.zeros_like(offset), offset], axis=1)
+    return np.ascontiguousarray(offset)
 
 
 def logit_of_softmax(coef, intercept):

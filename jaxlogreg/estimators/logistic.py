@@ -6,7 +6,8 @@ It minimizes scikit-learn's objective::
 
 (``sᵢ`` = sample weight × class weight, intercept unpenalized) by solving the equivalent
 glmnet-convention problem of ``jaxlogreg.fit`` with ``λ = 1/(C·Σᵢ sᵢ)``. One-vs-rest fits all
-binary problems in one ``jax.vmap``-ed solve.
+binary problems in one ``jax.vmap``-ed solve. Offsets, penalty factors and standardization
+follow glmnet (``_glmnet_options``, ``_prediction``).
 """
 
 from __future__ import annotations
@@ -19,18 +20,19 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator
-from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
+from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .. import persistence
 from .._validation import (
-    as_sparse_csr,
     check_choice,
     check_finite_result,
+    check_penalty_factor,
     check_positive_number,
     check_sample_weight,
+    unchanged_on_error,
     validate_inputs,
     warn_on_feature_scale,
 )
@@ -39,25 +41,26 @@ from ..core.targets import (
     MULTI_CLASS,
     Mode,
     choose_mode,
-    class_log_proba,
     class_weights,
+    encode_offset,
     encode_targets,
     logit_of_softmax,
+    score_offset,
     softmax_of_logit,
 )
-from ..engine.functional import FitArrays, solve, solve_many
-from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
 from ..inference.separation import warn_if_separable
-from ..scale import sharding
 from ..solvers import SOLVERS
 from ..solvers.auto import Purpose, auto_solver
 from ..solvers.stop import warn_not_converged
 from ._base import AtomicFit, check_solver_options, fit_dtype
+from ._glmnet_options import feature_scales, scale_columns
+from ._placement import placed_solve
+from ._prediction import OffsetClassifierMixin
 
 __all__ = ["LogisticRegression"]
 
 
-class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
+class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, BaseEstimator):
     """Regularized logistic regression (binary, multinomial, one-vs-rest).
 
     Parameters:
@@ -96,6 +99,19 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         mesh: a ``jax.sharding.Mesh`` (e.g. ``jaxlogreg.sharding.make_mesh()``) to split the
             rows over its devices (data parallelism, also across hosts); same answer as without.
             It is where the fit runs, not part of the model: ``save`` does not store it.
+        penalty_factor: ``None`` (ones) or ``(n_features,)`` non-negative multipliers ``ϖⱼ`` of
+            the penalty of feature ``j`` (``0``: unpenalized), used as given. glmnet's
+            ``penalty.factor`` is rescaled to sum to ``p``: ``λ_glmnet`` with factors ``ϖ`` is
+            ``penalty_factor = ϖ·p/Σϖ`` at ``C = 1/(λ_glmnet·Σsᵢ)``.
+        standardize: ``True`` fits on the columns divided by their weighted standard deviation
+            (glmnet's default ``standardize = TRUE``, the same coefficients for a dense or a
+            sparse ``X``, never densified) and reports ``coef_`` on the original scale; the
+            penalty then weighs ``σⱼ βⱼ`` (see ``jaxlogreg.estimators._glmnet_options``).
+            ``False`` (the default, scikit-learn's): the columns as given.
+
+    ``fit(X, y, sample_weight=None, offset=None)`` and every prediction method take an
+    ``offset``, a known term added to the decision values (glmnet's ``offset``): ``(n,)`` for
+    two classes or one-vs-rest, ``(n, n_classes)`` for a softmax (and one-vs-rest).
 
     Attributes:
         coef_: ``(1, n_features)`` for two classes, else ``(n_classes, n_features)``; a
@@ -139,6 +155,8 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         n_jobs=None,
         multi_class="auto",
         mesh=None,
+        penalty_factor=None,
+        standardize=False,
     ):
         self.penalty = penalty
         self.C = C
@@ -156,8 +174,17 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         self.n_jobs = n_jobs
         self.multi_class = multi_class
         self.mesh = mesh
+        self.penalty_factor = penalty_factor
+        self.standardize = standardize
 
-    def _fit(self, X, y, sample_weight):
+    def fit(self, X, y, sample_weight=None, offset=None):
+        """Fit the model, with an ``offset`` in the decision values when given (see the class
+        docstring); on error the estimator is left exactly as it was."""
+        with unchanged_on_error(self):
+            self._fit(X, y, sample_weight, offset)
+        return self
+
+    def _fit(self, X, y, sample_weight, offset=None):
         self._check_primal_options()
         C = check_positive_number("C", self.C, allow_inf=True)
         C, l1_ratio = penalty_of(self.penalty, self.l1_ratio, C)
@@ -173,14 +200,20 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
 
         mode = choose_mode(self.multi_class, len(classes))
         targets, loss = encode_targets(y_index, len(classes), mode, X.dtype)
-        init = self._warm_start_init(mode, len(classes), X.shape[1]).astype(X.dtype)
-        factors = np.ones(X.shape[1], X.dtype)
-        arrays = (X, targets, weights.astype(X.dtype), lam, l1_ratio, factors, init, tol)
-        method = self._seeded(solver)
-        static = dict(loss=loss, solver=method, max_iter=max_iter, history=self.verbose >= 2)
-        result = self._solve(*arrays, one_vs_rest=mode == Mode.OVR, **static)
+        offset = encode_offset(score_offset(offset, len(y), len(classes), mode), mode)
+        factors = check_penalty_factor(self.penalty_factor, X.shape[1]).astype(X.dtype)
+        X_fit, scales = self._standardized(X, weights)
+        init = self._warm_start_init(mode, len(classes), X.shape[1])
+        init[..., : X.shape[1]] *= scales  # the coefficients of the scaled columns
+        arrays = (weights.astype(X.dtype), lam, l1_ratio, factors, init.astype(X.dtype), tol)
+        static = dict(loss=loss, solver=self._seeded(solver), max_iter=max_iter)
+        static.update(history=self.verbose >= 2, fit_intercept=bool(self.fit_intercept))
+        one_vs_rest = mode == Mode.OVR
+        result = placed_solve(
+            self.mesh, X_fit, targets, *arrays, offset=offset, one_vs_rest=one_vs_rest, **static
+        )
 
-        coef = np.array(result.coef, X.dtype).reshape(-1, X.shape[1])
+        coef = (np.array(result.coef, np.float64).reshape(-1, X.shape[1]) / scales).astype(X.dtype)
         intercept = np.array(result.intercept, X.dtype).reshape(-1)
         if mode == Mode.BINARY_SOFTMAX:
             coef, intercept = logit_of_softmax(coef, intercept)
@@ -198,6 +231,15 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
             self.objective_history_ = np.asarray(result.history, np.float64)
         self._report(solver, result, tol, max_iter, l1_ratio > 0)
+
+    def _standardized(self, X, weights) -> tuple:
+        """``(X / σ, σ)`` with ``standardize``, else ``(X, 1)``: ``σ (p,)`` the columns' weighted
+        standard deviations (``_glmnet_options.feature_scales``)."""
+        check_choice("standardize", self.standardize, (False, True))
+        if not self.standardize:
+            return X, np.ones(X.shape[1])
+        scales = feature_scales(X, weights)
+        return scale_columns(X, scales), scales
 
     def _check_primal_options(self) -> None:
         """``dual`` must be ``False`` and ``intercept_scaling`` a positive number (ignored),
@@ -250,7 +292,8 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
         X, y = validate_inputs(self, X, y, **check)
         dtype = fit_dtype(X.dtype) if follow_dtype else np.dtype(jnp.result_type(float))
         X = X.astype(dtype, copy=False)
-        warn_on_feature_scale(X)
+        if not getattr(self, "standardize", False):  # else the fit scales the columns
+            warn_on_feature_scale(X)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -259,30 +302,6 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
                 "least 2 classes"
             )
         return X, y, classes, y_index
-
-    def _solve(self, X, targets, weights, *arrays, one_vs_rest: bool, **static):
-        """``solve`` on the data, its rows split over ``mesh`` when one is given; one-vs-rest
-        solves the class problems (``targets (K, n, 1)``, ``init (K, 1, d)``) in one ``vmap``,
-        which shares ``X``. A CSR ``X`` is solved as a ``core.design.SparseDesign``."""
-        sparse = scipy.sparse.issparse(X)
-        if sparse and self.mesh is not None:
-            raise ValueError(
-                "mesh= shards the rows of a dense X only (sparse rows are not sharded): pass "
-                "mesh=None to fit the sparse X on one device, or X.toarray() if it fits in memory"
-            )
-        if self.mesh is None:  # rows padded: nearby row counts share one program
-            n_rows = bucket_rows(X)
-            targets = pad_rows(targets, n_rows, axis=np.ndim(targets) - 2)
-            X = padded_sparse_design(X, n_rows) if sparse else padded_on_device(X, n_rows)
-            data = (X, targets, pad_rows(weights, n_rows))
-        else:
-            data = sharding.shard_data(self.mesh, X, targets, weights)
-        static["fit_intercept"] = bool(self.fit_intercept)
-        if one_vs_rest:
-            result = solve_many(FitArrays(targets=0, init=0), **static)(*data, *arrays)
-        else:
-            result = solve(*data, *arrays, **static)
-        return sharding.fetch(result)
 
     def _warm_start_init(self, mode: Mode, n_classes: int, n_features: int) -> np.ndarray:
         """Starting coefficients ``(K, d)`` (``(K, 1, d)`` for one-vs-rest)."""
@@ -325,24 +344,6 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
                 measure="KKT violation" if l1 else "gradient component",
                 stacklevel=4,  # the caller of fit (fit → _fit → _report)
             )
-
-    def decision_function(self, X):
-        """Decision values ``X Wᵀ + b``: ``(n_samples,)`` for two classes, else
-        ``(n_samples, n_classes)``; a sparse ``X`` (a BCOO as a CSR matrix) stays sparse."""
-        if isinstance(X, jax.experimental.sparse.BCOO):
-            X = as_sparse_csr(X)
-        return super().decision_function(X)
-
-    def predict_proba(self, X):
-        """Class probabilities, ``(n_samples, n_classes)``."""
-        return np.exp(self.predict_log_proba(X))
-
-    def predict_log_proba(self, X):
-        """Logarithms of the class probabilities, computed without overflow
-        (``jaxlogreg.core.targets.class_log_proba``)."""
-        scores = self.decision_function(X)
-        mode = choose_mode(self.multi_class, len(self.classes_))
-        return class_log_proba(scores.reshape(len(scores), -1), mode)
 
     def save(self, path) -> None:
         """Write the fitted model to ``path`` (``.npz`` arrays + JSON metadata, no pickle); a
@@ -395,5 +396,5 @@ class LogisticRegression(AtomicFit, LinearClassifierMixin, SparseCoefMixin, Base
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
-        tags.input_tags.sparse = True  # kept sparse (LogisticRegressionCV: densified, as_dense)
+        tags.input_tags.sparse = True  # kept sparse (LogisticRegressionCV too)
         return tags

@@ -200,3 +200,59 @@ def test_curvature_matrix_diagonal_and_bound(loss, rng):
     extreme = {"binary": [[0.0]], "multinomial": [[0.0, 0.0, -50.0]], "squared": [[0.0] * 3]}
     top = np.linalg.eigvalsh(np.asarray(loss.curvature_matrix(jnp.asarray(extreme[loss.name]))))
     np.testing.assert_allclose(top.max(), loss.curvature_bound, rtol=1e-12)
+
+
+def offset_problem(loss, rng, shared_column: bool, fit_intercept=True):
+    """A problem of ``make_problem`` with an offset: ``(n,)`` (one column for every output) when
+    ``shared_column``, else ``(n, K)``."""
+    problem, coef = make_problem(loss, rng, fit_intercept=fit_intercept)
+    n, K = problem.targets.shape
+    offset = rng.normal(size=n if shared_column else (n, K))
+    return dataclasses.replace(problem, offset=jnp.asarray(offset)), coef
+
+
+@pytest.mark.parametrize(
+    ("loss", "shared_column"), [(BINARY, True), (MULTINOMIAL, False), (SQUARED, True)]
+)
+def test_offset_is_a_known_term_of_the_linear_predictor(loss, shared_column, rng):
+    problem, coef = offset_problem(loss, rng, shared_column)
+    offset = np.asarray(problem.offset).reshape(len(problem.weights), -1)
+    W, b = np.asarray(coef[:, :-1]), np.asarray(coef[:, -1])
+    Z = np.asarray(problem.X) @ W.T + b + offset  # (n, 1) broadcasts over the K outputs
+    np.testing.assert_allclose(problem.linear_predictor(coef), Z, rtol=1e-13)
+    np.testing.assert_allclose(problem.design_matmul(coef), Z - offset, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(problem.without_offset(jnp.asarray(Z)), Z - offset, atol=1e-13)
+    risk = np.dot(problem.weights, loss.pointwise(jnp.asarray(Z), problem.targets))
+    ridge = 0.5 * np.sum(np.asarray(problem.penalty.l2_weights()) * np.asarray(coef) ** 2)
+    np.testing.assert_allclose(problem.smooth_value(coef), risk + ridge, rtol=1e-13)
+    no_offset = dataclasses.replace(problem, offset=None)
+    zero_offset = dataclasses.replace(problem, offset=jnp.zeros_like(problem.offset))
+    assert zero_offset.objective(coef) == no_offset.objective(coef)
+    assert problem.objective(coef) != no_offset.objective(coef)
+
+
+@pytest.mark.parametrize("loss", [BINARY, MULTINOMIAL], ids=lambda l: l.name)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_hessian_and_gradient_with_an_offset_match_autodiff(loss, fit_intercept, rng):
+    problem, coef = offset_problem(loss, rng, loss is BINARY, fit_intercept)
+    closed = problem.smooth_hessian(coef)
+    auto = jax.hessian(problem.smooth_value)(coef).reshape(coef.size, coef.size)
+    np.testing.assert_allclose(closed, auto, rtol=1e-10, atol=1e-13)
+    _, grad = problem.smooth_value_and_grad(coef)
+    np.testing.assert_allclose(grad, jax.grad(problem.smooth_value)(coef), rtol=1e-12, atol=1e-14)
+
+
+def test_problems_with_different_offsets_batch_in_one_program(rng):
+    problem, coef = offset_problem(BINARY, rng, shared_column=True)
+    offsets = jnp.asarray(rng.normal(size=(3, len(problem.weights))))
+    traces = []
+
+    @jax.jit
+    def objective(problem):
+        traces.append(1)
+        return problem.objective(coef)
+
+    looped = [objective(dataclasses.replace(problem, offset=o)) for o in offsets]
+    assert len(traces) == 1  # the offset is data: one program for every offset
+    batched = jax.vmap(lambda o: dataclasses.replace(problem, offset=o).objective(coef))(offsets)
+    np.testing.assert_allclose(batched, looped, rtol=1e-13)
