@@ -3,6 +3,7 @@
 jaxlogreg run [--config PATH] [--output DIR] [--float64]
 jaxlogreg fit --data FILE.csv --target COLUMN [--config PATH] [--output DIR] [--float64]
 jaxlogreg fit --data X.npy --target y.npy [--chunk-rows N] [--config PATH] [--output DIR] …
+jaxlogreg fit --data FILE.svm | X.npz [--target LABELS] [--chunk-rows N] …   (kept sparse)
 jaxlogreg path [--config PATH] [--output DIR] [--float64]
 jaxlogreg cv [--config PATH] [--output DIR] [--float64]
 jaxlogreg tune [--config PATH] [--output DIR] [--float64]
@@ -75,15 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit = commands.add_parser(
         "fit",
-        help="fit on your own CSV (or .parquet) file; the config's [data] dataset is not used",
+        help="fit on your own CSV, .parquet, .npy, libsvm/svmlight or .npz file; the config's "
+        "[data] dataset is not used",
     )
     fit.add_argument(
-        "--data", required=True, type=Path, help="CSV file with a header row, or a .parquet file"
+        "--data",
+        required=True,
+        type=Path,
+        help="CSV file with a header row, a .parquet file, a .npy array (read in chunks), or "
+        "sparse data kept sparse: a libsvm/svmlight text file (.svm, .svmlight, .libsvm; "
+        "labels in the file) or a scipy.sparse.save_npz matrix (.npz)",
     )
     fit.add_argument(
         "--target",
-        required=True,
-        help="name of the column holding the labels (for .npy data: the .npy file of labels)",
+        help="CSV/.parquet: the column holding the labels; .npy data: the .npy file of labels; "
+        ".npz data: its labels file (.npy, or .txt/.csv with one label a line), default "
+        "DATA.labels.npy (or DATA.labels.txt) next to it; libsvm/svmlight: not taken",
     )
     add_out_of_core_options(fit)
     path = commands.add_parser(

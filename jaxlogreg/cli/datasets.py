@@ -16,7 +16,8 @@ MISSING_LABELS = ("", "nan", "NaN", "None")
 
 @dataclass(frozen=True)
 class Dataset:
-    """A classification table: features `X` (n, p) and labels `classes[y]`, `y` coded 0..K-1.
+    """A classification table: features `X` (n, p) and labels `classes[y]`, `y` coded 0..K-1;
+    `X` is dense, or a CSR matrix for sparse data files (`sparse_data`).
 
     `classes` holds the sorted distinct labels (strings or numbers), the order in which an
     estimator fitted on `classes[y]` lists them in `classes_`.
@@ -50,16 +51,16 @@ def load_builtin(name: str) -> Dataset:
 
     if name == "circles":
         X, inner = datasets.make_circles(n_samples=500, noise=0.1, factor=0.5, random_state=0)
-        y, classes = _encode_labels(np.where(inner == 1, "inner", "outer"))
+        y, classes = encode_labels(np.where(inner == 1, "inner", "outer"))
         return Dataset(name, X, y, ("x1", "x2"), classes)
 
     bunch = getattr(datasets, f"load_{name}")()
-    y, classes = _encode_labels(np.asarray(bunch.target_names)[bunch.target])
+    y, classes = encode_labels(np.asarray(bunch.target_names)[bunch.target])
     feature_names = tuple(str(feature) for feature in bunch.feature_names)
     return Dataset(name, np.asarray(bunch.data, dtype=np.float64), y, feature_names, classes)
 
 
-def load_table(path: str | Path, target: str) -> Dataset:
+def load_table(path: str | Path, target: str | None) -> Dataset:
     """A CSV file with a header row (or a .parquet file); `target` names the label column.
 
     The label column may hold strings or numbers; every other column must be numeric.
@@ -67,6 +68,8 @@ def load_table(path: str | Path, target: str) -> Dataset:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {path}")
+    if target is None:
+        raise ValueError(f"{path.name}: pass --target COLUMN, the column holding the labels")
     if path.suffix.lower() == ".parquet":
         columns, first_line = _read_parquet(path), None
     else:
@@ -88,7 +91,7 @@ def load_table(path: str | Path, target: str) -> Dataset:
             f"{path}: target column {target!r} has a missing value at "
             f"{_location(missing[0], first_line)}"
         )
-    y, classes = _encode_labels(labels)
+    y, classes = encode_labels(labels)
     if len(classes) < 2:
         raise ValueError(f"{path}: target column {target!r} holds a single class")
     return Dataset(path.stem, X, y, feature_names, classes)
@@ -147,7 +150,7 @@ def _numeric_column(values: Sequence, name: str, path: Path, first_line: int | N
     return column
 
 
-def _encode_labels(labels: Sequence) -> tuple[np.ndarray, np.ndarray]:
+def encode_labels(labels: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..K-1 and the sorted distinct labels (numbers if all labels are, else strings)."""
     labels = np.asarray(labels)
     if all(_is_number(label) for label in labels):

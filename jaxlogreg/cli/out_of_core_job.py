@@ -1,6 +1,7 @@
 """`jaxlogreg fit --chunk-rows N` (implied for .npy data): a logistic regression fitted on data
 read in chunks (``jaxlogreg.out_of_core``), its model, metrics and a short report. The data are
-used as they are: no split, no standardization."""
+used as they are: no split, no standardization. Sparse data (libsvm/svmlight, whose text is read
+a block of lines at a time, or a `.npz` matrix, loaded whole) stay sparse."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 from ..estimators.out_of_core import logistic_regression
 from .config import Config
 from .outputs import convergence_message, output_directory, write_json
+from .sparse_data import is_svmlight, labels_file, read_labels
 
 OUT_OF_CORE_FILES = ("model.npz", "report.txt", "metrics.json")
 
@@ -45,14 +47,14 @@ def run_out_of_core(args: argparse.Namespace, config: Config) -> int:
     chunk_rows = settings["chunk_rows"] if args.chunk_rows is None else args.chunk_rows
     if chunk_rows < 1:
         raise ValueError(f"--chunk-rows must be a positive integer, got {chunk_rows}")
-    target = _checked_target(args, config["model"])
+    target, target_source = _checked_target(args, config["model"])
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         estimator = _fit(args.data, target, config, chunk_rows)
     metrics = {
         "data": str(args.data),
-        "target": str(args.target),
+        "target": target_source,
         "n_features": int(estimator.n_features_in_),
         "classes": [str(label) for label in estimator.classes_],
         "solver": settings["solver"],
@@ -68,21 +70,36 @@ def run_out_of_core(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _checked_target(args: argparse.Namespace, model: dict[str, Any]) -> str | Path:
-    """The target of `--target`: a column name (.parquet data) or a .npy file; a clear error
-    for a model or file type that out-of-core fits do not take."""
+def _checked_target(args: argparse.Namespace, model: dict[str, Any]) -> tuple[Any, str]:
+    """The labels `--target` stands for: a column name (.parquet data), a .npy file, the labels
+    of a .npz matrix (`sparse_data.labels_file`), or `None` (libsvm/svmlight: in the file), and
+    where they come from; a clear error for a model or file type that out-of-core fits do not
+    take."""
     if model["penalty"] not in ("l2", "none") or model["multi_class"] == "ovr":
         raise ValueError(
             "out-of-core fits take model.penalty 'l2' or 'none' and model.multi_class 'auto' or "
             f"'multinomial', got {model['penalty']!r} and {model['multi_class']!r}"
         )
+    if is_svmlight(args.data):
+        if args.target is not None:
+            raise ValueError(f"{args.data.name} holds its labels: drop --target")
+        return None, "in the data file"
+    if args.data.suffix.lower() == ".npz":
+        labels = labels_file(args.data, args.target)
+        return (labels if labels.suffix.lower() == ".npy" else read_labels(labels)), str(labels)
     parquet = args.data.suffix.lower() == ".parquet"
     if not parquet and args.data.suffix.lower() != ".npy":
-        raise ValueError(f"{args.data}: out-of-core fits read .npy or .parquet files")
-    return args.target if parquet else Path(args.target)
+        raise ValueError(
+            f"{args.data}: out-of-core fits read .npy, .parquet, libsvm/svmlight or .npz files"
+        )
+    if args.target is None:
+        raise ValueError(
+            f"{args.data.name}: pass --target, the labels' {'column' if parquet else '.npy file'}"
+        )
+    return (args.target if parquet else Path(args.target)), str(args.target)
 
 
-def _fit(data: Path, target: str | Path, config: Config, chunk_rows: int) -> Any:
+def _fit(data: Path, target: Any, config: Config, chunk_rows: int) -> Any:
     """The fitted estimator of `jaxlogreg.out_of_core.logistic_regression`, progress printed."""
     model, settings = config["model"], config["out_of_core"]
     return logistic_regression(

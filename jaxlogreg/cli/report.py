@@ -103,7 +103,7 @@ def summarize(experiment: Experiment) -> dict[str, Any]:
         "feature_scaling": None
         if experiment.scaler is None
         else {
-            "mean": experiment.scaler.mean_.tolist(),
+            "mean": experiment.scaler.mean_.tolist() if experiment.scaler.with_mean else None,
             "scale": experiment.scaler.scale_.tolist(),
         },
     }
@@ -206,7 +206,12 @@ def _report_fields(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _features_line(summary: dict[str, Any]) -> str:
     """How the features were scaled and expanded before the fit."""
-    if summary["split"]["standardized"]:
+    if summary["split"]["standardized"] and summary["feature_scaling"]["mean"] is None:
+        scaling = (
+            "sparse, divided by their std (not centred) using the training set (model.npz "
+            "expects features scaled so: the scale is under feature_scaling in metrics.json)"
+        )
+    elif summary["split"]["standardized"]:
         scaling = (
             "standardized to mean 0, std 1 using the training set (model.npz expects features "
             "scaled so: the mean and scale are under feature_scaling in metrics.json)"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from matplotlib.figure import Figure
 from sklearn import metrics
 
@@ -21,7 +22,11 @@ def plot_report(experiment: Experiment, summary: dict[str, Any], path: str | Pat
     """Save the figure: ROC curve, predicted probabilities (or confusion matrix), coefficients,
     and, for two raw features and two classes, the decision boundary over the data."""
     probabilities = np.asarray(experiment.estimator.predict_proba(experiment.X_test))
-    boundary = len(experiment.dataset.feature_names) == 2 and len(experiment.dataset.classes) == 2
+    boundary = (
+        len(experiment.dataset.feature_names) == 2
+        and len(experiment.dataset.classes) == 2
+        and not scipy.sparse.issparse(experiment.X_train)
+    )
     # A figure of its own, not pyplot's: drawing it changes no backend and no global state.
     figure = Figure(figsize=(26 if boundary else 20, 6.5), layout="constrained")
     panels = figure.subplots(1, 4 if boundary else 3)

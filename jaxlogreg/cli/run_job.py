@@ -21,6 +21,7 @@ from .datasets import Dataset, load_builtin, load_table
 from .outputs import convergence_message, output_directory
 from .report import Experiment, format_report, summarize
 from .report_figure import plot_report
+from .sparse_data import is_sparse_data, load_sparse_dataset
 from .split import prepare_split
 
 OUTPUT_FILES = ("model.npz", "report.txt", "metrics.json", "report.png")
@@ -31,6 +32,8 @@ def run_fit(args: argparse.Namespace, config: Config, config_source: str) -> int
     OUTPUT_FILES, print the report."""
     if args.command == "run":
         dataset = load_builtin(config["data"]["dataset"])
+    elif is_sparse_data(args.data):
+        dataset = load_sparse_dataset(args.data, args.target)
     else:
         dataset = load_table(args.data, args.target)
     experiment = fit_experiment(dataset, config, config_source)

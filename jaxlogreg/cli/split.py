@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -29,8 +30,16 @@ class Split:
 
 def prepare_split(dataset: Dataset, config: Config) -> tuple[Any, ...]:
     """Split, optionally standardize, optionally expand into polynomial features:
-    `(X_train, X_test, y_train, y_test, scaler, features)`; scaler and features may be None."""
+    `(X_train, X_test, y_train, y_test, scaler, features)`; scaler and features may be None.
+    A sparse `X` stays sparse: standardizing divides by the standard deviations without
+    centring, and polynomial features are refused."""
     data = config["data"]
+    degree = config["features"]["polynomial_degree"]
+    sparse = scipy.sparse.issparse(dataset.X)
+    if sparse and degree > 1:
+        raise ValueError(
+            "features.polynomial_degree > 1 is not available for sparse data: set it to 1"
+        )
     X_train, X_test, y_train, y_test = train_test_split(
         dataset.X,
         dataset.y,
@@ -38,10 +47,9 @@ def prepare_split(dataset: Dataset, config: Config) -> tuple[Any, ...]:
         random_state=data["seed"],
         stratify=dataset.y,
     )
-    scaler = StandardScaler().fit(X_train) if data["standardize"] else None
+    scaler = StandardScaler(with_mean=not sparse).fit(X_train) if data["standardize"] else None
     if scaler is not None:
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    degree = config["features"]["polynomial_degree"]
     features = PolynomialFeatures(degree).fit(X_train) if degree > 1 else None
     if features is not None:
         X_train, X_test = features.transform(X_train), features.transform(X_test)

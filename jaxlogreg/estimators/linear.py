@@ -12,6 +12,12 @@ In the glmnet convention of ``jaxlogreg.fit`` with ``loss="squared"``,
 ``LinearRegression``, ``λ = alpha/Σs`` (``α = 0``) for ``Ridge`` and ``λ = alpha``,
 ``α = l1_ratio`` for ``Lasso``/``ElasticNet``. The first two have a closed form
 (``normal_equations``); the others are solved iteratively (coordinate descent by default).
+
+A sparse ``X`` (``scipy.sparse``, ``jax.experimental.sparse.BCOO``) is never densified nor
+centred: the iterative fits solve on its nonzeros with the intercept as a parameter of its own
+(``core.design.SparseDesign``); the closed form builds its ``p × p`` Gram matrix from the
+nonzeros and centres that (``sparse_normal_equations``, up to ``MAX_GRAM_FEATURES`` features);
+a wider sparse ``X`` is solved iteratively, like ``ElasticNet`` with ``l1_ratio = 0``.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse
 from sklearn.base import RegressorMixin
 from sklearn.linear_model._base import LinearModel
 from sklearn.utils.validation import check_is_fitted
@@ -36,13 +43,19 @@ from .._validation import (
 )
 from ..core.losses import SQUARED
 from ..engine.functional import FitArrays, solve_many
-from ..engine.shapes import bucket_rows, pad_rows, padded_on_device
+from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
 from ..precision import precise_jit
 from ..solvers.auto import Purpose, auto_solver
 from ..solvers.stop import warn_not_converged
 from ._base import AtomicFit, check_solver_options
 
 __all__ = ["ElasticNet", "Lasso", "LinearRegression", "Ridge", "normal_equations"]
+
+#: Most features of a sparse ``X`` whose ``(p, p)`` Gram matrix the closed form builds (32 MiB
+#: in float64); a wider sparse ``X`` is solved iteratively.
+MAX_GRAM_FEATURES = 2048
+#: Most iterations of the iterative solution of a wide sparse ``X``.
+ITERATIVE_MAX_ITER = 10000
 
 
 @partial(precise_jit, static_argnames=("fit_intercept",))
@@ -85,6 +98,51 @@ def normal_equations(
     return W, y_mean - W @ x_mean
 
 
+def sparse_normal_equations(X, Y, sample_weight, alpha: float, *, fit_intercept: bool):
+    """``normal_equations`` for a CSR ``X``, which is never densified nor centred.
+
+    With ``s̃ = s/Σs``, ``x̄ = Xᵀs̃`` and ``ȳ = Yᵀs̃``, the centred Gram matrix and right-hand side
+    are ``XᵀS̃X − x̄x̄ᵀ`` and ``XᵀS̃Y − x̄ȳᵀ`` (the centring acts on ``p × p`` products only), the
+    Gram matrix SciPy's sparse product on the host (20,000 × 1,000 at 1%: 0.17 s; 14 s with
+    ``core.design.sparse_weighted_gram``, 2-core CPU); ``_solve_centred``; ``b = ȳ − W x̄``."""
+    s = sample_weight / np.sum(sample_weight)
+    p, K = X.shape[1], Y.shape[1]
+    x_mean, y_mean = (X.T @ s, s @ Y) if fit_intercept else (np.zeros(p), np.zeros(K))
+    weighted = scipy.sparse.csr_matrix(X.multiply(s[:, None]))
+    product = (X.T @ weighted).tocoo()
+    gram = np.zeros((p, p))
+    np.add.at(gram, (product.row, product.col), product.data)
+    gram -= np.outer(x_mean, x_mean)
+    rhs = np.asarray(weighted.T @ Y) - np.outer(x_mean, y_mean)
+    ridge = alpha / np.sum(sample_weight)
+    W = np.asarray(_solve_centred(*(a.astype(X.dtype) for a in (gram, rhs)), ridge))
+    return W, y_mean - W @ x_mean
+
+
+@precise_jit
+def _solve_centred(gram: jax.Array, rhs: jax.Array, ridge) -> jax.Array:
+    """``W (K, p)`` of ``(G + ridge·I) Wᵀ = rhs``: Cholesky, or, when the system is numerically
+    singular (only possible for ``ridge = 0``), the pseudo-inverse from the eigendecomposition,
+    which gives the minimum-norm ``W`` as scikit-learn does."""
+    p = gram.shape[0]
+    gram = 0.5 * (gram + gram.T) + ridge * jnp.eye(p, dtype=gram.dtype)
+    eps = jnp.finfo(gram.dtype).eps
+    factor = jnp.linalg.cholesky(gram)
+    singular = ~jnp.all(jnp.isfinite(factor)) | (
+        jnp.min(jnp.diagonal(factor) ** 2) <= p * eps * jnp.max(jnp.diagonal(gram))
+    )
+
+    def pseudo_inverse_solve():
+        values, vectors = jnp.linalg.eigh(gram)
+        kept = values > p * eps * jnp.max(jnp.abs(values))
+        inverse = jnp.where(kept, 1.0 / jnp.where(kept, values, 1.0), 0.0)
+        return vectors @ (inverse[:, None] * (vectors.T @ rhs))
+
+    return jax.lax.cond(
+        singular, pseudo_inverse_solve, lambda: jax.scipy.linalg.cho_solve((factor, True), rhs)
+    ).T
+
+
 def _check_alpha(alpha) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
         raise TypeError(f"alpha must be a non-negative number, got {alpha!r}")
@@ -100,14 +158,39 @@ class _LeastSquares(AtomicFit, RegressorMixin, LinearModel):
     """
 
     def _validated(self, X, y, sample_weight):
-        """``X (n, p)``, ``Y (n, K)`` in the computation dtype, the sample weights, ``y.ndim``."""
+        """``X (n, p)`` (dense, or CSR: kept sparse), ``Y (n, K)`` in the computation dtype, the
+        sample weights, ``y.ndim``."""
         dtype = np.dtype(jnp.result_type(float))
         X, y = validate_inputs(
-            self, X, y, dtype=[np.float64, np.float32], multi_output=True, y_numeric=True
+            self,
+            X,
+            y,
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+            keep_sparse=True,
         )
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         Y = np.asarray(y, dtype).reshape(X.shape[0], -1)
         return X.astype(dtype, copy=False), Y, weights, y.ndim
+
+    def _closed_form(self, X, Y, weights, alpha: float, y_ndim: int) -> None:
+        """``argmin Σᵢ sᵢ ‖yᵢ − Wxᵢ − b‖² + alpha ‖W‖²``: ``normal_equations`` (dense ``X``),
+        ``sparse_normal_equations`` (sparse, up to ``MAX_GRAM_FEATURES`` features), else the
+        iterative ridge solution at glmnet's ``λ = alpha / Σs``."""
+        fit_intercept = bool(self.fit_intercept)
+        if not scipy.sparse.issparse(X):
+            W, b = normal_equations(X, Y, weights, alpha, fit_intercept=fit_intercept)
+        elif X.shape[1] <= MAX_GRAM_FEATURES:
+            W, b = sparse_normal_equations(X, Y, weights, alpha, fit_intercept=fit_intercept)
+        else:
+            tol = max(1e-10, 100 * float(np.finfo(X.dtype).eps))  # KKT violation
+            init = np.zeros((Y.shape[1], 1, X.shape[1] + fit_intercept))
+            options = dict(solver="cd", tol=tol, max_iter=ITERATIVE_MAX_ITER, stacklevel=5)
+            lam = alpha / weights.sum()
+            result = _solve_least_squares(self, X, Y, weights, lam, 0.0, init, **options)
+            W, b = result.coef[:, 0, :], result.intercept[:, 0]
+        self._set_coefficients(W, b, y_ndim)
 
     def _set_coefficients(self, W, b, y_ndim: int) -> None:
         """``coef_ (p,)`` and a float ``intercept_`` for 1-D ``y``, else ``(K, p)`` and ``(K,)``."""
@@ -126,7 +209,7 @@ class _LeastSquares(AtomicFit, RegressorMixin, LinearModel):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        tags.input_tags.sparse = True  # densified, up to _validation.MAX_DENSE_BYTES
+        tags.input_tags.sparse = True  # kept sparse
         return tags
 
 
@@ -141,7 +224,8 @@ class LinearRegression(_LeastSquares):
         intercept_: a float for 1-D ``y``, else ``(n_targets,)``; ``0`` without intercept.
         n_features_in_, feature_names_in_: as in scikit-learn.
 
-    Rank-deficient problems get the minimum-norm coefficients, as in scikit-learn.
+    Rank-deficient problems get the minimum-norm coefficients, as in scikit-learn (except for
+    a sparse ``X`` of over ``MAX_GRAM_FEATURES`` features: one least-squares solution).
     """
 
     def __init__(self, *, fit_intercept=True):
@@ -149,8 +233,7 @@ class LinearRegression(_LeastSquares):
 
     def _fit(self, X, y, sample_weight):
         X, Y, weights, y_ndim = self._validated(X, y, sample_weight)
-        W, b = normal_equations(X, Y, weights, 0.0, fit_intercept=bool(self.fit_intercept))
-        self._set_coefficients(W, b, y_ndim)
+        self._closed_form(X, Y, weights, 0.0, y_ndim)
 
 
 class Ridge(_LeastSquares):
@@ -176,8 +259,7 @@ class Ridge(_LeastSquares):
     def _fit(self, X, y, sample_weight):
         alpha = _check_alpha(self.alpha)
         X, Y, weights, y_ndim = self._validated(X, y, sample_weight)
-        W, b = normal_equations(X, Y, weights, alpha, fit_intercept=bool(self.fit_intercept))
-        self._set_coefficients(W, b, y_ndim)
+        self._closed_form(X, Y, weights, alpha, y_ndim)
 
 
 class ElasticNet(_LeastSquares):
@@ -238,33 +320,14 @@ class ElasticNet(_LeastSquares):
         d = X.shape[1] + fit_intercept
         solver = self.solver
         if solver == "auto":
-            solver = auto_solver(l1=l1, n_params=d, purpose=Purpose.LEAST_SQUARES)
-        targets = Y.T[:, :, None]  # one single-output problem per target: (K, n, 1)
+            sparse = scipy.sparse.issparse(X)
+            solver = auto_solver(l1=l1, n_params=d, purpose=Purpose.LEAST_SQUARES, sparse=sparse)
         init = self._warm_start_init(Y.shape[1], d)
-        batched = solve_many(
-            FitArrays(targets=0, init=0),
-            loss=SQUARED,
-            solver=solver,
-            fit_intercept=fit_intercept,
-            max_iter=max_iter,
-        )
-        n_rows = bucket_rows(X)  # zero-weight rows: nearby row counts share a program
-        data = padded_on_device(X, n_rows), pad_rows(targets, n_rows, axis=1)
-        args = (pad_rows(weights, n_rows), alpha, l1_ratio, np.ones(X.shape[1]), init, tol)
-        result = batched(*data, *args)
+        options = dict(solver=solver, tol=tol, max_iter=max_iter)
+        result = _solve_least_squares(self, X, Y, weights, alpha, l1_ratio, init, **options)
         self._set_coefficients(result.coef[:, 0, :], result.intercept[:, 0], y_ndim)
         n_iter = np.asarray(result.n_iter, int).reshape(-1)
         self.n_iter_ = int(n_iter[0]) if y_ndim == 1 else n_iter.tolist()
-        if not np.all(np.asarray(result.converged)):
-            warn_not_converged(
-                f"solver {solver!r}",
-                result.stop_reason,
-                float(np.max(np.asarray(result.kkt_violation))),
-                tol,
-                max_iter=max_iter,
-                advice="Increase max_iter, standardize the features, or loosen tol.",
-                stacklevel=3,
-            )
 
     def _warm_start_init(self, n_targets: int, d: int) -> np.ndarray:
         """Starting coefficients ``(K, 1, d)``, intercept last."""
@@ -274,6 +337,38 @@ class ElasticNet(_LeastSquares):
             if full.shape[0] == n_targets and full.shape[1] >= d:
                 return full[:, None, :d]
         return np.zeros((n_targets, 1, d))
+
+
+def _solve_least_squares(
+    estimator, X, Y, weights, lam, l1_ratio, init, *, solver, tol, max_iter, stacklevel=4
+):
+    """The glmnet-convention squared-loss fits ``(λ, α = l1_ratio)`` of every target of ``Y``
+    in one ``jax.vmap``-ed call (rows padded, a sparse ``X`` as a ``SparseDesign``); warns when
+    one did not converge."""
+    batched = solve_many(
+        FitArrays(targets=0, init=0),
+        loss=SQUARED,
+        solver=solver,
+        fit_intercept=bool(estimator.fit_intercept),
+        max_iter=max_iter,
+    )
+    n_rows = bucket_rows(X)  # zero-weight rows: nearby row counts share a program
+    sparse = scipy.sparse.issparse(X)
+    design = padded_sparse_design(X, n_rows) if sparse else padded_on_device(X, n_rows)
+    targets = pad_rows(Y.T[:, :, None], n_rows, axis=1)  # one problem per target: (K, n', 1)
+    args = (pad_rows(weights, n_rows), lam, l1_ratio, np.ones(X.shape[1]), init, tol)
+    result = batched(design, targets, *args)
+    if not np.all(np.asarray(result.converged)):
+        warn_not_converged(
+            f"solver {solver!r}",
+            result.stop_reason,
+            float(np.max(np.asarray(result.kkt_violation))),
+            tol,
+            max_iter=max_iter,
+            advice="Increase max_iter, standardize the features, or loosen tol.",
+            stacklevel=stacklevel,
+        )
+    return result
 
 
 class Lasso(ElasticNet):

@@ -19,6 +19,7 @@ from ..core.penalties import lam_of_C
 from ..core.targets import Mode, choose_mode, logit_of_softmax
 from ..scale.chunks import column_sum, find_classes, sources
 from ..scale.out_of_core import Progress, fit_out_of_core
+from ..scale.sparse_chunks import is_sparse_path
 from ..solvers.stop import warn_not_converged
 from .logistic import LogisticRegression
 
@@ -44,17 +45,22 @@ def logistic_regression(
     """A fitted ``LogisticRegression`` (scikit-learn's ``C`` objective) from data read in chunks.
 
     ``y`` holds labels (a ``.npy`` path or an array; for a ``.parquet`` ``X``, the name of the
-    label column). Two classes give the binary model of class ``classes_[1]``, more the
-    multinomial one; the fit is ``fit_out_of_core`` at ``λ = 1/(C·Σsᵢ)``. ``penalty`` is
-    ``"l2"`` or ``None``, ``multi_class`` ``"auto"`` or ``"multinomial"``: an L1 part and
-    one-vs-rest are not available out of core. A ``ConvergenceWarning`` says when the fit
+    label column; ``None`` for a libsvm/svmlight ``X``, whose lines start with them). A sparse
+    ``X`` (``scipy.sparse``, ``.npz``, libsvm/svmlight) stays sparse. Two classes give the
+    binary model of class ``classes_[1]``, more the multinomial one; the fit is
+    ``fit_out_of_core`` at ``λ = 1/(C·Σsᵢ)``. ``penalty`` is ``"l2"`` or ``None``,
+    ``multi_class`` ``"auto"`` or ``"multinomial"``: an L1 part and one-vs-rest are not
+    available out of core. A ``ConvergenceWarning`` says when the fit
     stopped short of ``tol``.
     """
     check_choice("penalty", penalty, ("l2", None))
     check_choice("multi_class", multi_class, ("auto", "multinomial"))
     C = check_positive_number("C", C, allow_inf=True)
     is_parquet = isinstance(X, str | Path) and Path(X).suffix.lower() == ".parquet"
-    classes = find_classes(X, column=y) if is_parquet else find_classes(y)
+    if is_parquet:
+        classes = find_classes(X, column=y)
+    else:  # a libsvm/svmlight X holds its labels (y=None)
+        classes = find_classes(X if y is None and is_sparse_path(X) else y)
     if len(classes) < 2:
         raise ValueError(f"y has {len(classes)} class(es); a classifier needs at least 2")
     Xs, _, weights = sources(X, y, sample_weight)

@@ -2,9 +2,11 @@
 
 Sources of rows: a C-ordered ``.npy`` file, read through a short-lived memory map per block (the
 pages read do not stay in the process's resident memory); an in-memory array or ``np.memmap``
-(sliced); the columns of a ``.parquet`` file, read a row group at a time (needs ``pyarrow``).
-``Chunks`` cuts ``X``, the targets and the weights into blocks of ``rows`` rows, the last one
-padded with zero rows of weight zero, so that one compiled function serves every chunk.
+(sliced); the columns of a ``.parquet`` file, read a row group at a time (needs ``pyarrow``);
+a sparse ``X``: a ``scipy.sparse`` matrix, a ``.npz`` or a libsvm/svmlight file
+(``scale.sparse_chunks``). ``Chunks`` cuts ``X``, the targets and the weights into blocks of
+``rows`` rows, the last one padded with zero rows of weight zero, so that one compiled function
+serves every chunk (a sparse block: a ``SparseDesign`` of one shape for all chunks).
 """
 
 from __future__ import annotations
@@ -15,11 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 
 from ..core.losses import Loss
 from . import sharding
+from .sparse_chunks import (
+    chunk_design,
+    is_sparse_path,
+    nnz_capacity,
+    row_gather_capacity,
+    sparse_sources,
+)
 
-__all__ = ["Chunks", "column_sum", "encoder", "find_classes", "sources"]
+__all__ = ["Chunks", "column_sum", "encoder", "find_classes", "make_chunks", "sources"]
 
 
 class _Npy:
@@ -89,7 +99,11 @@ class _Array:
 
 
 def sources(X, y, sample_weight):
-    """Row sources of ``X``, ``y`` and the weights (``None``: unit weights)."""
+    """Row sources of ``X``, ``y`` and the weights (``None``: unit weights); a libsvm/svmlight
+    ``X`` holds ``y`` itself (``y=None``)."""
+    if scipy.sparse.issparse(X) or is_sparse_path(X):
+        Xs, y = sparse_sources(X, y)
+        return Xs, y if hasattr(y, "read") else _source(y), _source(sample_weight)
     if isinstance(X, str | Path) and Path(X).suffix.lower() == ".parquet":
         if not isinstance(y, str):
             raise ValueError("with a Parquet X, y must name its target column")
@@ -120,8 +134,12 @@ def _source(data):
 
 def find_classes(y, *, column: str | None = None, chunk_rows: int = 1 << 20) -> np.ndarray:
     """The sorted distinct labels of ``y`` (a ``.npy`` path or an array; with ``column``, a
-    ``.parquet`` path and the column's name), one chunk at a time."""
-    source = _source(y) if column is None else _Parquet(Path(y), [column], matrix=False)
+    ``.parquet`` path and the column's name; a libsvm/svmlight path: its labels), one chunk at
+    a time."""
+    if column is None and is_sparse_path(y):
+        source = sources(y, None, None)[1]
+    else:
+        source = _source(y) if column is None else _Parquet(Path(y), [column], matrix=False)
     found = [
         np.unique(source.read(a, min(a + chunk_rows, source.shape[0])))
         for a in range(0, source.shape[0], chunk_rows)
@@ -149,6 +167,15 @@ class Chunks:
 
     def __post_init__(self):
         self.n = self.X.shape[0]
+        self.sparse = getattr(self.X, "sparse", False)
+        if self.sparse and self.mesh is not None:
+            raise ValueError(
+                "mesh= shards the rows of a dense X only (sparse chunks are not sharded): pass "
+                "mesh=None to fit the sparse X on one device"
+            )
+        if self.sparse:  # one shape for every chunk (scale.sparse_chunks)
+            self.capacity = nnz_capacity(self.X.indptr, self.rows)
+            self.max_row_nnz = row_gather_capacity(self.X.indptr)
         total = self.n if self.weights is None else column_sum(self.weights, self.rows)
         if not total > 0:
             raise ValueError(
@@ -162,9 +189,10 @@ class Chunks:
     def __getitem__(self, c: int):
         start, stop = c * self.rows, min((c + 1) * self.rows, self.n)
         X = self.X.read(start, stop)
-        if not np.issubdtype(X.dtype, np.number):
-            raise ValueError(f"X must be numeric, got values of dtype {X.dtype}")
-        if not np.all(np.isfinite(X)):
+        values = X.data if self.sparse else X
+        if not np.issubdtype(values.dtype, np.number):
+            raise ValueError(f"X must be numeric, got values of dtype {values.dtype}")
+        if not np.all(np.isfinite(values)):
             raise ValueError(f"X has NaN or infinite values in rows {start} to {stop - 1}")
         T = self.encode(self.y.read(start, stop)).astype(self.dtype)
         w = np.ones(stop - start) if self.weights is None else self.weights.read(start, stop)
@@ -172,7 +200,11 @@ class Chunks:
             raise ValueError("sample_weight must be finite and non-negative")
         w = (w / self.total).astype(self.dtype)
         pad = self.rows - (stop - start)
-        blocks = [np.pad(a, [(0, pad)] + [(0, 0)] * (a.ndim - 1)) if pad else a for a in (X, T, w)]
+        dense = (T, w) if self.sparse else (X, T, w)
+        blocks = [np.pad(a, [(0, pad)] + [(0, 0)] * (a.ndim - 1)) if pad else a for a in dense]
+        if self.sparse:
+            design = chunk_design(X, self.rows, self.capacity, self.max_row_nnz, self.dtype)
+            return (design, *blocks)
         if self.mesh is None:
             return tuple(blocks)
         return tuple(sharding.shard_rows(self.mesh, a) for a in blocks)
@@ -201,3 +233,18 @@ def encoder(loss: Loss, classes, y_shape) -> tuple[Callable, int]:
         return (index == 1)[:, None] if loss.name == "binary" else np.eye(len(classes))[index]
 
     return encode, 1 if loss.name == "binary" else len(classes)
+
+
+def make_chunks(X, y, sample_weight, loss, classes, chunk_rows, dtype, mesh) -> tuple[Chunks, int]:
+    """The data's row chunks (rows padded to the mesh), checked, and the target columns ``K``."""
+    Xs, ys, ws = sources(X, y, sample_weight)
+    if len(Xs.shape) != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {Xs.shape}")
+    n = Xs.shape[0]
+    for name, source in (("y", ys), ("sample_weight", ws)):
+        if source is not None and source.shape[0] != n:
+            raise ValueError(f"{name} has {source.shape[0]} rows but X has {n}")
+    encode, K = encoder(loss, classes, ys.shape)
+    if mesh is not None:
+        chunk_rows = sharding.padded_rows(chunk_rows, sharding._check_mesh(mesh))
+    return Chunks(Xs, ys, ws, encode, chunk_rows, dtype, mesh), K

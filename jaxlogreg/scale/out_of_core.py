@@ -24,8 +24,8 @@ Chunk sums are accumulated in float64 on the host.
   After every pass, ``F`` and its gradient are evaluated exactly (a second pass, for progress
   and the stopping rule) and the best iterate is kept.
 
-Data: a ``.npy`` path, a NumPy array or ``np.memmap``, or a ``.parquet`` path whose target is
-the column named by ``y`` (see ``jaxlogreg.scale.chunks``).
+Data: a ``.npy`` or ``.parquet`` path, an array, ``np.memmap``, or a sparse ``X`` kept sparse
+(``scipy.sparse``, ``.npz``, libsvm/svmlight text): see ``jaxlogreg.scale.chunks``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ from ..solvers._linesearch import smooth_step_accepted
 from ..solvers.newton import solve_newton_system
 from ..solvers.stop import stop_reason
 from . import sharding
-from .chunks import Chunks, encoder, find_classes, sources
+from .chunks import Chunks, find_classes, make_chunks
+from .sparse_chunks import check_sparse_newton, in_dtype, rows_in_dtype
 
 __all__ = ["Progress", "find_classes", "fit_out_of_core"]
 
@@ -85,7 +86,7 @@ def _chunk_terms(coef, X, T, weights, *, loss, fit_intercept, hessian):
     zero = ElasticNetPenalty(
         jnp.zeros((), dtype), jnp.zeros((), dtype), jnp.zeros(coef.shape[1], dtype)
     )
-    chunk = Problem(X.astype(dtype), T, weights, zero, loss, fit_intercept)
+    chunk = Problem(in_dtype(X, dtype), T, weights, zero, loss, fit_intercept)
     value, grad = chunk.smooth_value_and_grad(coef)
     return (value, grad, chunk.smooth_hessian(coef)) if hessian else (value, grad)
 
@@ -137,8 +138,8 @@ def fit_out_of_core(
     """Fit ``jaxlogreg.fit``'s ridge problem (glmnet convention) on data read in chunks.
 
     Args:
-        X: ``(n, p)`` features: a ``.npy`` path, an array or ``np.memmap``, or a ``.parquet``
-            path (then ``y`` names the target column and every other column is a feature).
+        X: ``(n, p)`` features: a ``.npy``/``.parquet`` (``y``: the target column) path, an
+            array, ``np.memmap``, or sparse: scipy, ``.npz``, libsvm/svmlight (``y=None``).
         y: targets as for ``fit`` (``(n,)`` in ``[0, 1]`` binary, ``(n, K)`` one-hot
             multinomial, squared), or labels when ``classes`` is given; a path or an array.
         lam: ridge strength ``λ ≥ 0`` (no L1 part out of core).
@@ -173,9 +174,10 @@ def fit_out_of_core(
     dtype = np.dtype(jnp.result_type(float) if dtype is None else dtype)
     if jnp.zeros((), dtype).dtype != dtype:
         raise ValueError(f"dtype {dtype} needs jax.config.update('jax_enable_x64', True)")
-    chunks, K = _chunks(X, y, sample_weight, loss, classes, chunk_rows, dtype, mesh)
+    chunks, K = make_chunks(X, y, sample_weight, loss, classes, chunk_rows, dtype, mesh)
     template = _template(chunks, K, lam, penalty_factor, loss, fit_intercept)
     d = template.n_params_per_output
+    check_sparse_newton(method, chunks, K * d)
     coef = np.zeros((K, d), dtype) if init is None else np.asarray(init, dtype).reshape(K, d)
     coef = np.asarray(template.center_classes(jnp.asarray(coef)))
     run = _minibatch if isinstance(method, SGD | Adam) else _exact
@@ -193,21 +195,6 @@ def _solver_of(solver):
             f"instance), got {solver!r}"
         )
     return solver if solver == "newton" else get_solver(solver)
-
-
-def _chunks(X, y, sample_weight, loss, classes, chunk_rows, dtype, mesh) -> tuple[Chunks, int]:
-    """The data's row chunks (rows padded to the mesh), checked, and the target columns ``K``."""
-    Xs, ys, ws = sources(X, y, sample_weight)
-    if len(Xs.shape) != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {Xs.shape}")
-    n = Xs.shape[0]
-    for name, source in (("y", ys), ("sample_weight", ws)):
-        if source is not None and source.shape[0] != n:
-            raise ValueError(f"{name} has {source.shape[0]} rows but X has {n}")
-    encode, K = encoder(loss, classes, ys.shape)
-    if mesh is not None:
-        chunk_rows = sharding.padded_rows(chunk_rows, sharding._check_mesh(mesh))
-    return Chunks(Xs, ys, ws, encode, chunk_rows, dtype, mesh), K
 
 
 def _template(chunks: Chunks, K: int, lam, penalty_factor, loss, fit_intercept) -> Problem:
@@ -330,7 +317,7 @@ def _learning_rate(method, chunks, template) -> float:
     X, T, w = chunks[0]
     first = dataclasses.replace(
         template,
-        X=jnp.asarray(X, chunks.dtype),
+        X=in_dtype(X, chunks.dtype),
         targets=jnp.asarray(T),
         weights=jnp.asarray(w) / jnp.sum(jnp.asarray(w)),
     )
@@ -350,7 +337,10 @@ def _chunk_epoch(template, optimizer, size: int, per_chunk: int, scale: float):
         def update(carry, batch):
             params, opt_state = carry
             problem = dataclasses.replace(
-                template, X=X[batch].astype(dtype), targets=T[batch], weights=w[batch] * scale
+                template,
+                X=rows_in_dtype(X, batch, dtype),
+                targets=T[batch],
+                weights=w[batch] * scale,
             )
             grad = jax.grad(problem.smooth_value)(params)
             updates, opt_state = optimizer.update(grad, opt_state, params)
