@@ -7,6 +7,7 @@ Examples::
     python -m benchmarks --dtype float32 --scale 10 --workloads W1,W6-tall
     python -m benchmarks --from-json benchmarks/results/cpu-float64.json --readme README.md
     python -m benchmarks --from-json run1.json run2.json   # combine runs into one result
+    python -m benchmarks --workloads S1,S2,S3,S4          # sparse data: results cpu-float64-sparse
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import sys
 from pathlib import Path
 
 from . import adapters
-from .report import combine, readme_section, result_name, splice_section, write_all
-from .workloads import WORKLOADS
+from .readme import readme_section, splice_section
+from .report import combine, result_name, write_all
+from .workloads import DENSE, SPARSE, WORKLOADS
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -37,7 +39,8 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="jaxlogreg against scikit-learn, glmnet, glum, skglm and statsmodels: "
-        "workloads W1-W7, every result scored by one objective function.",
+        "workloads W1-W7 (dense) and S1-S4 (sparse), every result scored by one objective "
+        "function.",
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes (CI); one timed run")
     parser.add_argument(
@@ -48,8 +51,9 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
     parser.add_argument(
         "--workloads",
         type=lambda t: _names(t, WORKLOADS, "workload"),
-        default=tuple(WORKLOADS),
-        help=f"comma-separated subset of {','.join(WORKLOADS)}",
+        default=DENSE,
+        help=f"comma-separated subset of {','.join(WORKLOADS)} (default: the dense "
+        f"{DENSE[0]}-{DENSE[-1]}; the sparse ones: --workloads {','.join(SPARSE)})",
     )
     parser.add_argument(
         "--libraries",
@@ -91,7 +95,8 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
         "--readme",
         type=Path,
         help="also write the performance section into this file: in place of its "
-        "'## Performance' section when it has one, else the section alone",
+        "'## Performance' section (sparse workloads only: '## Performance on sparse data', "
+        "added after '## Performance' when missing) when it has one, else the section alone",
     )
     return parser
 

@@ -13,13 +13,22 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import softmax
 
-__all__ = ["Dataset", "make_dataset", "stratified_fold_ids"]
+__all__ = [
+    "Dataset",
+    "draw_labels",
+    "load_dataset",
+    "make_dataset",
+    "save_dataset",
+    "stratified_fold_ids",
+]
 
 
 class Dataset(NamedTuple):
-    """Training data ``X (n, p)``, labels ``y (n,)`` in ``0..K−1``, and a held-out test set."""
+    """Training data ``X (n, p)`` (dense, or CSR for the sparse workloads), labels ``y (n,)``
+    in ``0..K−1``, and a held-out test set."""
 
     X: np.ndarray
     y: np.ndarray
@@ -58,15 +67,49 @@ def make_dataset(
     for row in beta:
         support = rng.choice(p, size=k, replace=False)
         row[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(0.5, 1.5, k)
-    Z = X @ beta.T  # (n + n_test, rows)
-    Z *= signal / np.maximum(Z.std(axis=0), np.finfo(float).tiny)
+    y = draw_labels(rng, X @ beta.T, n_classes, signal)
+    return Dataset(X[:n], y[:n], X[n:], y[n:])
+
+
+def draw_labels(rng: np.random.Generator, Z: np.ndarray, n_classes: int, signal: float):
+    """Labels ``(n,)`` from the linear predictors ``Z (n, K)``, rescaled to standard deviation
+    ``signal``: logistic (binary, intercept 0.3) or softmax (multinomial) model."""
+    Z = Z * (signal / np.maximum(Z.std(axis=0), np.finfo(float).tiny))
     if n_classes == 2:
         y = (rng.uniform(size=len(Z)) < 1.0 / (1.0 + np.exp(-(Z[:, 0] + 0.3)))).astype(np.int64)
     else:
         cumulative = np.cumsum(softmax(Z, axis=1), axis=1)
         y = (rng.uniform(size=(len(Z), 1)) > cumulative).sum(axis=1)
         y = np.minimum(y, n_classes - 1).astype(np.int64)  # guards against round-off at 1
-    return Dataset(X[:n], y[:n], X[n:], y[n:])
+    return y
+
+
+def save_dataset(path, data: Dataset) -> None:
+    """``data`` into one ``.npz`` file; a sparse ``X`` as its CSR arrays (never densified)."""
+    arrays = {}
+    for field, value in data._asdict().items():
+        if sp.issparse(value):
+            csr = sp.csr_matrix(value)
+            arrays.update({
+                f"{field}.data": csr.data, f"{field}.indices": csr.indices,
+                f"{field}.indptr": csr.indptr, f"{field}.shape": np.array(csr.shape),
+            })  # fmt: skip
+        else:
+            arrays[field] = value
+    np.savez(path, **arrays)
+
+
+def load_dataset(path) -> Dataset:
+    """The ``Dataset`` that ``save_dataset`` wrote (CSR where it was sparse)."""
+    with np.load(path) as saved:
+        fields = {}
+        for field in Dataset._fields:
+            if field in saved.files:
+                fields[field] = saved[field]
+            else:
+                parts = [saved[f"{field}.{name}"] for name in ("data", "indices", "indptr")]
+                fields[field] = sp.csr_matrix(tuple(parts), shape=tuple(saved[f"{field}.shape"]))
+    return Dataset(**fields)
 
 
 def stratified_fold_ids(y: np.ndarray, n_folds: int) -> np.ndarray:

@@ -7,8 +7,9 @@ mask; all ones by default)::
 
 with ``ℓ(z, y) = log(1 + eᶻ) − y·z`` for a binary model (``K = 1``) and
 ``ℓ(z, y) = logsumexp(z) − z_y`` for a multinomial one. It is plain NumPy in float64, evaluated
-on the float64 data whatever precision a library computed in, and independent of every library
-under test. Every library's own parametrization is converted to ``(λ, α)`` in its adapter.
+on the float64 data whatever precision a library computed in (a sparse ``X``, ``scipy.sparse``,
+is never densified), and independent of every library under test. Every library's own
+parametrization is converted to ``(λ, α)`` in its adapter.
 
 The relative gap of a result is ``(F − F*)/|F*|``, ``F*`` the lowest objective any result
 reached on the same problem; a result whose gap exceeds ``GAP_TOL`` is inaccurate.
@@ -17,12 +18,20 @@ reached on the same problem; a result whose gap exceeds ``GAP_TOL`` is inaccurat
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import logsumexp
 
-__all__ = ["GAP_TOL", "lambda_max", "objective", "relative_gaps"]
+__all__ = ["GAP_TOL", "lambda_max", "linear_predictor", "objective", "relative_gaps"]
 
 #: Largest relative objective gap of an accurate result.
 GAP_TOL = 1e-6
+
+
+def linear_predictor(X, coef: np.ndarray) -> np.ndarray:
+    """``X Wᵀ (n, K)`` in float64; a sparse ``X`` (``scipy.sparse``) stays sparse."""
+    if sp.issparse(X):
+        return np.asarray(X.astype(np.float64, copy=False) @ coef.T)
+    return np.asarray(X, np.float64) @ coef.T
 
 
 def objective(
@@ -37,7 +46,7 @@ def objective(
     """``F(W, b)`` of the module docstring; ``coef (K, p)``, ``intercept (K,)``, labels ``y``."""
     coef = np.asarray(coef, np.float64)
     intercept = np.asarray(intercept, np.float64)
-    Z = np.asarray(X, np.float64) @ coef.T + intercept  # (n, K)
+    Z = linear_predictor(X, coef) + intercept  # (n, K)
     if coef.shape[0] == 1:
         z = Z[:, 0]
         losses = np.logaddexp(0.0, z) - y * z  # log(1 + eᶻ) without overflow
@@ -52,7 +61,7 @@ def lambda_max(X: np.ndarray, y: np.ndarray, n_classes: int, l1_ratio: float = 1
     """Smallest ``λ`` at which the intercept-only model is optimal (for ``α > 0``):
     ``maxⱼₖ |Σᵢ xᵢⱼ(ȳₖ − tᵢₖ)| / (n·max(α, 10⁻³))`` (glmnet's rule, also for ridge)."""
     T = (y == 1)[:, None] * 1.0 if n_classes == 2 else np.eye(n_classes)[y]
-    G = X.T @ (T.mean(axis=0) - T) / len(y)
+    G = np.asarray(X.T @ (T.mean(axis=0) - T)) / len(y)  # dense or sparse X
     return float(np.max(np.abs(G)) / max(l1_ratio, 1e-3))
 
 

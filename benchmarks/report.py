@@ -1,4 +1,5 @@
-"""Rendering results: the JSON file, a Markdown table per workload, a plot, the README section.
+"""Rendering results: the JSON file, a Markdown table per workload, a plot (the README section:
+``benchmarks.readme``).
 
 Everything here reads the results dictionary of ``suite.run_suite`` (or the JSON file it was
 saved to), so the committed Markdown, plot and README section can be regenerated from the
@@ -15,11 +16,12 @@ import numpy as np
 
 __all__ = [
     "combine",
+    "describe",
+    "is_sparse",
     "markdown",
     "plot",
-    "readme_section",
     "result_name",
-    "splice_section",
+    "seconds",
     "write_all",
 ]
 
@@ -27,11 +29,20 @@ OURS = "jaxlogreg"
 VERDICTS = {True: "**holds**", False: "**does not hold**", None: "**not measured**"}
 
 
+def is_sparse(results: dict[str, Any]) -> bool:
+    """Whether every workload of the results has sparse data (S1–S4)."""
+    designs = [w.get("design", "dense") for w in results["workloads"]]
+    return bool(designs) and "dense" not in designs
+
+
 def result_name(results: dict[str, Any]) -> str:
-    """File stem: ``cpu-float64``, with ``-quick`` or ``-x10`` for other sizes."""
+    """File stem: ``cpu-float64``, ``cpu-float64-sparse`` for sparse workloads only, with
+    ``-quick`` or ``-x10`` for other sizes."""
     options = results["options"]
     device = results["machine"]["device"].split(" ")[0]
     stem = f"{device}-{options['dtype']}"
+    if is_sparse(results):
+        stem += "-sparse"
     if options["quick"]:
         stem += "-quick"
     if options["scale"] != 1:
@@ -76,7 +87,7 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return {**first, "options": options, "machine": machine, "workloads": workloads}
 
 
-def _seconds(value: float | None) -> str:
+def seconds(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
@@ -96,8 +107,10 @@ def _sorted_rows(workload: dict) -> list[dict]:
     return sorted(workload["rows"], key=order)
 
 
-def _describe(workload: dict) -> str:
+def describe(workload: dict) -> str:
     shape = f"n = {workload['n']:,}, p = {workload['p']:,}"
+    if workload.get("design", "dense") != "dense":
+        shape += f", {workload['nnz'] / workload['n']:.0f} nonzeros a row"
     if workload["n_classes"] > 2:
         shape += f", K = {workload['n_classes']}"
     if workload["kind"] == "path":
@@ -149,7 +162,7 @@ def markdown(results: dict[str, Any]) -> str:
         "| test acc. | nonzeros | peak MB | note"
     )
     for w in results["workloads"]:
-        lines += [f"## {_describe(w)}", "", f"| {columns} |", "|" + "---|" * 11]
+        lines += [f"## {describe(w)}", "", f"| {columns} |", "|" + "---|" * 11]
         for row in _sorted_rows(w):
             if row["status"] != "ok":
                 lines.append(
@@ -164,8 +177,8 @@ def markdown(results: dict[str, Any]) -> str:
             if "selected_C" in row:
                 note = f"C = {row['selected_C']:.3g}; {note}".rstrip("; ")
             lines.append(
-                f"| {row['library']} | {row['solver']} | {_seconds(row['time_s'])} "
-                f"| {_seconds(row['compile_s'])} | {ratio} | {_gap(row)} | {accurate} "
+                f"| {row['library']} | {row['solver']} | {seconds(row['time_s'])} "
+                f"| {seconds(row['compile_s'])} | {ratio} | {_gap(row)} | {accurate} "
                 f"| {row['test_accuracy']:.4f} | {row['nonzeros']} | {peak} | {note} |"
             )
         if w["skipped"]:
@@ -231,7 +244,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
         ax.xaxis.set_minor_formatter(NullFormatter())
         if relative:
             ax.axvline(1.0, color="black", linewidth=0.8)
-        ax.set_title(_describe(w), fontsize=8, loc="left")
+        ax.set_title(describe(w), fontsize=8, loc="left")
         ax.set_xlabel(
             "time / fastest accurate peer" if relative else "seconds (no peer row in this run)",
             fontsize=7,
@@ -243,79 +256,6 @@ def plot(results: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def readme_section(results: dict[str, Any], stem: str) -> str:
-    """The README's performance section: one line per workload and the targets."""
-    m, o = results["machine"], results["options"]
-    shared = ""
-    if m.get("load_average"):
-        start, end = m["load_average"]
-        shared = f" (shared with other work: 5-minute load average {start:g} to {end:g})"
-    lines = [
-        "## Performance",
-        "",
-        "Each workload measured side by side in one run on a "
-        f"{m['cores']}-core CPU ({m['cpu']}){shared}, "
-        f"{m['dtype']}, JAX device {m['device']}; every library solves the same problem, scored "
-        "by one objective function in glmnet's convention; a result within a relative "
-        f"{results['gap_tol']:g} of the best objective found is accurate, and only accurate "
-        f"results count. `warm`: the median of up to {o['repeats']} timed run(s) after a "
-        "warm-up run; `first`: that warm-up run, the first call in a fresh process (compilation "
-        f"included).{' ' + m['note'] + '.' if m.get('note') else ''} All rows, "
-        "settings and memory: "
-        f"[`benchmarks/results/{stem}.md`](benchmarks/results/{stem}.md).",
-        "",
-        "| workload | jaxlogreg (fastest accurate) | warm s | first s | fastest accurate peer "
-        "| warm s | first s | ratio warm | ratio first | target |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for w in results["workloads"]:
-        ours = [r for r in w["rows"] if r["library"] == OURS and r.get("accurate")]
-        peers = [r for r in w["rows"] if r["library"] != OURS and r.get("accurate")]
-        best = min(ours, key=lambda r: r["time_s"], default=None)
-        peer = min(peers, key=lambda r: r["time_s"], default=None)
-        ratio = f"{best['time_s'] / peer['time_s']:.2f}x" if best and peer else "-"
-        first = "-"
-        if best and peer and best.get("first_s") and peer.get("first_s"):
-            first = f"{best['first_s'] / peer['first_s']:.2f}x"
-        target = "-"
-        if "target" in w:
-            t = w["target"]
-            target = f"{t['target']}: {VERDICTS[t['holds']].strip('*')}"
-        ours_text = f"{best['solver']}" if best else "none accurate"
-        peer_text = f"{peer['library']}/{peer['solver']}" if peer else "none accurate"
-        lines.append(
-            f"| {_describe(w)} | {ours_text} | {_seconds(best and best['time_s'])} "
-            f"| {_seconds(best and best.get('first_s'))} | {peer_text} "
-            f"| {_seconds(peer and peer['time_s'])} | {_seconds(peer and peer.get('first_s'))} "
-            f"| {ratio} | {first} | {target} |"
-        )
-    lines += [
-        "",
-        f"![time relative to the fastest accurate peer](benchmarks/results/{stem}.png)",
-        "",
-        "Reproduce (`pip install -e '.[bench]'` installs the peers; missing ones are skipped): "
-        "`python -m benchmarks` (or `jaxlogreg bench`; one to two hours on 2 cores, each row in "
-        "a fresh process, rows over `--timeout` seconds are stopped); `--quick` runs tiny sizes "
-        "in about a minute (CI); `--dtype float32 --scale 10` is for accelerators. "
-        "`python -m benchmarks --from-json benchmarks/results/"
-        f"{stem}.json --readme README.md` regenerates this section in place.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def splice_section(document: str, section: str) -> str:
-    """``document`` with its ``## Performance`` section (up to the next ``## `` heading)
-    replaced by ``section``; ``section`` alone when ``document`` has none."""
-    lines = document.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if line.rstrip("\n") == "## Performance"]
-    if not starts:
-        return section
-    start = starts[0]
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    following = "\n" if end < len(lines) else ""
-    return "".join(lines[:start]) + section + following + "".join(lines[end:])
 
 
 def write_all(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import Dataset, stratified_fold_ids
-from .objective import GAP_TOL, objective, relative_gaps
+from .objective import GAP_TOL, linear_predictor, objective, relative_gaps
 from .spec import Output, Spec
 from .workloads import Target
 
@@ -27,7 +27,7 @@ OURS = "jaxlogreg"
 
 
 def _predict(coef: np.ndarray, intercept: np.ndarray, X: np.ndarray) -> np.ndarray:
-    Z = X @ coef.T + intercept
+    Z = linear_predictor(X, coef) + intercept
     return (Z[:, 0] > 0).astype(np.int64) if coef.shape[0] == 1 else np.argmax(Z, axis=1)
 
 

@@ -4,7 +4,9 @@ A row runs in the current process or, with ``isolate=True`` (the default for ful
 fresh Python process of its own (``python -m benchmarks.worker``): its peak memory is then
 exact, one library's thread pools or caches cannot slow another's, a crash or a row over
 ``timeout_s`` becomes that row's status instead of ending the suite. The data of a workload is
-generated once and handed to the rows (an ``.npz`` file for isolated rows).
+generated once and handed to the rows (an ``.npz`` file for isolated rows; a sparse ``X`` as its
+CSR arrays). A workload that names its methods (the sparse ones) runs those only, all of them
+also at ``--quick`` size.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from typing import Any
 import numpy as np
 
 from . import adapters
-from .data import Dataset
+from .data import Dataset, save_dataset
 from .measure import time_calls
 from .objective import GAP_TOL
 from .score import score_rows, target_result
 from .spec import Output, Spec
-from .workloads import WORKLOADS, build
+from .workloads import DENSE, WORKLOADS, build
 
 __all__ = ["Options", "run_row", "run_suite"]
 
@@ -53,7 +55,7 @@ DISTRIBUTIONS = {
 class Options:
     """What to run and how (see ``python -m benchmarks --help``)."""
 
-    workloads: tuple[str, ...] = tuple(WORKLOADS)
+    workloads: tuple[str, ...] = DENSE
     libraries: tuple[str, ...] = tuple(adapters.LIBRARIES)
     methods: tuple[str, ...] = ()
     quick: bool = False
@@ -131,6 +133,17 @@ def _run_isolated(method, spec: Spec, data_file: Path, options: Options, workdir
     return fields, out
 
 
+def _selected(method: adapters.Method, workload, options: Options) -> bool:
+    """Whether ``method`` runs on ``workload``: one the workload names (when it names any),
+    chosen by ``options.methods`` (key or library), and, at ``--quick`` size, one of the
+    quick methods unless the workload named it."""
+    if workload.methods and method.key not in workload.methods:
+        return False
+    if options.methods and not {method.key, method.library} & set(options.methods):
+        return False
+    return not options.quick or method.quick or bool(workload.methods)
+
+
 _START = time.perf_counter()
 
 
@@ -161,6 +174,8 @@ def _run_workload(key: str, options: Options, log, save=None) -> dict:
             "l1_ratio": spec.l1_ratio,
             "lambdas": list(spec.lambdas),
             "Cs": list(spec.Cs),
+            "design": workload.design,
+            "nnz": int(data.X.nnz) if workload.sparse else spec.n_samples * spec.n_features,
             "rows": [dict(row) for row in rows],  # as they stand now: later rows rescore them
             "skipped": list(skipped),
         }
@@ -172,16 +187,14 @@ def _run_workload(key: str, options: Options, log, save=None) -> dict:
         workdir = Path(tmp)
         data_file = workdir / "data.npz"
         if options.isolate:
-            np.savez(data_file, **data._asdict())
+            save_dataset(data_file, data)
         for library in options.libraries:
             reason = adapters.missing(library)
             if reason is not None:
                 skipped.append({"method": library, "reason": reason})
                 continue
             for method in adapters.methods(library):
-                if options.quick and not method.quick:
-                    continue
-                if options.methods and not {method.key, library} & set(options.methods):
+                if not _selected(method, workload, options):
                     continue
                 why = method.supports(spec)
                 if why is not None:

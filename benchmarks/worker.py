@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from . import adapters
-from .data import Dataset
+from .data import load_dataset
 from .spec import Spec
 from .suite import Options, run_row
 
@@ -30,8 +30,7 @@ def main(task_file: str) -> None:
 
     jax.config.update("jax_enable_x64", options.dtype == "float64")
     spec = Spec(**{k: _tuple(v) for k, v in task["spec"].items()})
-    with np.load(task["data"]) as saved:
-        data = Dataset(**{field: saved[field] for field in Dataset._fields})
+    data = load_dataset(task["data"])
     (method,) = [
         m
         for m in adapters.methods(task["library"])

@@ -1,10 +1,12 @@
-"""The registry of workloads W1–W7 (fits, paths and cross-validation of binary and multinomial
-models with L2, L1 and elastic-net penalties) and the performance targets attached to them.
+"""The registry of workloads: W1–W7 (fits, paths and cross-validation of binary and multinomial
+models with L2, L1 and elastic-net penalties, dense data) with the performance targets attached
+to them, and S1–S4 (sparse CSR data shaped like text and click-through sets,
+``benchmarks.sparse_data``; each names the methods it compares).
 
-Every workload is a ``Spec`` (``benchmarks.spec``) on deterministic data (``benchmarks.data``)
-at one of three sizes: full (the ``n × p`` stated by each workload), ``--quick`` (tiny, for CI)
-and full x ``--scale`` (more rows, for accelerators). Penalty strengths are stated in glmnet's
-convention:
+Every workload is a ``Spec`` (``benchmarks.spec``) on deterministic data (``benchmarks.data``,
+``benchmarks.sparse_data``) at one of three sizes: full (the ``n × p`` stated by each
+workload), ``--quick`` (tiny, for CI) and full x ``--scale`` (more rows, for accelerators).
+Penalty strengths are stated in glmnet's convention:
 
 - ``λ = 1/n`` is scikit-learn's default ``C = 1``;
 - ``λ_max`` is the smallest ``λ`` at which the lasso keeps only the intercept
@@ -19,9 +21,10 @@ import numpy as np
 
 from .data import Dataset, make_dataset
 from .objective import lambda_max
+from .sparse_data import make_sparse_dataset
 from .spec import Spec
 
-__all__ = ["WORKLOADS", "Target", "Workload", "build"]
+__all__ = ["DENSE", "SPARSE", "WORKLOADS", "Target", "Workload", "build"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +53,11 @@ class Workload:
     ``lam``: for a fit, ``"1/n"`` or a fraction of ``λ_max(α)``; for a path, the grid runs from
     ``λ_max`` (of the lasso) down to ``path_ratio·λ_max`` in ``n_lambdas`` log-spaced steps; for
     cross-validation, ``Cs = logspace(−4, 4, n_lambdas)``.
+
+    ``design``: ``"dense"`` (``benchmarks.data``) or a sparse design of
+    ``benchmarks.sparse_data`` (``"text"``, ``"hashed"``) with ``nnz_per_row`` nonzeros a row.
+    ``methods``: the method keys (``library/solver``) compared on this workload, all of them
+    also at ``--quick`` size; empty: every method that can solve it.
     """
 
     key: str
@@ -67,11 +75,24 @@ class Workload:
     n_informative: int = 10
     seed: int = 0
     target: Target | None = None
+    design: str = "dense"
+    nnz_per_row: int = 0
+    methods: tuple[str, ...] = ()
+
+    @property
+    def sparse(self) -> bool:
+        return self.design != "dense"
 
     def size(self, quick: bool, scale: float) -> tuple[int, int]:
         n, p = self.quick if quick else (self.n, self.p)
         return max(round(n * scale), 10), p
 
+
+#: jaxlogreg's solvers on sparse data, the ones ``solver="auto"`` picks
+#: (``jaxlogreg.solvers.auto``): L-BFGS for ridge (exact Newton is for at most 100 coefficients
+#: on sparse data), coordinate descent with an L1 part; and FISTA (``prox``) beside it.
+L2_OURS = "jaxlogreg/lbfgs"
+L1_OURS = ("jaxlogreg/cd", "jaxlogreg/prox")
 
 WORKLOADS: dict[str, Workload] = {
     w.key: w
@@ -113,19 +134,52 @@ WORKLOADS: dict[str, Workload] = {
             "W7", "5-fold CV over C (binary L2, log-loss)", "cv", 100_000, 100,
             (1_000, 10), n_lambdas=20, quick_lambdas=4, target=Target(0.3, "scikit-learn"),
         ),
+        Workload(
+            "S1", "text-like binary L2, λ = 1/n", "fit", 20_000, 200_000, (400, 2_000),
+            design="text", nnz_per_row=50, n_informative=100,
+            methods=(L2_OURS, "scikit-learn/lbfgs", "scikit-learn/liblinear", "scikit-learn/saga"),
+        ),
+        Workload(
+            "S2", "rcv1-sized binary L1 path, λ_max to 1e-2·λ_max", "path", 20_000, 47_000,
+            (400, 1_500), l1_ratio=1.0, n_lambdas=50, quick_lambdas=8, path_ratio=1e-2,
+            design="text", nnz_per_row=75, n_informative=100,
+            methods=(*L1_OURS, "glmnet/LogitNet", "scikit-learn/liblinear"),
+        ),
+        Workload(
+            "S3", "news20-like multinomial (20 classes) L1, λ = λ_max/20", "fit", 11_000,
+            130_000, (200, 500), n_classes=20, l1_ratio=1.0, lam=1 / 20, design="text",
+            nnz_per_row=100, n_informative=20, methods=(*L1_OURS, "scikit-learn/saga"),
+        ),
+        Workload(
+            "S4", "click-through-like binary L2 (hashed one-hot), λ = 1/n", "fit", 1_000_000,
+            2**20, (2_000, 2**12), design="hashed", nnz_per_row=30, n_informative=100,
+            methods=(L2_OURS, "scikit-learn/lbfgs", "scikit-learn/saga"),
+        ),
     ]
 }  # fmt: skip
+#: The dense workloads (the default run) and the sparse ones (``--workloads S1,S2,S3,S4``).
+DENSE = tuple(key for key, w in WORKLOADS.items() if not w.sparse)
+SPARSE = tuple(key for key, w in WORKLOADS.items() if w.sparse)
 
 N_FOLDS = 5
+
+
+def _data(workload: Workload, n: int, p: int) -> Dataset:
+    if not workload.sparse:
+        return make_dataset(
+            n, p, n_classes=workload.n_classes, seed=workload.seed,
+            n_informative=workload.n_informative,
+        )  # fmt: skip
+    return make_sparse_dataset(
+        n, p, design=workload.design, nnz_per_row=workload.nnz_per_row,
+        n_classes=workload.n_classes, seed=workload.seed, n_informative=workload.n_informative,
+    )  # fmt: skip
 
 
 def build(workload: Workload, *, quick: bool, scale: float, dtype: str) -> tuple[Spec, Dataset]:
     """The workload's ``Spec`` and data at the requested size (deterministic)."""
     n, p = workload.size(quick, scale)
-    data = make_dataset(
-        n, p, n_classes=workload.n_classes, seed=workload.seed,
-        n_informative=workload.n_informative,
-    )  # fmt: skip
+    data = _data(workload, n, p)
     n_lambdas = workload.quick_lambdas if quick else workload.n_lambdas
     Cs: tuple[float, ...] = ()
     if workload.kind == "fit":

@@ -1,7 +1,8 @@
 """The benchmark suite at ``--quick`` size: it runs, its JSON is complete, and its objective gaps
 are measured in the common (glmnet) convention.
 
-The suite runs once, in a subprocess (``python -m benchmarks --quick``, as CI runs it). Gaps are
+The suite runs once, in a subprocess (``python -m benchmarks --quick``, as CI runs it); the sparse
+workloads (S1–S4) run once more the same way (slow tests). Gaps are
 checked against references computed here independently: scikit-learn fits at ``C = 1/(λ·n)``
 (tight tolerances) and the objective written out from scikit-learn's ``log_loss``. Peers that
 are not installed must be reported as skipped, not fail the run.
@@ -15,13 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
 from benchmarks import adapters
 from benchmarks.__main__ import main as bench_main
 from benchmarks.objective import GAP_TOL, objective, relative_gaps
-from benchmarks.workloads import WORKLOADS, build
+from benchmarks.workloads import DENSE, SPARSE, WORKLOADS, build
 
 ROOT = Path(__file__).resolve().parent.parent
 THREAD_VARIABLES = (
@@ -32,21 +34,22 @@ THREAD_VARIABLES = (
 )
 
 
+def _run_quick(output, *arguments):
+    """``python -m benchmarks --quick`` into ``output``. Tiny problems: native thread pools
+    (BLAS, OpenMP, numba) only spin at this size, and slow the run down several times on a busy
+    machine, so each gets one thread."""
+    single = {name: "1" for name in THREAD_VARIABLES}
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output), *arguments],
+        cwd=ROOT, env={**os.environ, **single}, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     """The results of ``python -m benchmarks --quick`` (and the folder they were written to)."""
     output = tmp_path_factory.mktemp("bench")
-    # Tiny problems: native thread pools (BLAS, OpenMP, numba) only spin at this size, and slow
-    # the run down several times on a busy machine.
-    single = {name: "1" for name in THREAD_VARIABLES}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
-        cwd=ROOT,
-        env={**os.environ, **single},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = _run_quick(output)
     assert done.returncode == 0, done.stderr[-3000:]
     (json_file,) = output.glob("*.json")
     return json.loads(json_file.read_text()), json_file
@@ -66,7 +69,7 @@ def test_json_schema(quick):
     for field in ("cpu", "cores", "device", "dtype", "platform", "versions"):
         assert machine[field], field
     assert machine["versions"]["jax"] and machine["versions"]["jaxlogreg"]
-    assert [w["key"] for w in results["workloads"]] == list(WORKLOADS)
+    assert [w["key"] for w in results["workloads"]] == list(DENSE)
     for workload in results["workloads"]:
         libraries = {r["library"] for r in workload["rows"]}
         assert "jaxlogreg" in libraries and "scikit-learn" in libraries
@@ -124,7 +127,7 @@ def _reference(spec, data, lam):
     solver = "saga" if spec.l1_ratio > 0 else "newton-cholesky"
     model = LogisticRegression(
         C=1 / (lam * spec.n_samples), l1_ratio=spec.l1_ratio, solver=solver,
-        tol=1e-12, max_iter=100_000,
+        tol=1e-12, max_iter=100_000, random_state=0,
     ).fit(data.X, data.y)  # fmt: skip
     return _common_objective(data.X, data.y, model.coef_, model.intercept_, lam, spec.l1_ratio)
 
@@ -182,13 +185,13 @@ def test_readme_section_and_tables_render_from_json(quick, tmp_path):
     section = (tmp_path / "section.md").read_text()
     assert section.startswith("## Performance")
     table = (tmp_path / "cpu-float64-quick.md").read_text()
-    for key in WORKLOADS:
+    for key in DENSE:
         assert key in section and f"## {key} " in table
     assert (tmp_path / "cpu-float64-quick.png").stat().st_size > 0
 
 
 def test_readme_section_replaces_only_the_performance_section():
-    from benchmarks.report import splice_section
+    from benchmarks.readme import splice_section
 
     document = "# Title\n\n## Performance\n\nold table\n\n## Performance on a GPU\n\nkept\n"
     spliced = splice_section(document, "## Performance\n\nnew table\n")
@@ -294,3 +297,112 @@ def test_methods_filter_and_checkpoints(monkeypatch):
         "scikit-learn/lbfgs",
         "scikit-learn/newton-cholesky",
     }
+
+
+# S3 (20 classes) and FISTA take minutes even at --quick size: left out here.
+SPARSE_QUICK, SPARSE_METHODS = (
+    ("S1", "S2", "S4"),
+    "jaxlogreg/lbfgs,jaxlogreg/cd,scikit-learn,glmnet",
+)
+
+
+@pytest.fixture(scope="module")
+def quick_sparse(tmp_path_factory):
+    """``python -m benchmarks --quick`` on sparse workloads (results, JSON file)."""
+    output = tmp_path_factory.mktemp("bench-sparse")
+    arguments = ("--workloads", ",".join(SPARSE_QUICK), "--methods", SPARSE_METHODS)
+    done = _run_quick(output, *arguments)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (json_file,) = output.glob("*.json")
+    return json.loads(json_file.read_text()), json_file
+
+
+def test_sparse_data_is_deterministic_csr_like_its_model():
+    for key in SPARSE:
+        workload = WORKLOADS[key]
+        spec, data = build(workload, quick=True, scale=1.0, dtype="float64")
+        _, again = build(workload, quick=True, scale=1.0, dtype="float64")
+        assert sp.isspmatrix_csr(data.X) and data.X.shape == (spec.n_samples, spec.n_features)
+        assert (data.X != again.X).nnz == 0 and np.array_equal(data.y, again.y)
+        classes = set(np.unique(data.y))  # 200 rows may miss a few of 20 classes
+        assert classes <= set(range(workload.n_classes)) and len(classes) > workload.n_classes // 2
+        per_row = np.diff(data.X.indptr)
+        if workload.design == "hashed":  # one entry a field, two fields may share a column
+            assert np.all(data.X.data == 1.0) and per_row.max() == workload.nnz_per_row
+            assert per_row.mean() > 0.95 * workload.nnz_per_row
+        else:  # Poisson word draws, repeats merged; tf-idf rows of unit norm
+            assert 0.5 * workload.nnz_per_row < per_row.mean() <= workload.nnz_per_row
+            norms = sp.linalg.norm(data.X, axis=1)
+            np.testing.assert_allclose(norms, 1.0, rtol=1e-12)
+            frequency = np.sort(np.bincount(data.X.indices, minlength=spec.n_features))[::-1]
+            assert frequency[0] > 5 * np.median(frequency)  # power-law column frequencies
+
+
+def test_sparse_objective_equals_the_dense_one_and_data_round_trips(rng, tmp_path):
+    from benchmarks.data import load_dataset, save_dataset
+    from benchmarks.objective import lambda_max
+
+    spec, data = build(WORKLOADS["S3"], quick=True, scale=1.0, dtype="float64")
+    coef, intercept = rng.standard_normal((20, spec.n_features)), rng.standard_normal(20)
+    dense = data.X.toarray()
+    expected = _common_objective(dense, data.y, coef, intercept, 0.01, 0.5)
+    assert objective(data.X, data.y, coef, intercept, 0.01, 0.5) == pytest.approx(expected)
+    assert lambda_max(data.X, data.y, 20) == pytest.approx(lambda_max(dense, data.y, 20))
+    save_dataset(tmp_path / "data.npz", data)
+    loaded = load_dataset(tmp_path / "data.npz")
+    assert sp.isspmatrix_csr(loaded.X) and (loaded.X != data.X).nnz == 0
+    assert np.array_equal(loaded.y_test, data.y_test)
+
+
+def test_sparse_section_is_added_after_the_performance_section():
+    from benchmarks.readme import splice_section
+
+    document = "# T\n\n## Performance\n\ndense\n\n## Performance on a GPU\n\ngpu\n"
+    section = "## Performance on sparse data\n\nsparse\n"
+    added = splice_section(document, section)
+    assert added == (
+        "# T\n\n## Performance\n\ndense\n\n## Performance on sparse data\n\nsparse\n\n"
+        "## Performance on a GPU\n\ngpu\n"
+    )
+    replaced = splice_section(added, "## Performance on sparse data\n\nnew\n")
+    assert replaced == added.replace("sparse\n\n##", "new\n\n##")
+    assert splice_section(added, "## Performance\n\nd2\n") == added.replace("dense", "d2")
+
+
+@pytest.mark.slow
+def test_sparse_rows_run_and_reach_an_independent_reference(quick_sparse):
+    results, json_file = quick_sparse
+    assert json_file.name == "cpu-float64-sparse-quick.json"
+    assert [w["key"] for w in results["workloads"]] == list(SPARSE_QUICK)
+    for workload in results["workloads"]:
+        expected = {m for m in WORKLOADS[workload["key"]].methods if m != "jaxlogreg/prox"}
+        assert {f"{r['library']}/{r['solver']}" for r in workload["rows"]} == expected
+        assert all(r["status"] == "ok" and r["peak_mb"] is not None for r in workload["rows"])
+        assert workload["design"] != "dense" and workload["nnz"] > 0
+        if workload["kind"] == "path":
+            continue
+        key = workload["key"]
+        spec, data = build(WORKLOADS[key], quick=True, scale=1.0, dtype="float64")
+        dense = data._replace(X=data.X.toarray())  # the reference fits the densified data
+        reference = _reference(spec, dense, spec.lambdas[0])
+        best = min(r["objective"][0] for r in workload["rows"])
+        assert reference * (1 - 1e-9) <= best <= reference * (1 + 1e-9), key
+        (ours,) = [r for r in workload["rows"] if r["library"] == "jaxlogreg"]
+        assert ours["accurate"], (key, ours)
+
+
+@pytest.mark.slow
+def test_sparse_readme_section_renders_from_json(quick_sparse, tmp_path):
+    _, json_file = quick_sparse
+    copy = tmp_path / json_file.name
+    copy.write_text(json_file.read_text())
+    readme = tmp_path / "README.md"
+    readme.write_text("# T\n\n## Performance\n\ndense\n\n## Installation\n\nx\n")
+    assert bench_main(["--from-json", str(copy), "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert text.index("## Performance\n") < text.index("## Performance on sparse data")
+    assert text.index("## Performance on sparse data") < text.index("## Installation")
+    section = text.split("## Performance on sparse data")[1].split("## Installation")[0]
+    assert "peak MB" in section and "cpu-float64-sparse-quick.md" in section
+    assert all(f"| {key} — " in section for key in SPARSE_QUICK)
+    assert "nonzeros a row" in (tmp_path / "cpu-float64-sparse-quick.md").read_text()

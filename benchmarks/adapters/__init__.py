@@ -2,9 +2,10 @@
 
 A method says whether it can solve a ``Spec`` (``supports`` returns ``None``, or the reason it
 cannot) and builds a zero-argument ``run`` that solves it and returns an ``Output`` (the timed
-call). Data is handed over as float64 NumPy arrays (``float32`` for jaxlogreg when asked):
-conversions a library makes are part of its time. Every adapter's docstring states how it
-converts ``λ`` (glmnet's convention) to the library's parameter, and its stopping settings.
+call). Data is handed over as float64 NumPy arrays, or CSR matrices for the sparse workloads
+(``float32`` for jaxlogreg when asked): conversions a library makes are part of its time. Every
+adapter's docstring states how it converts ``λ`` (glmnet's convention) to the library's
+parameter, and its stopping settings.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ Data is converted to the requested dtype before the clock starts; the host-to-de
 ``fit`` makes is timed. Newton and IRLS form the dense ``K(p+1) × K(p+1)`` Hessian, so they are
 not run beyond ``MAX_DENSE`` coefficients. ``cd`` (glmnet's method) runs on every penalty, ridge
 included; at ``--quick`` size it is the one solver run on fits and paths (one compiled program
-serves several workloads of equal shapes, which keeps CI fast).
+serves several workloads of equal shapes, which keeps CI fast). A sparse ``X`` is handed over
+as float64 (or float32) CSR; the sparse workloads name their solvers (``benchmarks.workloads``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..data import Dataset, stratified_fold_ids
 from ..spec import Output, Spec
@@ -41,7 +43,10 @@ def _supports(solver: str, kinds: tuple[str, ...], *, l1: bool | None):
     return supports
 
 
-def _as_dtype(X: np.ndarray, dtype: str) -> np.ndarray:
+def _as_dtype(X, dtype: str):
+    """``X`` in ``dtype``: C-ordered if dense, CSR (never densified) if sparse."""
+    if sp.issparse(X):
+        return sp.csr_matrix(X, dtype=np.dtype(dtype))
     return np.ascontiguousarray(X, dtype=np.dtype(dtype))
 
 
