@@ -4,9 +4,11 @@ The checks, the attributes, the warnings and the refit live here; the batched co
 fold × ``Cs`` × ``l1_ratios`` fits, their scores and the model selection are
 ``jaxlogreg.selection.cv``'s. Fold ``f`` minimizes, for each ``C``, scikit-learn's objective
 ``C · Σᵢ sᵢ mᶠᵢ ℓᵢ + (1 − α)/2 ‖W‖² + α ‖W‖₁`` (``mᶠ`` its 0/1 training mask, ``sᵢ`` sample ×
-class weights). The ``(C, l1_ratio)`` with the highest mean validation score wins: ``refit=True``
-refits on all data from the fold average, ``refit=False`` averages the fold coefficients at each
-fold's best index (as scikit-learn). The glmnet one-standard-error rule is reported as well.
+class weights). ``select="min"`` (scikit-learn's rule) takes the ``(C, l1_ratio)`` with the
+highest mean validation score, ``select="1se"`` glmnet's one-standard-error rule
+(``jaxlogreg.selection.select``); both are reported. ``refit=True`` refits on all data from the
+fold average at the chosen index; ``refit=False`` averages the fold coefficients at each fold's
+best index (``"min"``, as scikit-learn) or at the one-standard-error index (``"1se"``).
 
 The log-loss, accuracy and ROC AUC are computed with the fits; any other scikit-learn scorer runs
 on a fitted ``LogisticRegression`` view of each fold fit, on the fold's validation rows.
@@ -18,9 +20,6 @@ over one sparse design, the scorers get row slices of the CSR matrix and the ref
 
 from __future__ import annotations
 
-import numbers
-import warnings
-
 import numpy as np
 import scipy.sparse
 from sklearn.metrics import get_scorer
@@ -30,92 +29,33 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import (
     check_choice,
     check_finite_result,
-    check_positive_int,
-    check_positive_number,
     check_sample_weight,
     unchanged_on_error,
 )
-from ..core.penalties import UNSET, l1_ratio_of, lam_of_C
+from ..core.penalties import UNSET, lam_of_C
 from ..core.targets import choose_mode, class_weights
 from ..selection.cv import (
     CrossValidation,
-    best_index,
     check_scoring,
     cross_validate,
-    cv_results,
-    fold_average,
-    one_standard_error_C,
     scorer_scores,
     validation_scores,
     with_labels,
 )
 from ..selection.folds import fold_masks, metadata_router, routed_metadata
+from ..selection.grid import check_Cs, check_l1_ratios
+from ..selection.select import SELECTS, cv_results, fold_average, selected_indices
 from ..solvers.auto import Purpose
 from ..solvers.stop import warn_not_converged
 from .logistic import LogisticRegression
 
 __all__ = ["LogisticRegressionCV"]
 
-#: ``penalty`` values: ``UNSET`` (scikit-learn 1.9's default) takes it from ``l1_ratios``.
-CV_PENALTIES = (UNSET, "l2", "l1", "elasticnet")
 #: What to try when cross-validation fits do not converge.
 CV_ADVICE = (
     "Increase max_iter, standardize the features, drop the smallest-penalty Cs, loosen tol, or "
     "enable float64 with jax.config.update('jax_enable_x64', True)."
 )
-
-
-def _check_Cs(Cs) -> np.ndarray:
-    """``Cs``: an int ``k ≥ 1`` (``np.logspace(-4, 4, k)``) or a 1-D list of positive values."""
-    if isinstance(Cs, numbers.Integral) and not isinstance(Cs, bool):
-        return np.logspace(-4, 4, check_positive_int("Cs", Cs))
-    if isinstance(Cs, bool | str) or np.ndim(Cs) != 1 or len(Cs) == 0:
-        raise ValueError(
-            f"Cs must be a positive integer or a non-empty 1-D list of C values, got {Cs!r}"
-        )
-    for C in Cs:
-        check_positive_number("every value of Cs", C, allow_inf=True)
-    return np.asarray(Cs, dtype=np.float64)
-
-
-def _check_l1_ratios(penalty, l1_ratios) -> np.ndarray:
-    """The elastic-net mixings ``α`` of the grid, as scikit-learn 1.9 decides them: with
-    ``penalty`` unset (``UNSET``, the default) each value of ``l1_ratios`` is fitted as given
-    (``None``: ridge alone), so ``(1,)`` is the lasso; a named ``penalty`` (deprecated, with
-    scikit-learn's ``FutureWarning``) fixes ``α`` for every entry (``l1_ratio_of``), and
-    ``l1_ratios``, ignored with a warning unless ``"elasticnet"``, sets the grid's length."""
-    check_choice("penalty", penalty, CV_PENALTIES)
-    if penalty == "elasticnet" and l1_ratios is None:
-        raise ValueError(
-            "penalty='elasticnet' needs l1_ratios, a non-empty list of numbers in [0, 1]; "
-            "got None (or leave penalty unset: l1_ratios alone choose the penalty)"
-        )
-    values = np.asarray([0.0] if l1_ratios is None else l1_ratios, dtype=object)
-    message = f"l1_ratios, the mixings to search, must be numbers in [0, 1]; got {l1_ratios!r}"
-    if values.ndim != 1 or len(values) == 0:
-        raise ValueError(message)
-    try:  # each value checked as an l1_ratio
-        alphas = np.array([l1_ratio_of(UNSET, value) for value in values])
-    except (TypeError, ValueError) as error:
-        raise ValueError(message) from error
-    if penalty != UNSET:
-        warnings.warn(
-            "penalty was deprecated in scikit-learn 1.8 (removed in 1.10): leave it unset and "
-            "use l1_ratios and Cs instead: l1_ratios=(0,) for penalty='l2', (1,) for 'l1', "
-            "values in (0, 1) for 'elasticnet', and Cs=(np.inf,) for no penalty",
-            FutureWarning,
-            stacklevel=4,
-        )
-    if penalty in ("l1", "l2") and l1_ratios is not None:
-        warnings.warn(
-            f"l1_ratios={l1_ratios!r} is ignored with penalty={penalty!r}: leave penalty unset "
-            "and let l1_ratios choose it",
-            UserWarning,
-            stacklevel=4,
-        )
-    if penalty in ("l1", "l2"):
-        return np.full(len(values), l1_ratio_of(penalty, None))
-    return alphas
 
 
 class LogisticRegressionCV(LogisticRegression):
@@ -140,9 +80,18 @@ class LogisticRegressionCV(LogisticRegression):
             ``scorer(estimator, X, y)``. ``"neg_log_loss"``, ``"accuracy"`` and ``"roc_auc"``
             (one-vs-rest macro average with more than two classes) are computed with the fits;
             other scorers get a fitted ``LogisticRegression`` per fold fit and the fold's
-            validation rows. Sample weights reach the score (scorers: ``sample_weight=``).
-        refit: refit on all data at the best ``(C, l1_ratio)``, started from the fold average;
-            else average the fold coefficients at each fold's best index.
+            validation rows. The validation scores are weighted by ``sample_weight`` (not by
+            the class weights): the built-in scores weight each validation sample, and a scorer
+            gets the fold's weights as ``sample_weight=`` (with metadata routing: as requested).
+        select: how the ``(C, l1_ratio)`` is chosen from the mean validation scores ``m`` over
+            the folds and their standard errors ``se = sd/√n_folds`` (sample standard deviation,
+            ``cv_results_["se_val_score"]``): ``"min"`` (default, scikit-learn's rule, glmnet's
+            ``lambda.min``) the highest mean score; ``"1se"`` (glmnet's ``lambda.1se``) the
+            smallest ``C`` — the largest penalty — with ``m ≥ m_best − se_best``, at the
+            ``l1_ratio`` of the best (only ``C`` moves over a grid of ``l1_ratios``).
+        refit: refit on all data at the chosen ``(C, l1_ratio)``, started from the fold average
+            there; else average the fold coefficients at each fold's best index (``"min"``, as
+            scikit-learn) or at the one-standard-error index (``"1se"``).
         solver: as in ``LogisticRegression``, except that ``"auto"`` picks ``"cd"`` on a CPU up
             to ``jaxlogreg.solvers.auto.CV_CD_MAX_PARAMS`` coefficients also without an L1 part:
             its Hessian, built rarely, is handed along each path and its rebuilds are shared by
@@ -160,8 +109,9 @@ class LogisticRegressionCV(LogisticRegression):
         coef_, intercept_, classes_, n_features_in_, feature_names_in_: as ``LogisticRegression``.
         Cs_: the ``C`` grid; l1_ratios_: the mixings ``α`` fitted (``[0.]`` when ``l1_ratios``
             is ``None``).
-        C_, l1_ratio_: the chosen values, ``(1,)`` for two classes, else ``(n_classes,)``
-            (floats when ``use_legacy_attributes=False``).
+        C_, l1_ratio_: the values chosen by ``select``, ``(1,)`` for two classes, else
+            ``(n_classes,)`` (floats when ``use_legacy_attributes=False``); ``coef_`` and
+            ``intercept_`` are fitted at them.
         scores_: ``{class: (n_folds, n_Cs[, n_l1_ratios])}`` validation scores (the
             ``l1_ratio`` axis unless ``l1_ratios`` is ``None``); the same array for every class
             (only the positive class for binary problems), as in scikit-learn. New layout:
@@ -178,12 +128,11 @@ class LogisticRegressionCV(LogisticRegression):
             ``train_accuracy``, ``val_accuracy`` (weighted) and ``val_score``, and
             ``n_nonzero`` (mean number of nonzero weights). A training loss far below the
             validation loss flags overfitting; both high flags underfitting.
-        lambda_min_: the best ``C`` in the glmnet convention, ``λ = 1/(C·Σᵢ sᵢ)`` over all
-            samples (sample × class weights), for the objective
-            ``(1/Σs)·Σ sᵢ ℓᵢ + λ[(1−α)/2‖W‖² + α‖W‖₁]``.
-        C_1se_, lambda_1se_: the one-standard-error rule (glmnet's ``lambda.1se``): the smallest
-            ``C`` (largest ``λ``) at the chosen ``l1_ratio`` whose mean validation score is at
-            least the best mean minus the best's standard error ``std/√n_folds``.
+        C_min_, lambda_min_: the ``C`` of the highest mean validation score (rule ``"min"``),
+            and in the glmnet convention ``λ = 1/(C·Σᵢ sᵢ)`` over all samples (sample × class
+            weights), for the objective ``(1/Σs)·Σ sᵢ ℓᵢ + λ[(1−α)/2‖W‖² + α‖W‖₁]``.
+        C_1se_, lambda_1se_: the same for the one-standard-error rule (``"1se"``, glmnet's
+            ``lambda.1se``), whichever rule ``select`` names.
         solver_: the solver used.
     """
 
@@ -212,6 +161,7 @@ class LogisticRegressionCV(LogisticRegression):
         random_state=None,
         use_legacy_attributes=True,
         multi_class="auto",
+        select="min",
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -231,12 +181,14 @@ class LogisticRegressionCV(LogisticRegression):
         self.random_state = random_state
         self.use_legacy_attributes = use_legacy_attributes
         self.multi_class = multi_class
+        self.select = select
 
     def fit(self, X, y, sample_weight=None, **params):
         """Fit every fold × ``C`` × ``l1_ratio``, choose, refit; on error the estimator is left
         as it was. ``params``: metadata for the splitter and the scorer, routed as scikit-learn
         1.9 does with ``sklearn.set_config(enable_metadata_routing=True)``; without routing,
-        ``sample_weight`` reaches the scorer and ``groups`` the splitter."""
+        ``sample_weight`` reaches the scorer and ``groups`` the splitter (a group splitter:
+        ``cv=GroupKFold(k)``, ``LeaveOneGroupOut()``; folds never split a group)."""
         routed = routed_metadata(self, "fit", dict(params, sample_weight=sample_weight))
         with unchanged_on_error(self):
             self._fit(X, y, sample_weight, *routed)
@@ -244,10 +196,11 @@ class LogisticRegressionCV(LogisticRegression):
 
     def _fit(self, X, y, sample_weight, split_params, score_params):
         self._check_primal_options()
-        Cs = _check_Cs(self.Cs)
-        l1_ratios = _check_l1_ratios(self.penalty, self.l1_ratios)
+        Cs = check_Cs(self.Cs)
+        l1_ratios = check_l1_ratios(self.penalty, self.l1_ratios)
         fast_scoring, scorer = check_scoring(self.scoring)
         check_choice("use_legacy_attributes", self.use_legacy_attributes, (True, False))
+        check_choice("select", self.select, SELECTS)
         l1 = bool(np.any(l1_ratios > 0))
         tol, max_iter = self._check_solver_options(l1)
         X, y, classes, y_index = self._classification_data(X, y, keep_sparse=True)
@@ -270,17 +223,13 @@ class LogisticRegressionCV(LogisticRegression):
             scores = validation_scores(fast_scoring, fits, X, y_index, weights, test_mask, mode)
         else:
             scores = self._scorer_scores(scorer, fits, X, y, classes, score_params, test_mask)
-        best = best_index(scores)
-        if self.refit:
-            C_, l1_ratio_ = Cs[best[0]], l1_ratios[best[1]]
-            class_weight = None
-            if self.class_weight is not None:
-                class_weight = dict(zip(classes.tolist(), per_class.tolist(), strict=True))
-            init = fits.coef[:, *best].mean(0), fits.intercept[:, *best].mean(0)
-            refit = (C_, l1_ratio_, class_weight, solver, init)
-            coef_, intercept_ = self._refit(X, y, sample_weight, *refit)
-        else:  # each fold's best index, as scikit-learn
-            coef_, intercept_, C_, l1_ratio_ = fold_average(fits, scores, Cs, l1_ratios)
+        indices = selected_indices(scores, Cs)
+        class_weight = None
+        if self.class_weight is not None:
+            class_weight = dict(zip(classes.tolist(), per_class.tolist(), strict=True))
+        grid = (fits, scores, Cs, l1_ratios)
+        chosen = self._chosen_fit(X, y, sample_weight, *grid, indices, class_weight, solver)
+        coef_, intercept_, C_, l1_ratio_ = chosen
         check_finite_result(coef_, intercept_)
         self._report_cv(solver, fits, tol, max_iter)
 
@@ -292,7 +241,20 @@ class LogisticRegressionCV(LogisticRegression):
         self.C_ = np.full(n_rows, C_)
         self.l1_ratio_ = np.full(n_rows, l1_ratio_)
         total_weight = float((weights * class_factor).sum())
-        self._set_grid(fits, scores, best, Cs, l1_ratios, total_weight)
+        self._set_grid(fits, scores, indices, Cs, l1_ratios, total_weight)
+
+    def _chosen_fit(self, X, y, sample_weight, fits, scores, Cs, l1_ratios, indices, *refit):
+        """``(coef, intercept, C, l1_ratio)`` at the index ``indices[self.select]``: refitted
+        (``refit = (class_weight, solver)``) from the fold average there, or the fold average
+        itself; without a refit, ``"min"`` averages each fold's own best fit (scikit-learn)."""
+        if not self.refit and self.select == "min":
+            return fold_average(fits, scores, Cs, l1_ratios)
+        index = indices[self.select]
+        C_, l1_ratio_ = Cs[index[0]], l1_ratios[index[1]]
+        fold_mean = fits.coef[:, *index].mean(0), fits.intercept[:, *index].mean(0)
+        if not self.refit:
+            return *fold_mean, C_, l1_ratio_
+        return *self._refit(X, y, sample_weight, C_, l1_ratio_, *refit, fold_mean), C_, l1_ratio_
 
     def _scorer_scores(self, scorer, fits: CrossValidation, X, y, classes, score_params, test):
         """The validation score ``(F, L, A)`` of every fold fit by a scikit-learn ``scorer``,
@@ -328,10 +290,10 @@ class LogisticRegressionCV(LogisticRegression):
         """scikit-learn's metadata routing: to the ``cv`` splitter and the ``scoring`` scorer."""
         return metadata_router(self, self.cv, check_scoring(self.scoring)[1])
 
-    def _set_grid(self, fits: CrossValidation, scores, best, Cs, l1_ratios, total_weight):
+    def _set_grid(self, fits: CrossValidation, scores, indices, Cs, l1_ratios, total_weight):
         """The attributes of the whole grid in scikit-learn 1.9's layouts: ``Cs_``,
-        ``l1_ratios_``, ``scores_``, ``coefs_paths_``, ``n_iter_``; and ``lambda_min_``, the
-        one-standard-error rule and ``cv_results_``."""
+        ``l1_ratios_``, ``scores_``, ``coefs_paths_``, ``n_iter_``; and the ``C`` and ``λ`` of
+        both rules (``indices``) and ``cv_results_``."""
 
         def grid_axes(a, axis):  # drop the l1_ratio axis when no l1_ratios were given
             return a if self.l1_ratios is not None else np.take(a, 0, axis=axis)
@@ -352,8 +314,8 @@ class LogisticRegressionCV(LogisticRegression):
             self.scores_, self.n_iter_ = np.swapaxes(scores, 1, 2), np.swapaxes(n_iter, 1, 2)
             self.coefs_paths_ = np.swapaxes(paths, 1, 2)
             self.C_, self.l1_ratio_ = float(self.C_[0]), float(self.l1_ratio_[0])
-        self.lambda_min_ = lam_of_C(Cs[best[0]], total_weight)[()]
-        self.C_1se_ = one_standard_error_C(scores, Cs, best)
+        self.C_min_, self.C_1se_ = (float(Cs[indices[rule][0]]) for rule in ("min", "1se"))
+        self.lambda_min_ = float(lam_of_C(self.C_min_, total_weight))
         self.lambda_1se_ = float(lam_of_C(self.C_1se_, total_weight))
         results = cv_results(fits, scores, Cs, l1_ratios, total_weight)
         self.cv_results_ = {key: grid_axes(np.array(value), 1) for key, value in results.items()}

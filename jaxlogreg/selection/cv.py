@@ -16,9 +16,10 @@ i.e. the glmnet-convention objective with ``λᶠ = 1/(C · Σᵢ sᵢ mᶠᵢ)`
 weights), so the ``λ`` grid differs per fold. The validation scores and the diagnostics (training
 and validation log-loss and accuracy of every fit) are computed in the same program.
 
-Model selection follows scikit-learn: the ``(C, l1_ratio)`` with the highest mean validation score
-wins (``best_index``); without a refit, each fold's own best index (``fold_average``). The
-glmnet one-standard-error rule is ``one_standard_error_C``.
+The validation scores are weighted by the sample weights (not the class weights), with the
+built-in scores and with any scorer (``sample_weight=``). Which ``(C, l1_ratio)`` wins is
+``jaxlogreg.selection.select``'s: scikit-learn's highest mean score, or glmnet's
+one-standard-error rule.
 """
 
 from __future__ import annotations
@@ -45,12 +46,8 @@ from ..solvers import get_solver
 __all__ = [
     "SCORINGS",
     "CrossValidation",
-    "best_index",
     "check_scoring",
     "cross_validate",
-    "cv_results",
-    "fold_average",
-    "one_standard_error_C",
     "sample_metrics",
     "scorer_scores",
     "validation_scores",
@@ -341,56 +338,3 @@ def with_labels(scorer, classes):
         response_method=scorer._response_method,
         **kwargs,
     )
-
-
-def best_index(scores: np.ndarray) -> tuple[int, int]:
-    """The ``(C, l1_ratio)`` index of the highest mean validation score over the folds
-    (``scores (F, L, A)``; the first of equal ones)."""
-    mean_scores = scores.mean(axis=0)
-    return np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
-
-
-def fold_average(fits: CrossValidation, scores: np.ndarray, Cs, l1_ratios):
-    """scikit-learn's choice without a refit: each fold's own best ``(C, l1_ratio)`` (``scores
-    (F, L, A)``), and the means over the folds of those fits' ``coef`` and ``intercept`` and of
-    those ``C`` and ``l1_ratio``."""
-    flat_best = np.argmax(scores.reshape(len(scores), -1), axis=1)
-    best = np.unravel_index(flat_best, scores.shape[1:])
-    folds = np.arange(len(scores))
-    coef, intercept = fits.coef[folds, *best].mean(0), fits.intercept[folds, *best].mean(0)
-    return coef, intercept, np.mean(Cs[best[0]]), np.mean(l1_ratios[best[1]])
-
-
-def one_standard_error_C(scores: np.ndarray, Cs: np.ndarray, best: tuple[int, int]) -> float:
-    """glmnet's ``lambda.1se`` rule: the smallest ``C`` (largest ``λ``) at the ``l1_ratio`` of
-    ``best`` whose mean validation score is at least the best mean minus the best's standard
-    error ``std/√F`` (``scores (F, L, A)``)."""
-    n_folds = len(scores)
-    mean_scores = scores.mean(axis=0)
-    standard_error = np.std(scores, axis=0, ddof=min(1, n_folds - 1)) / np.sqrt(n_folds)
-    threshold = mean_scores[best] - standard_error[best]
-    return float(np.min(Cs[mean_scores[:, best[1]] >= threshold]))
-
-
-def cv_results(
-    fits: CrossValidation, scores: np.ndarray, Cs: np.ndarray, l1_ratios: np.ndarray, total_weight
-) -> dict[str, np.ndarray]:
-    """Diagnostics ``(L, A)`` per ``C`` and ``l1_ratio``: the grid (``C``, ``lambda`` over all
-    samples, ``l1_ratio``), the mean number of nonzero weights, and the mean and standard
-    deviation across folds of the validation score and of the training and validation log-loss
-    and accuracy."""
-    mean_scores = scores.mean(axis=0)
-    grid = np.broadcast_to(Cs[:, None], mean_scores.shape)
-    results = {
-        "C": grid,
-        "lambda": lam_of_C(grid, total_weight),
-        "l1_ratio": np.broadcast_to(l1_ratios, mean_scores.shape),
-        "n_nonzero": np.count_nonzero(fits.coef, axis=(-2, -1)).mean(0),
-        "mean_val_score": mean_scores,
-        "std_val_score": scores.std(0),
-    }
-    for name, values in (("loss", fits.mean_loss), ("accuracy", fits.mean_accuracy)):
-        for split, per_fold in zip(("train", "val"), values, strict=True):
-            results[f"mean_{split}_{name}"] = per_fold.mean(0)
-            results[f"std_{split}_{name}"] = per_fold.std(0)
-    return results

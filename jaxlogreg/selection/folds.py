@@ -11,7 +11,12 @@ from collections.abc import Iterable
 import numpy as np
 from sklearn import get_config
 from sklearn.model_selection import check_cv
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    get_routing_for_object,
+    process_routing,
+)
 
 __all__ = ["fold_masks", "masks_of_splits", "metadata_router", "routed_metadata"]
 
@@ -30,10 +35,21 @@ def masks_of_splits(splits: Iterable, n_samples: int) -> tuple[np.ndarray, np.nd
 def fold_masks(cv, X, y, weights, class_factor, split_params) -> tuple[np.ndarray, np.ndarray]:
     """0/1 train and test masks ``(n_folds, n)`` of the splits of ``cv`` (``split_params``, e.g.
     ``groups``, go to its ``split``); every fold must train and test on samples of positive
-    weight (``weights`` × ``class_factor`` for training, ``weights`` for testing)."""
+    weight (``weights`` × ``class_factor`` for training, ``weights`` for testing). ``groups``
+    given to a splitter that ignores them (``cv=5``, ``KFold``, a list of splits) is an error,
+    as with metadata routing enabled: the folds would split the groups."""
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv < 2:
         raise ValueError(f"cv must be at least 2 folds, got cv={cv}")
-    splits = list(check_cv(cv, y, classifier=True).split(X, y, **split_params))
+    splitter = check_cv(cv, y, classifier=True)
+    if "groups" in split_params and not get_routing_for_object(splitter).consumes(
+        "split", ["groups"]
+    ):
+        raise ValueError(
+            f"groups are ignored by cv={cv!r}, whose folds may split a group: pass a group "
+            "splitter such as cv=GroupKFold(5) or cv=LeaveOneGroupOut() (a custom splitter "
+            "declares __metadata_request__split = {'groups': True}), or drop groups"
+        )
+    splits = list(splitter.split(X, y, **split_params))
     if not splits:
         raise ValueError(f"cv={cv!r} produced no train/test split")
     train, test = masks_of_splits(splits, X.shape[0])

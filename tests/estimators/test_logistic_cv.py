@@ -4,11 +4,22 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from conftest import standardized
+from scipy.special import expit
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.linear_model import LogisticRegressionCV as SkLogisticRegressionCV
-from sklearn.metrics import balanced_accuracy_score, get_scorer, log_loss, roc_auc_score
-from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    brier_score_loss,
+    get_scorer,
+    log_loss,
+    roc_auc_score,
+)
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, PredefinedSplit, StratifiedKFold
 
 import jaxlogreg
 from jaxlogreg import LogisticRegression, LogisticRegressionCV
@@ -198,6 +209,7 @@ def test_elastic_net_grid_shapes_and_prediction():
         (dict(dual=True), "dual=True"),
         (dict(l1_ratios=(1,), solver="newton"), "cannot handle an L1 penalty"),
         (dict(use_legacy_attributes="yes"), "use_legacy_attributes"),
+        (dict(select="max"), r"select must be one of \['min', '1se'\]"),
     ],
 )
 def test_clear_errors_leave_the_estimator_unchanged(params, message):
@@ -374,3 +386,129 @@ def test_groups_reach_the_splitter():
     np.testing.assert_array_equal(grouped.scores_[1], explicit.scores_[1])
     with pytest.raises(ValueError, match="enable_metadata_routing"):
         grouped.fit(X, y, group=groups)
+
+
+def test_select_1se_fits_the_largest_penalty_within_one_standard_error():
+    """``select="1se"``: ``C_`` is glmnet's rule recomputed here from the fitted ``scores_``
+    (the smallest ``C`` with mean ≥ best mean − sd/√F), and ``coef_`` is scikit-learn's fit at
+    that ``C``; without a refit, the fold coefficients averaged there."""
+    X, y = standardized("breast_cancer", slice(0, 10))
+    params = dict(Cs=np.logspace(-3, 2, 11), cv=5, tol=1e-10)
+    chosen = LogisticRegressionCV(select="1se", **params).fit(X, y)
+    best = LogisticRegressionCV(**params).fit(X, y)
+    np.testing.assert_array_equal(chosen.scores_[1], best.scores_[1])
+    scores = chosen.scores_[1]
+    mean = scores.mean(0)
+    se = np.sqrt(((scores - mean) ** 2).sum(0) / (len(scores) - 1)) / np.sqrt(len(scores))
+    top = np.argmax(mean)
+    C_1se = chosen.Cs_[mean >= mean[top] - se[top]].min()
+    assert C_1se < chosen.Cs_[top]  # the rule makes a difference here
+    assert chosen.C_[0] == chosen.C_1se_ == best.C_1se_ == C_1se
+    assert best.C_[0] == best.C_min_ == chosen.C_min_ == chosen.Cs_[top]
+    assert chosen.lambda_1se_ == pytest.approx(1 / (C_1se * len(y)), rel=1e-12)
+    np.testing.assert_allclose(chosen.cv_results_["se_val_score"], se, rtol=1e-12)
+    reference = SkLogisticRegression(C=C_1se, solver="newton-cholesky", tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(chosen.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(chosen.intercept_, reference.intercept_, rtol=1e-6, atol=1e-8)
+    assert np.linalg.norm(chosen.coef_) < np.linalg.norm(best.coef_)
+    averaged = LogisticRegressionCV(select="1se", refit=False, **params).fit(X, y)
+    at_1se = chosen.coefs_paths_[1][:, list(chosen.Cs_).index(C_1se)].mean(0)
+    np.testing.assert_allclose(averaged.coef_[0], at_1se[:-1], rtol=1e-12)
+    assert averaged.intercept_[0] == pytest.approx(at_1se[-1], rel=1e-12)
+    assert averaged.C_[0] == C_1se
+
+
+def test_select_1se_over_l1_ratios_moves_c_at_the_best_mixing():
+    X, y = standardized("breast_cancer", slice(0, 6))
+    model = LogisticRegressionCV(
+        Cs=np.logspace(-2, 1, 5), cv=3, l1_ratios=(0.0, 1.0), select="1se", tol=1e-8
+    ).fit(X, y)
+    scores = model.scores_[1]  # (F, L, A)
+    mean = scores.mean(0)
+    c, a = np.unravel_index(np.argmax(mean), mean.shape)
+    se = scores[:, c, a].std(ddof=1) / np.sqrt(len(scores))
+    assert model.l1_ratio_[0] == model.l1_ratios_[a]
+    assert model.C_[0] == model.Cs_[mean[:, a] >= mean[c, a] - se].min() == model.C_1se_
+
+
+def test_select_is_a_parameter_sklearn_can_clone_and_check():
+    model = clone(LogisticRegressionCV(select="1se"))
+    assert model.get_params()["select"] == "1se"
+    X, y = standardized("iris")
+    with pytest.raises(ValueError, match=r"select must be one of \['min', '1se'\], got 'lambda"):
+        model.set_params(select="lambda.1se").fit(X, y)
+
+
+def _manual_cv_log_loss(X, y, folds, Cs, sample_weight=None):
+    """``(F, L)`` validation log-losses of scikit-learn fits on each fold's training rows."""
+    weights = np.ones(len(y)) if sample_weight is None else sample_weight
+    scores = np.empty((len(folds), len(Cs)))
+    for f, (train, test) in enumerate(folds):
+        for c, C in enumerate(Cs):
+            fit = SkLogisticRegression(C=C, solver="newton-cholesky", tol=1e-12)
+            fit.fit(X[train], y[train], sample_weight=weights[train])
+            proba = fit.predict_proba(X[test])
+            scores[f, c] = -log_loss(y[test], proba, sample_weight=weights[test])
+    return scores
+
+
+@pytest.mark.parametrize("splitter", [GroupKFold(3), LeaveOneGroupOut()])
+def test_groups_with_and_without_metadata_routing_equal_a_manual_group_cv(splitter):
+    """Folds never split a group, and the scores equal a cross-validation by hand over the
+    splitter's folds; the same with metadata routing enabled."""
+    X, y = standardized("breast_cancer", slice(0, 5))
+    X, y = X[:150], y[:150]
+    groups = np.arange(len(y)) % 4
+    Cs = [0.1, 1.0]
+    folds = list(splitter.split(X, y, groups))
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+    ours = LogisticRegressionCV(Cs=Cs, cv=splitter, tol=1e-12).fit(X, y, groups=groups)
+    expected = _manual_cv_log_loss(X, y, folds, Cs)
+    np.testing.assert_allclose(ours.scores_[1], expected, rtol=1e-7, atol=1e-9)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = LogisticRegressionCV(Cs=Cs, cv=splitter, tol=1e-12).fit(X, y, groups=groups)
+    np.testing.assert_array_equal(routed.scores_[1], ours.scores_[1])
+
+
+def test_groups_need_a_group_splitter_and_foldid_is_a_predefined_split():
+    """``groups`` with a splitter that ignores them is an error (as with routing); glmnet's
+    ``foldid`` is ``cv=PredefinedSplit(foldid)``."""
+    X, y = standardized("breast_cancer", slice(0, 5))
+    X, y = X[:150], y[:150]
+    with pytest.raises(ValueError, match=r"groups are ignored by cv=3.*GroupKFold"):
+        LogisticRegressionCV(Cs=2, cv=3).fit(X, y, groups=np.arange(len(y)) % 4)
+    foldid = np.arange(len(y)) % 3
+    folds = [(np.flatnonzero(foldid != k), np.flatnonzero(foldid == k)) for k in range(3)]
+    params = dict(Cs=[0.1, 1.0], tol=1e-12)
+    predefined = LogisticRegressionCV(cv=PredefinedSplit(foldid), **params).fit(X, y)
+    explicit = LogisticRegressionCV(cv=folds, **params).fit(X, y)
+    np.testing.assert_array_equal(predefined.scores_[1], explicit.scores_[1])
+
+
+def test_validation_scores_weight_each_sample_as_sklearns_metrics():
+    """The built-in scores and a scorer weight the validation samples by ``sample_weight``
+    (not by the class weights): each fold fit's score equals scikit-learn's metric with
+    ``sample_weight=`` on the fold's rows, computed here from ``coefs_paths_``."""
+    X, y = standardized("breast_cancer", slice(0, 6))
+    X, y = X[:200], y[:200]
+    weights = np.random.default_rng(3).uniform(0.2, 3.0, len(y))
+    folds = list(StratifiedKFold(3).split(X, y))
+    metrics = {
+        "neg_log_loss": lambda t, z, w: -log_loss(t, expit(z), sample_weight=w),
+        "accuracy": lambda t, z, w: accuracy_score(t, z > 0, sample_weight=w),
+        "roc_auc": lambda t, z, w: roc_auc_score(t, z, sample_weight=w),
+        "neg_brier_score": lambda t, z, w: -brier_score_loss(t, expit(z), sample_weight=w),
+    }
+    for scoring, metric in metrics.items():
+        model = LogisticRegressionCV(
+            Cs=[0.01, 1.0], cv=folds, scoring=scoring, class_weight="balanced", tol=1e-10
+        ).fit(X, y, sample_weight=weights)
+        for f, (_, test) in enumerate(folds):
+            for c in range(2):
+                path = model.coefs_paths_[1][f, c]
+                z = X[test] @ path[:-1] + path[-1]
+                weighted = metric(y[test], z, weights[test])
+                assert model.scores_[1][f, c] == pytest.approx(weighted, rel=1e-9, abs=1e-12)
+                if scoring != "accuracy":  # unweighted differs: the test can tell
+                    assert abs(metric(y[test], z, None) - weighted) > 1e-4

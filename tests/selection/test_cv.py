@@ -8,14 +8,12 @@ from sklearn.metrics import get_scorer
 from jaxlogreg.core.targets import class_log_proba
 from jaxlogreg.selection.cv import (
     CrossValidation,
-    best_index,
     check_scoring,
-    fold_average,
-    one_standard_error_C,
     sample_metrics,
     scorer_scores,
     with_labels,
 )
+from jaxlogreg.selection.select import best_index, fold_average, one_standard_error_index
 
 
 def test_binary_sample_metrics_equal_the_two_column_form():
@@ -58,10 +56,10 @@ def test_the_best_mean_score_wins():
 
 def test_one_standard_error_rule_takes_the_smallest_c_within_one_error():
     # standard error of C index 1: std([0.5, 0.7], ddof=1)/√2 = 0.1; 0.6 − 0.1 = 0.5 ≤ mean 0.5
-    assert one_standard_error_C(SCORES, CS, (1, 0)) == 1.0
+    assert CS[one_standard_error_index(SCORES, CS, (1, 0))[0]] == 1.0
     # best mean 1.0 at C index 1, its standard error 0.9: the mean 0.15 of C = 0.1 is within
     loose = np.array([[[0.1], [0.1], [0.6]], [[0.2], [1.9], [0.4]]])
-    assert one_standard_error_C(loose, CS, (1, 0)) == 0.1
+    assert CS[one_standard_error_index(loose, CS, (1, 0))[0]] == 0.1
 
 
 def test_without_refit_the_folds_own_best_fits_are_averaged():
