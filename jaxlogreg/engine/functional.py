@@ -19,6 +19,7 @@ theorem); ``n_iter``, ``converged``, ``kkt_violation`` and ``history`` carry no 
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache, partial
 from typing import Any, NamedTuple
 
@@ -27,14 +28,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validation import as_float_array, as_sparse_csr, check_fit_arrays, to_device
-from ..core.design import SparseDesign
+from ..core.design import SparseDesign, is_sparse
 from ..core.losses import Loss, get_loss
 from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
 from ..precision import precise_jit
 from ..solvers import Solver, get_solver, iterative_solve
+from .duality import duality_gap
 from .implicit import ADJOINTS, implicit_solution, optimal_value
-from .working_set import Screening
+from .working_set import Screening, ranked_working_set_solve
 
 __all__ = ["FitArrays", "FitResult", "fit", "make_problem", "solve", "solve_many"]
 
@@ -50,8 +52,11 @@ class FitResult(NamedTuple):
     ``(max_iter + 1,)``, NaN after the last one.
 
     A regularization path (``jaxlogreg.engine.path.path``) returns one ``FitResult`` for all its
-    ``λ``: every field gains a leading ``L`` axis, and ``screening`` (``None`` for a single fit)
-    says what the strong rule discarded at each ``λ`` (``jaxlogreg.engine.working_set``).
+    ``λ``: every field gains a leading ``L`` axis, and ``screening`` says what the strong rule
+    discarded at each ``λ`` (``jaxlogreg.engine.working_set``). A single fit by working sets
+    (``working_sets=True``) fills ``screening`` (full passes over ``X`` included) and
+    ``duality_gap``, ``F − D ≥ 0`` at a dual point built from the residual
+    (``jaxlogreg.engine.duality``); both are ``None`` otherwise.
     """
 
     coef: jax.Array
@@ -63,6 +68,7 @@ class FitResult(NamedTuple):
     kkt_violation: jax.Array
     history: jax.Array | None = None
     screening: Screening | None = None
+    duality_gap: jax.Array | None = None
 
 
 class FitArrays(NamedTuple):
@@ -115,7 +121,15 @@ def make_problem(
 
 @partial(
     precise_jit,
-    static_argnames=("loss", "solver", "fit_intercept", "max_iter", "history", "adjoint"),
+    static_argnames=(
+        "loss",
+        "solver",
+        "fit_intercept",
+        "max_iter",
+        "history",
+        "adjoint",
+        "working_sets",
+    ),
 )
 def solve(
     X: jax.Array,
@@ -133,13 +147,16 @@ def solve(
     max_iter: int,
     history: bool = False,
     adjoint: str = "auto",
+    working_sets: bool = False,
 ) -> FitResult:
     """The compiled core of ``fit``: every argument is an array of fixed shape.
 
     Shapes: ``X (n, p)`` (an array or a ``SparseDesign``), ``targets (n, K)``,
     ``sample_weight (n,)``, ``penalty_factor (p,)``, ``init (K, p + fit_intercept)``; ``lam``,
     ``l1_ratio`` and ``tol`` are scalars. ``init`` and ``tol`` carry no derivative (the solution
-    does not depend on them).
+    does not depend on them). ``working_sets``: solve on working sets ranked by KKT violation
+    (``jaxlogreg.engine.working_set``; a dense ``X``, a solver with an L1 part, no ``history``),
+    for an L1 part and an unbatched fit: under ``jax.vmap`` every working-set width would run.
     """
     problem = make_problem(
         X,
@@ -152,14 +169,20 @@ def solve(
         fit_intercept=fit_intercept,
     )
     # The loop sees no derivative; derivatives come from the optimality conditions instead.
-    solution = iterative_solve(
-        get_solver(solver),
-        jax.lax.stop_gradient(problem),
-        jax.lax.stop_gradient(init.astype(X.dtype)),
-        max_iter=max_iter,
-        tol=jax.lax.stop_gradient(tol),
-        history=history,
-    )
+    method, fixed = get_solver(solver), jax.lax.stop_gradient(problem)
+    start = jax.lax.stop_gradient(init.astype(X.dtype))
+    options = dict(max_iter=max_iter, tol=jax.lax.stop_gradient(tol))
+    screening = gap = None
+    if working_sets:
+        if history:
+            raise ValueError("history=True records one solve; use it with working_sets=False")
+        if not is_sparse(X):  # Xᵀ laid out once: contiguous column gathers (engine.working_set)
+            fixed = dataclasses.replace(fixed, X_T=jax.lax.optimization_barrier(fixed.X.T))
+        ranked = ranked_working_set_solve(method, fixed, start, **options)
+        solution, screening = ranked.solution, ranked.screening
+        gap = duality_gap(fixed, solution.coef, ranked.predictor, solution.risk)
+    else:
+        solution = iterative_solve(method, fixed, start, history=history, **options)
     coef, intercept = problem.split(implicit_solution(solution.coef, problem, adjoint))
     return FitResult(
         coef=coef,
@@ -170,6 +193,8 @@ def solve(
         objective=optimal_value(solution.objective, solution.coef, problem, adjoint),
         kkt_violation=solution.kkt_violation,
         history=solution.history,
+        screening=screening,
+        duality_gap=gap,
     )
 
 
@@ -243,6 +268,7 @@ def fit(
     init=None,
     history: bool = False,
     adjoint: str = "auto",
+    working_sets: bool = False,
 ) -> FitResult:
     """Fit a penalized linear model in the glmnet convention (see the module docstring).
 
@@ -265,6 +291,13 @@ def fit(
         adjoint: how derivatives solve their linear system (see ``jaxlogreg.engine.implicit``):
             ``"dense"`` (Cholesky), ``"cg"`` (Hessian-free), ``"auto"`` (dense up to 2000
             coefficients).
+        working_sets: solve an L1 fit (``"cd"`` or ``"prox"``, a dense ``X``) on working sets
+            of columns ranked by KKT violation (``jaxlogreg.engine.working_set``), with a
+            duality gap and the full passes over ``X`` in the result. Off by default: measured
+            warm (busy 2-core CPU), they gain on wide ``X`` with a small support (2,000 × 20,000
+            lasso at ``λ_max/5``: cd 3.6 against 4.7 s, prox 7.6 against 23.7 s), nothing on
+            tall ``X``, and every working-set width compiles a solver of its own (the first
+            call compiled 2–3 times as long). Not under ``jax.vmap``, where every width runs.
 
     Returns:
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
@@ -307,4 +340,5 @@ def fit(
         max_iter=int(max_iter),
         history=history,
         adjoint=adjoint,
+        working_sets=bool(working_sets),
     )

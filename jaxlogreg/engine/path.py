@@ -118,7 +118,7 @@ def _solve_at(method, problem_at, *, screening, l1_ratio, penalty_factor, max_it
             keep = strong_rule_keep(
                 carry.coef, carry.risk.grad, lam, carry.lam, l1_ratio, penalty_factor
             )
-            solution, violated = working_set_solve(
+            solution, screened = working_set_solve(
                 method,
                 problem,
                 carry.coef,
@@ -128,7 +128,6 @@ def _solve_at(method, problem_at, *, screening, l1_ratio, penalty_factor, max_it
                 risk=carry.risk,
                 carried=carry.carried,
             )
-            screened = Screening(jnp.sum(~keep).astype(jnp.int32), violated)
         else:
             solution = iterative_solve(
                 method,
@@ -139,7 +138,8 @@ def _solve_at(method, problem_at, *, screening, l1_ratio, penalty_factor, max_it
                 carried=carry.carried,
                 risk=carry.risk,
             )
-            screened = Screening(jnp.zeros((), jnp.int32), jnp.zeros((), bool))
+            none = jnp.zeros((), jnp.int32)
+            screened = Screening(none, jnp.zeros((), bool), none)
         kept = solution._replace(carried=None, risk=None)
         return _Carry(solution.coef, solution.risk, lam, solution.carried), (kept, screened)
 
