@@ -34,6 +34,7 @@ from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
 from ..precision import precise_jit
 from ..solvers import Solver, get_solver, iterative_solve
+from ..solvers.auto import Purpose, auto_solver
 from .duality import duality_gap
 from .implicit import ADJOINTS, implicit_solution, optimal_value
 from .working_set import Screening, ranked_working_set_solve
@@ -283,7 +284,9 @@ def fit(
         fit_intercept: fit an unpenalized intercept.
         sample_weight: ``(n,)`` non-negative weights (default ones); only their ratios matter.
         penalty_factor: ``(p,)`` per-feature multipliers ``ϖ`` of ``λ`` (default ones).
-        solver: solver name (see ``jaxlogreg.solvers.SOLVERS``).
+        solver: solver name (see ``jaxlogreg.solvers.SOLVERS``), a ``Solver``, or ``"auto"``
+            (``solvers.auto.auto_solver`` for a differentiable fit: ``"cd"`` with an L1 part,
+            else Newton, or L-BFGS for a sparse ``X`` with many coefficients).
         max_iter: maximum number of solver iterations.
         tol: stop when the largest KKT violation (``max |∇F|`` for smooth penalties) is ``≤ tol``.
         init: starting coefficients ``(K, p + fit_intercept)`` (intercept last); default zeros.
@@ -318,6 +321,11 @@ def fit(
     _check_hyperparameters(lam, l1_ratio, tol)
     check_fit_arrays(X, targets, sample_weight, penalty_factor, init, p + int(fit_intercept))
     l1 = not (_is_concrete(l1_ratio) and np.all(np.asarray(l1_ratio) == 0))
+    if isinstance(solver, str) and solver == "auto":
+        K = targets.shape[1]
+        options = dict(platform=jax.default_backend(), sparse=csr is not None)
+        n_params = K * (p + int(fit_intercept))
+        solver = auto_solver(l1=l1, n_params=n_params, purpose=Purpose.DIFFERENTIABLE, **options)
     get_solver(solver, l1=l1)
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")

@@ -3,8 +3,10 @@ the answer of a loop of ``solve``."""
 
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse
 from conftest import standardized
 
+import jaxlogreg
 from jaxlogreg.engine.functional import FitArrays, solve, solve_many
 from jaxlogreg.losses import BINARY
 
@@ -50,3 +52,19 @@ def test_solve_many_equals_a_loop_of_solve():
     for k in range(2):
         one = solve(*fit._replace(targets=fit.targets[k], init=fit.init[k], lam=lams[k]), **STATIC)
         np.testing.assert_allclose(result.coef[k], one.coef, rtol=1e-12, atol=1e-14)
+
+
+def test_auto_solver_picks_by_penalty_and_sparsity():
+    """``solver="auto"``: the same answer as the solver it stands for."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(float)
+    for l1_ratio, named in ((0.0, "newton"), (1.0, "cd")):
+        options = dict(lam=0.05, l1_ratio=l1_ratio, tol=1e-10)
+        auto = jaxlogreg.fit(X, y, solver="auto", **options)
+        np.testing.assert_allclose(auto.coef, jaxlogreg.fit(X, y, solver=named, **options).coef)
+    wide = scipy.sparse.random(40, 200, density=0.05, random_state=0, format="csr")
+    labels = (rng.random(40) < 0.5).astype(float)
+    auto = jaxlogreg.fit(wide, labels, lam=0.05, solver="auto", tol=1e-10)
+    lbfgs = jaxlogreg.fit(wide, labels, lam=0.05, solver="lbfgs", tol=1e-10)
+    np.testing.assert_allclose(auto.coef, lbfgs.coef, atol=1e-8)
