@@ -87,6 +87,7 @@ class FitArrays(NamedTuple):
     penalty_factor: Any = None
     init: Any = None
     tol: Any = None
+    offset: Any = None
 
 
 def make_problem(
@@ -100,9 +101,11 @@ def make_problem(
     loss: Loss,
     fit_intercept: bool,
     X_T: jax.Array | None = None,
+    offset: jax.Array | None = None,
 ) -> Problem:
     """The ``Problem`` of these arrays: weights normalized to sum 1, intercept factor ``0``
-    (``X_T``: ``Xᵀ`` in memory, see ``Problem``)."""
+    (``X_T``: ``Xᵀ`` in memory; ``offset``: ``(n, K)``, ``(n, 1)`` or ``None``, see
+    ``Problem``)."""
     dtype = X.dtype
     factors = penalty_factor.astype(dtype)
     if fit_intercept:
@@ -117,6 +120,7 @@ def make_problem(
         loss=loss,
         fit_intercept=fit_intercept,
         X_T=X_T,
+        offset=None if offset is None else offset.astype(dtype),
     )
 
 
@@ -141,6 +145,7 @@ def solve(
     penalty_factor: jax.Array,
     init: jax.Array,
     tol: jax.Array,
+    offset: jax.Array | None = None,
     *,
     loss: Loss,
     solver: str | Solver,
@@ -150,7 +155,8 @@ def solve(
     adjoint: str = "auto",
     working_sets: bool = False,
 ) -> FitResult:
-    """The compiled core of ``fit``: every argument is an array of fixed shape.
+    """The compiled core of ``fit``: every argument is an array of fixed shape; ``offset``
+    (``None``, ``(n, K)`` or ``(n, 1)``) is added to the linear predictors.
 
     Shapes: ``X (n, p)`` (an array or a ``SparseDesign``), ``targets (n, K)``,
     ``sample_weight (n,)``, ``penalty_factor (p,)``, ``init (K, p + fit_intercept)``; ``lam``,
@@ -168,6 +174,7 @@ def solve(
         penalty_factor,
         loss=loss,
         fit_intercept=fit_intercept,
+        offset=offset,
     )
     # The loop sees no derivative; derivatives come from the optimality conditions instead.
     method, fixed = get_solver(solver), jax.lax.stop_gradient(problem)
@@ -225,7 +232,12 @@ def solve_many(
         history=history,
         adjoint=adjoint,
     )
-    return precise_jit(jax.vmap(partial(solve, **static), in_axes=tuple(in_axes)))
+    batched = jax.vmap(partial(solve, **static), in_axes=tuple(in_axes))
+
+    def solve_batch(*arrays):  # the ninth array, ``offset``, may be left out: none
+        return batched(*arrays, *(None,) * (len(FitArrays._fields) - len(arrays)))
+
+    return precise_jit(solve_batch)
 
 
 def _is_concrete(x) -> bool:

@@ -122,7 +122,7 @@ def _hessian_free_system(problem, coef, mask, null):
     loss = problem.loss
 
     def hvp(V):
-        R = s[:, None] * loss.curvature_matvec(Z, problem.linear_predictor(V))
+        R = s[:, None] * loss.curvature_matvec(Z, problem.design_matmul(V))
         return problem.design_rmatmul(R) + ridge * V
 
     curvature = loss.curvature_diagonal(Z)  # (n, K)

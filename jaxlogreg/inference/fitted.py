@@ -76,6 +76,23 @@ def _penalty(estimator) -> tuple[float, float]:
     return C, l1_ratio
 
 
+def _validated(estimator, X, y, keep_sparse: bool):
+    """``X`` (CSR with ``keep_sparse``, else dense) in JAX's default float, and ``y``, checked
+    against the fit: feature count and names, known labels."""
+    check = dict(reset=False, dtype=[np.float64, np.float32])
+    if keep_sparse:
+        X, y = validate_inputs(estimator, X, y, keep_sparse=True, **check)
+    else:
+        X, y = validate_data(estimator, X, y, **check)
+    unknown = ~np.isin(y, estimator.classes_)
+    if np.any(unknown):
+        raise ValueError(
+            f"y holds labels the model was not fitted on: {np.unique(y[unknown]).tolist()!r}; "
+            f"its classes are {estimator.classes_.tolist()!r}"
+        )
+    return X.astype(np.dtype(jnp.result_type(float)), copy=False), y
+
+
 def fitted_problem(estimator, X, y, sample_weight=None, *, keep_sparse=False) -> FittedProblem:
     """Rebuild the fitted ``estimator``'s problem on ``(X, y)`` (normally its training data);
     with ``keep_sparse`` a sparse ``X`` becomes a ``core.design.SparseDesign``, else it is
@@ -88,19 +105,8 @@ def fitted_problem(estimator, X, y, sample_weight=None, *, keep_sparse=False) ->
             f"expected a fitted jaxlogreg LogisticRegression, got {type(estimator).__name__}"
         )
     check_is_fitted(estimator)
-    check = dict(reset=False, dtype=[np.float64, np.float32])
-    if keep_sparse:
-        X, y = validate_inputs(estimator, X, y, keep_sparse=True, **check)
-    else:
-        X, y = validate_data(estimator, X, y, **check)
-    X = X.astype(np.dtype(jnp.result_type(float)), copy=False)
+    X, y = _validated(estimator, X, y, keep_sparse)
     classes = estimator.classes_
-    unknown = ~np.isin(y, classes)
-    if np.any(unknown):
-        raise ValueError(
-            f"y holds labels the model was not fitted on: {np.unique(y[unknown]).tolist()!r}; "
-            f"its classes are {classes.tolist()!r}"
-        )
     y_index = np.searchsorted(classes, y)
     weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
     weights = weights * class_weights(estimator.class_weight, classes, y, weights)[y_index]

@@ -81,7 +81,7 @@ def influence_of(
     V = solve(matvec, jnp.where(mask, grad, 0.0))
     Z = problem.linear_predictor(coef)
     residual = problem.loss.mean(Z) - problem.targets  # ∂ℓᵢ/∂zᵢ = μᵢ − tᵢ
-    upweight = -jnp.sum(residual * problem.linear_predictor(V), axis=1)
+    upweight = -jnp.sum(residual * problem.design_matmul(V), axis=1)
     leave_one_out = -problem.weights * (upweight - jnp.dot(problem.weights, upweight))
     return upweight, leave_one_out, value
 

@@ -33,7 +33,7 @@ def lipschitz_bound(problem: Problem, n_power_iter: int = 20) -> jax.Array:
     dtype = problem.X.dtype
 
     def gram_matvec(v):
-        Av = problem.linear_predictor(v[None, :])  # (n, 1)
+        Av = problem.design_matmul(v[None, :])  # (n, 1)
         # (s ⊙ Av)ᵀA, not Aᵀ(s ⊙ Av): XLA copies a transposed matrix before a matrix-vector
         # product (a full copy of X per product), but contracts the row axis in place.
         return problem.design_rmatmul(s[:, None] * Av)[0]
@@ -63,6 +63,6 @@ def largest_curvature(problem: Problem, coef: jax.Array, n_iter: int = 10) -> ja
 def directional_curvature(problem: Problem, coef: jax.Array, direction: jax.Array) -> jax.Array:
     """``Dᵀ ∇²f(Θ) D`` in closed form (see the module docstring); ``D`` has the shape of ``Θ``."""
     Z = problem.linear_predictor(coef)
-    ZD = problem.linear_predictor(direction)  # the change of Z along D (linear in D)
+    ZD = problem.design_matmul(direction)  # the change of Z along D (linear in D)
     risk = jnp.dot(problem.weights, jnp.sum(ZD * problem.loss.curvature_matvec(Z, ZD), axis=1))
     return risk + jnp.sum(problem.penalty.l2_weights() * jnp.square(direction))

@@ -110,7 +110,7 @@ class IRLS(_SecondOrder):
         mu = problem.loss.mean(Z)
         # R z = R·AΘ + (t − μ), weighted by s̃ (see the module docstring).
         weighted_response = problem.weights[:, None] * (
-            problem.loss.curvature_matvec(Z, Z) + problem.targets - mu
+            problem.loss.curvature_matvec(Z, problem.without_offset(Z)) + problem.targets - mu
         )
         rhs = problem.design_rmatmul(weighted_response)  # (K, d) = Aᵀ(R z)
         return solve_newton_system(problem, H, rhs) - state.coef

@@ -109,6 +109,7 @@ class _Minibatch(Solver):
                 X_T=None,
                 targets=problem.targets[rows],
                 weights=problem.weights[rows] * (n / size),
+                offset=None if problem.offset is None else problem.offset[rows],
             )
             grad = jax.grad(batch.smooth_value)(params)
             updates, opt_state = optimizer.update(grad, opt_state, params)

@@ -11,12 +11,6 @@ from sklearn.base import clone
 
 import jaxlogreg
 from jaxlogreg import LogisticRegression
-from jaxlogreg.engine.functional import FitArrays
-
-needs_engine_offset = pytest.mark.skipif(
-    "offset" not in FitArrays._fields,
-    reason="jaxlogreg.engine.functional.solve does not take an offset yet",
-)
 
 
 def binary_data(rng, n=120, scales=(1.0, 1.0, 1.0)):
@@ -37,7 +31,6 @@ def multiclass_data(rng, n=150, K=3):
 # offsets
 
 
-@needs_engine_offset
 @pytest.mark.parametrize("solver", ["newton", "irls", "lbfgs", "cg", "gd"])
 def test_unpenalized_binary_offset_matches_statsmodels(solver, rng):
     """Every solver that moves ``Z`` along a direction must leave the offset out of it."""
@@ -59,7 +52,6 @@ def test_unpenalized_binary_offset_matches_statsmodels(solver, rng):
     assert model.score(X, y, offset=offset) == np.mean(model.predict(X, offset=offset) == y)
 
 
-@needs_engine_offset
 def test_softmax_coded_binary_offset_moves_the_logit(rng):
     sm = pytest.importorskip("statsmodels.api")
     X, y, offset = binary_data(rng)
@@ -71,7 +63,6 @@ def test_softmax_coded_binary_offset_moves_the_logit(rng):
     np.testing.assert_allclose(model.intercept_[0], ref.params[0], atol=1e-6)
 
 
-@needs_engine_offset
 @pytest.mark.parametrize("multi_class", ["auto", "ovr"])
 def test_zero_offset_equals_no_offset(multi_class, rng):
     X, y = multiclass_data(rng)
@@ -82,7 +73,6 @@ def test_zero_offset_equals_no_offset(multi_class, rng):
     np.testing.assert_allclose(zero.intercept_, plain.intercept_, rtol=1e-10, atol=1e-12)
 
 
-@needs_engine_offset
 def test_multinomial_offset_of_fixed_coefficients_is_their_shift(rng):
     """Unpenalized, ``offset = X Bᵀ + c`` fixes part of the coefficients: the fit gives the
     plain fit's less ``(B, c)`` (up to the softmax's shift over classes) and its probabilities."""
@@ -105,7 +95,6 @@ def test_multinomial_offset_of_fixed_coefficients_is_their_shift(rng):
     )
 
 
-@needs_engine_offset
 def test_penalized_multinomial_offset_matches_scipy(rng):
     """``C Σ ℓ(X Wᵀ + b + O) + ½‖W‖²`` minimized by SciPy's L-BFGS on NumPy code."""
     from scipy.optimize import minimize
@@ -128,7 +117,6 @@ def test_penalized_multinomial_offset_matches_scipy(rng):
     np.testing.assert_allclose(model.intercept_, b_ref - b_ref.mean(), atol=1e-6)
 
 
-@needs_engine_offset
 def test_one_vs_rest_offsets_are_the_class_problems_offsets(rng):
     X, y = multiclass_data(rng)
     offset = rng.normal(size=(len(y), 3))
