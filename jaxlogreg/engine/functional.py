@@ -11,10 +11,11 @@ For unit weights this is scikit-learn's objective divided by ``C·n``: ``λ = 1/
 one-vs-rest problems) or data, with the answer of a Python loop and one compilation.
 
 It is differentiable (``jax.grad``, ``jax.jvp``, higher orders) with respect to ``X``, the targets,
-``sample_weight``, ``lam``, ``l1_ratio`` and ``penalty_factor``, by implicit differentiation of the
-optimality conditions at the solution (``jaxlogreg.engine.implicit``), never through the solver's
-iterations: a gradient costs one Hessian solve. ``objective`` is differentiable too (envelope
-theorem); ``n_iter``, ``converged``, ``kkt_violation`` and ``history`` carry no derivative.
+``sample_weight``, ``lam``, ``l1_ratio``, ``penalty_factor`` and ``offset``, by implicit
+differentiation of the optimality conditions at the solution (``jaxlogreg.engine.implicit``),
+never through the solver's iterations: a gradient costs one Hessian solve. ``objective`` is
+differentiable too (envelope theorem); ``n_iter``, ``converged``, ``kkt_violation`` and
+``history`` carry no derivative.
 """
 
 from __future__ import annotations
@@ -265,6 +266,25 @@ def _check_hyperparameters(lam, l1_ratio, tol) -> None:
         raise ValueError(f"tol must be > 0, got {tol!r}")
 
 
+def _offset_columns(offset, n: int, K: int, loss: Loss, dtype):
+    """A user's ``offset`` as ``solve`` takes it: ``(n,)`` becomes one column ``(n, 1)`` shared by
+    the ``K`` outputs, ``(n, K)`` is one per output; values checked when concrete."""
+    if offset is None:
+        return None
+    offset = _in_dtype(offset, dtype)
+    offset = offset[:, None] if offset.ndim == 1 else offset
+    if offset.ndim != 2 or offset.shape[0] != n or offset.shape[1] not in {1, K}:
+        raise ValueError(f"offset must have shape ({n},) or ({n}, {K}), got {offset.shape}")
+    if loss.shift_invariant and offset.shape[1] != K:
+        raise ValueError(
+            f"a multinomial offset needs one column per class, shape ({n}, {K}): the same value "
+            "added to every class's score changes nothing"
+        )
+    if _is_concrete(offset) and not np.all(np.isfinite(np.asarray(offset))):
+        raise ValueError("offset must be finite")
+    return offset
+
+
 def fit(
     X,
     y,
@@ -282,6 +302,7 @@ def fit(
     history: bool = False,
     adjoint: str = "auto",
     working_sets: bool = False,
+    offset=None,
 ) -> FitResult:
     """Fit a penalized linear model in the glmnet convention (see the module docstring).
 
@@ -313,6 +334,9 @@ def fit(
             lasso at ``λ_max/5``: cd 3.6 against 4.7 s, prox 7.6 against 23.7 s), nothing on
             tall ``X``, and every working-set width compiles a solver of its own (the first
             call compiled 2–3 times as long). Not under ``jax.vmap``, where every width runs.
+        offset: a known term added to the linear predictors, ``zᵢ = W xᵢ + b + oᵢ`` (glmnet's
+            ``offset``): ``(n,)`` (the same for the ``K`` outputs) or ``(n, K)`` (a multinomial
+            needs ``(n, K)``); default none. Differentiable, like ``X``.
 
     Returns:
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
@@ -345,6 +369,7 @@ def fit(
     targets = to_device(targets)
     d = p + int(fit_intercept)
     init = np.zeros((targets.shape[1], d), X.dtype) if init is None else init
+    offset = _offset_columns(offset, n, targets.shape[1], loss, X.dtype)
     return solve(
         X,
         targets,
@@ -354,6 +379,7 @@ def fit(
         _in_dtype(np.ones(p) if penalty_factor is None else penalty_factor, X.dtype),
         _in_dtype(init, X.dtype),
         _in_dtype(tol, X.dtype),
+        offset,
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,

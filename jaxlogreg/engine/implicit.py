@@ -4,9 +4,9 @@ The solver's loop is never differentiated. A solution ``Θ*(p)`` of
 
     min_Θ  smooth(Θ; p) + Σⱼ ω₁ⱼ(p) Σₖ |Θₖⱼ|,      ω₁ = λαϖ,
 
-where ``p`` is everything in a ``Problem`` (data ``X``, targets, weights, ``λ``, ``α``, ``ϖ``),
-satisfies on its support ``S = {Θ ≠ 0} ∪ {ω₁ = 0}`` (smooth coordinates, the intercept among them,
-always belong to it)::
+where ``p`` is everything in a ``Problem`` (data ``X``, targets, weights, offset, ``λ``, ``α``,
+``ϖ``), satisfies on its support ``S = {Θ ≠ 0} ∪ {ω₁ = 0}`` (smooth coordinates, the intercept
+among them, always belong to it)::
 
     G_S(Θ; p) = ∇_S smooth(Θ; p) + ω₁ ⊙ sign(Θ_S) = 0,
 

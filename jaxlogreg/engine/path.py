@@ -13,8 +13,9 @@ one ``FitResult`` whose fields have a leading ``λ`` axis. The user-facing path 
 default grid, NumPy results) is ``jaxlogreg.selection.path.regularization_path``.
 
 ``λ_max``. Let ``Θ⁰`` be the intercept-only optimum (``jaxlogreg.core.null_model``: fitted mean
-``μ⁰ = Σᵢ s̃ᵢ tᵢ``; ``Θ⁰ = 0`` without an intercept) and ``G = Xᵀ diag(s̃)(μ⁰ − T)`` the gradient
-of the risk there, ``(p, K)``. ``Θ⁰`` satisfies the KKT conditions of ``F_λ`` exactly when
+``μ⁰ = Σᵢ s̃ᵢ tᵢ`` without an offset, Newton steps on the intercepts with one; ``Θ⁰ = 0`` without
+an intercept), ``M⁰ = μ(Z⁰)`` its fitted means and ``G = Xᵀ diag(s̃)(M⁰ − T)`` the gradient of the
+risk there, ``(p, K)``. ``Θ⁰`` satisfies the KKT conditions of ``F_λ`` exactly when
 ``|G_jk| ≤ λαϖⱼ`` for all ``j, k``, so::
 
     λ_max = maxⱼ maxₖ |G_jk| / (max(α, 10⁻³) ϖⱼ)     (over ϖⱼ > 0)
@@ -42,7 +43,7 @@ import numpy as np
 
 from ..core.design import is_sparse, rmatmul
 from ..core.losses import Loss, get_loss
-from ..core.null_model import null_coef, null_mean
+from ..core.null_model import null_coef, null_linear_predictor
 from ..core.problem import Risk
 from ..precision import precise_jit
 from ..solvers import Solver, get_solver, iterative_solve
@@ -62,25 +63,38 @@ def _normalized(sample_weight: jax.Array, dtype) -> jax.Array:
 
 
 @partial(precise_jit, static_argnames=("loss", "fit_intercept"))
-def null_init(X, targets, sample_weight, X_T=None, *, loss, fit_intercept: bool) -> jax.Array:
-    """The intercept-only optimum ``Θ⁰ (K, p + fit_intercept)``: ``W = 0``, ``b = link(μ⁰)``
+def null_init(
+    X, targets, sample_weight, X_T=None, offset=None, *, loss, fit_intercept: bool
+) -> jax.Array:
+    """The intercept-only optimum ``Θ⁰ (K, p + fit_intercept)``: ``W = 0``, ``b = link(μ⁰)``, or
+    with an ``offset`` (``(n, K)``, ``(n, 1)``) the intercepts that minimize the risk
     (``jaxlogreg.core.null_model``; ``Θ⁰ = 0`` without an intercept). The natural first point of
     a path."""
     X = X_T.T if X is None else X
     weights = _normalized(sample_weight, X.dtype)
     targets = targets.astype(X.dtype)
-    return null_coef(targets, weights, X.shape[1], get_loss(loss), fit_intercept)
+    return null_coef(targets, weights, X.shape[1], get_loss(loss), fit_intercept, offset)
 
 
 @partial(precise_jit, static_argnames=("loss", "fit_intercept"))
 def lambda_max(
-    X, targets, sample_weight, l1_ratio, X_T=None, *, loss, fit_intercept: bool, penalty_factor=None
+    X,
+    targets,
+    sample_weight,
+    l1_ratio,
+    X_T=None,
+    offset=None,
+    *,
+    loss,
+    fit_intercept: bool,
+    penalty_factor=None,
 ) -> jax.Array:
-    """``λ_max = maxⱼₖ |Xᵀdiag(s̃)(μ⁰ − T)|ⱼₖ / (max(α, 10⁻³)ϖⱼ)`` (module docstring).
+    """``λ_max = maxⱼₖ |Xᵀdiag(s̃)(M⁰ − T)|ⱼₖ / (max(α, 10⁻³)ϖⱼ)`` (module docstring).
 
     Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``
-    (default ones; columns with ``ϖⱼ = 0`` are never zeroed and are left out); ``l1_ratio``
-    scalar. Zero when no penalized column can enter the model.
+    (default ones; columns with ``ϖⱼ = 0`` are never zeroed and are left out), ``offset``
+    ``(n, K)`` or ``(n, 1)`` (default none); ``l1_ratio`` scalar. Zero when no penalized column
+    can enter the model.
     """
     X = X_T.T if X is None else X
     dtype = X.dtype
@@ -89,7 +103,8 @@ def lambda_max(
     factors = (
         jnp.ones(X.shape[1], dtype) if penalty_factor is None else penalty_factor.astype(dtype)
     )
-    mu = null_mean(targets, weights, get_loss(loss), fit_intercept)
+    loss = get_loss(loss)
+    mu = loss.mean(null_linear_predictor(targets, weights, loss, fit_intercept, offset))
     residual = weights[:, None] * (mu - targets)
     G = rmatmul(residual, X)  # Rᵀ X, (K, p), no Xᵀ copy
     score = jnp.max(jnp.abs(G), axis=0)
@@ -160,6 +175,7 @@ def _path(
     init,
     tol,
     X_T=None,
+    offset=None,
     *,
     loss: Loss,
     solver: str | Solver,
@@ -182,7 +198,7 @@ def _path(
     l1_ratio = jnp.asarray(l1_ratio, dtype)
     penalty_factor = penalty_factor.astype(dtype)
     arrays = (X, targets, sample_weight)
-    static = dict(loss=loss, fit_intercept=fit_intercept)
+    static = dict(loss=loss, fit_intercept=fit_intercept, offset=offset)
 
     def problem_at(lam, X_T=X_T):
         return make_problem(*arrays, lam, l1_ratio, penalty_factor, X_T=X_T, **static)
@@ -241,6 +257,7 @@ def path(
     init,
     tol,
     X_T=None,
+    offset=None,
     *,
     loss,
     solver: str | Solver = "auto",
@@ -253,8 +270,10 @@ def path(
 
     Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``lambdas (L,)``
     (decreasing for warm starts to help), ``penalty_factor (p,)``,
-    ``init (K, p + fit_intercept)`` (e.g. ``null_init``); ``l1_ratio``, ``tol`` scalars. All
-    are run-time arrays: ``jax.vmap`` batches any of them with one compilation.
+    ``init (K, p + fit_intercept)`` (e.g. ``null_init``, given the same ``offset``); ``l1_ratio``,
+    ``tol`` scalars; ``offset`` ``(n, K)`` or ``(n, 1)``, added to the linear predictors
+    (``Problem.offset``; ``None``: none). All are run-time arrays: ``jax.vmap`` batches any of
+    them with one compilation.
 
     Returns a ``FitResult`` with a leading ``L`` axis: ``coef (L, K, p)``, ``intercept (L, K)``,
     the diagnostics ``(L,)`` and ``screening`` (columns discarded, KKT repairs).
@@ -264,14 +283,14 @@ def path(
     ``Solver.batched``). ``screening`` applies the sequential strong rule with a KKT check
     (module docstring); it changes nothing when ``α = 0``. ``transposed``: hold ``Xᵀ`` in memory
     too (``Problem.X_T``), one copy of ``X`` for faster gradients and working-set gathers;
-    default: with screening, and on CPUs (a sparse ``X``, a ``SparseDesign``, runs with neither).
+    default: with screening, and on CPUs (never for a sparse ``X``, a ``SparseDesign``).
     ``X_T``: ``Xᵀ (p, n)`` already laid out
     (``to_device(X, transposed=True)``): the path then reads it alone, and ``X`` may be ``None``.
     """
     loss = get_loss(loss)
     p = X_T.shape[0] if X is None else X.shape[1]
-    if is_sparse(X):  # no Xᵀ, and no working sets: their column gathers need a dense X
-        screening, transposed = False, False
+    if is_sparse(X):  # no Xᵀ: working sets scatter a sparse X's columns into dense blocks
+        transposed = False
     if solver == "auto":
         n_params = targets.shape[1] * (p + int(fit_intercept))
         solver = auto_solver(l1=has_l1_part(l1_ratio), n_params=n_params)
@@ -287,6 +306,7 @@ def path(
         init,
         tol,
         X_T,
+        None if offset is None else jnp.asarray(offset),
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,

@@ -65,6 +65,8 @@ def refit_many(
     l1_ratio,
     init,
     tol,
+    penalty_factor=None,
+    offset=None,
     *,
     loss: Loss,
     solver: str,
@@ -76,23 +78,27 @@ def refit_many(
     """One refit per row of ``counts (B, n)``, scikit-learn's objective with weights
     ``counts ⊙ sample_weight``: a ``FitResult`` with a leading ``B`` axis.
 
-    ``targets (n, K)``, ``init (K, d)``; with ``one_vs_rest``, ``targets (K, n, 1)`` and
-    ``init (K, 1, d)`` (every class's binary problem in each resample). ``C = inf``: no penalty.
+    ``targets (n, K)``, ``init (K, d)``, ``penalty_factor (p,)`` (default ones), ``offset``
+    ``(n, K)`` or ``(n, 1)`` (default none); with ``one_vs_rest``, ``targets (K, n, 1)``,
+    ``init (K, 1, d)`` and ``offset (K, n, 1)`` (every class's binary problem in each
+    resample). ``C = inf``: no penalty.
     """
     static = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter)
     by_resample = FitArrays(sample_weight=0, lam=0)
     if one_vs_rest:
-        by_class = solve_many(FitArrays(targets=0, init=0), **static)
+        by_offset = None if offset is None else 0
+        by_class = solve_many(FitArrays(targets=0, init=0, offset=by_offset), **static)
         refit = jax.vmap(by_class, in_axes=tuple(by_resample))
     else:
         refit = solve_many(by_resample, **static)
     weights = counts * sample_weight
     lam = lam_of_C(C, jnp.sum(weights, axis=1))
-    penalty_factor = jnp.ones(X.shape[1], X.dtype)
+    if penalty_factor is None:
+        penalty_factor = jnp.ones(X.shape[1], X.dtype)
 
     def chunk(args):
         w, lam_chunk = args
-        return refit(X, targets, w, lam_chunk, l1_ratio, penalty_factor, init, tol)
+        return refit(X, targets, w, lam_chunk, l1_ratio, penalty_factor, init, tol, offset)
 
     B = counts.shape[0]
     n_chunks = -(-B // batch_size)
@@ -147,13 +153,18 @@ def bootstrap(
     parametrization: str = "reference",
     reference=None,
     batch_size: int | None = None,
+    offset=None,
 ) -> Bootstrap:
     """Refit a fitted ``LogisticRegression`` on ``n_resamples`` bootstrap resamples of its data.
 
     Args:
-        estimator: the fitted model; every refit uses its penalty, solver, ``tol``, ``max_iter``.
+        estimator: the fitted model; every refit uses its penalty (penalty factors included),
+            solver, ``tol``, ``max_iter``. A standardized fit's refits keep the training data's
+            ``σ`` (the scaling is held fixed, not re-estimated on each resample).
         X, y, sample_weight: its training data; a sparse ``X`` stays sparse (one
             ``SparseDesign`` that every resample reweights).
+        offset: the training offset, required when the model was fitted with one; each
+            resample keeps its samples' offsets.
         n_resamples: ``B``.
         random_state: an int seed or a ``jax.random`` key: the same seed, the same draws.
         parametrization, reference: for multinomial models, as in ``jaxlogreg.inference.infer``.
@@ -163,7 +174,7 @@ def bootstrap(
     """
     B = check_positive_int("n_resamples", n_resamples)
     check_choice("parametrization", parametrization, ("reference", "full"))
-    fp = fitted_problem(estimator, X, y, sample_weight, keep_sparse=True)
+    fp = fitted_problem(estimator, X, y, sample_weight, offset=offset, keep_sparse=True)
     ref = reference_index(fp, reference)
     problem = fp.problem
     n, d = problem.X.shape[0], problem.n_params_per_output
@@ -183,6 +194,8 @@ def bootstrap(
         problem.penalty.l1_ratio,
         fp.coef,
         jnp.asarray(estimator.tol, problem.X.dtype),
+        problem.penalty.factors[: problem.X.shape[1]],
+        problem.offset,
         loss=problem.loss,
         solver=estimator.solver_,
         fit_intercept=problem.fit_intercept,
@@ -196,6 +209,7 @@ def bootstrap(
     theta = theta[..., :d].reshape(B, -1, d)  # drops the zero intercept; (B, K, 1, d) for ovr
     original = np.asarray(fp.coef).reshape(-1, d)
     T = coefficient_transform(fp.mode, original.shape[0], d, parametrization, ref)
+    T = T * np.tile(fp.unscaling(), original.shape[0])  # T D: standardized columns unscaled
     converged = np.asarray(result.converged).reshape(B, -1).all(axis=1)
     if not converged.all():
         warn_not_converged(

@@ -104,20 +104,29 @@ def covariance(problem, coef, total_weight, groups, *, cov_type, n_groups=1, pen
     return bread @ (u.T @ u) @ bread
 
 
-def null_log_likelihood(y_index, weights, n_classes: int, mode: str, fit_intercept: bool):
+def null_log_likelihood(
+    y_index, weights, n_classes: int, mode: str, fit_intercept: bool, offset=None
+):
     """Log-likelihood of the intercept-only model (``core.null_model``) for class indices
-    ``y_index`` and sample weights ``weights``; one-vs-rest: the sum of its binary problems."""
+    ``y_index``, sample weights ``weights`` and the problem's ``offset`` (``None``, ``(n, R)``,
+    or ``(K, n, 1)`` one-vs-rest); one-vs-rest: the sum of its binary problems."""
     one_hot = np.eye(n_classes)[y_index]
     if mode == Mode.BINARY:
         targets, loss = one_hot[:, 1:], BINARY
     else:
         targets, loss = one_hot, BINARY if mode == Mode.OVR else MULTINOMIAL
-    return float(null_model.null_log_likelihood(targets, weights, loss, fit_intercept))
+    if offset is not None and mode == Mode.OVR:  # one column per class problem
+        offset = jnp.transpose(offset[..., 0])
+    return float(null_model.null_log_likelihood(targets, weights, loss, fit_intercept, offset))
 
 
 def class_axes(problem: Problem) -> Problem:
-    """``in_axes`` of a one-vs-rest problem: ``targets (K, n, 1)`` is the class axis."""
-    return dataclasses.replace(problem, X=None, targets=0, weights=None, penalty=None)
+    """``in_axes`` of a one-vs-rest problem: ``targets (K, n, 1)`` (and an ``offset (K, n, 1)``)
+    is the class axis."""
+    offset = None if problem.offset is None else 0
+    return dataclasses.replace(
+        problem, X=None, targets=0, weights=None, penalty=None, offset=offset
+    )
 
 
 @partial(precise_jit, static_argnames=("one_vs_rest",))

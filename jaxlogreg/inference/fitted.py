@@ -1,9 +1,16 @@
 """A fitted ``LogisticRegression``'s optimization problem, rebuilt on given data.
 
 Inference and the bootstrap need what the estimator solved: the design, the solver targets, the
-sample × class weights, the penalty in the glmnet convention (``λ = 1/(C·Σs)``) and the
-coefficients in the solver's layout ``Θ = [W | b]`` (intercept last). ``fitted_problem``
-rebuilds them, checking that the data match the fit (feature count and names, known labels).
+sample × class weights, the offset, the penalty in the glmnet convention (``λ = 1/(C·Σs)``, the
+estimator's penalty factors ``ϖ``) and the coefficients in the solver's layout ``Θ = [W | b]``
+(intercept last). ``fitted_problem`` rebuilds them, checking that the data match the fit
+(feature count and names, known labels, an offset where the fit had one).
+
+A standardized fit (``standardize=True``) solved on the columns ``xⱼ/σⱼ`` for ``β̃ⱼ = σⱼβⱼ``
+(``core.standardization``): the problem is rebuilt so, on ``X/σ`` with ``Θ̃``, and the reported
+coefficients are ``D Θ̃`` with ``D = diag(1/σ, 1)`` (``FittedProblem.scales``), their covariance
+``D Cov(Θ̃) D``. The penalty weighs ``σⱼβⱼ``, so no penalty factor on the original columns would
+do for an elastic net (the ridge part scales with ``σⱼ²``, the L1 part with ``σⱼ``).
 """
 
 from __future__ import annotations
@@ -16,11 +23,19 @@ import numpy as np
 import scipy.sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_sample_weight, to_device, validate_inputs
+from .._validation import check_penalty_factor, check_sample_weight, to_device, validate_inputs
 from ..core.design import SparseDesign
 from ..core.penalties import l1_ratio_of, lam_of_C
 from ..core.problem import Problem
-from ..core.targets import Mode, choose_mode, class_weights, encode_targets
+from ..core.standardization import feature_scales, scale_columns
+from ..core.targets import (
+    Mode,
+    choose_mode,
+    class_weights,
+    encode_offset,
+    encode_targets,
+    score_offset,
+)
 from ..engine.functional import make_problem
 from ..precision import precise_jit
 
@@ -28,12 +43,17 @@ from ..precision import precise_jit
 _make_problem = precise_jit(make_problem, static_argnames=("loss", "fit_intercept"))
 
 __all__ = [
+    "FITTED_WITH_OFFSET",
     "FittedProblem",
     "coefficient_transform",
     "equation_labels",
     "fitted_problem",
     "reference_index",
 ]
+
+#: The estimator attribute that records whether ``fit`` was given an ``offset`` (``True``/
+#: ``False``); an estimator without it is taken at its word, the offset given here.
+FITTED_WITH_OFFSET = "fitted_with_offset_"
 
 
 class FittedProblem(NamedTuple):
@@ -48,6 +68,8 @@ class FittedProblem(NamedTuple):
             analysed as the equivalent binary logit).
         C, l1_ratio: the penalty in scikit-learn's convention (``C = inf``: none).
         y_index: class indices ``(n,)``; classes: the labels; feature_names: ``(p,)`` strings.
+        scales: ``(p,)`` the columns' ``σ`` of a standardized fit (ones otherwise): ``problem``
+            and ``coef`` are on ``X/σ``, the reported coefficients ``Θ̃ⱼ/σⱼ`` (``unscaling``).
     """
 
     problem: Problem
@@ -59,6 +81,11 @@ class FittedProblem(NamedTuple):
     y_index: np.ndarray
     classes: np.ndarray
     feature_names: list[str]
+    scales: np.ndarray
+
+    def unscaling(self) -> np.ndarray:
+        """``diag(1/σ, 1)``-blocks of ``D`` for one equation's ``d`` coefficients: ``(d,)``."""
+        return np.concatenate([1.0 / self.scales, np.ones(int(self.problem.fit_intercept))])
 
 
 def _penalty(estimator) -> tuple[float, float]:
@@ -93,18 +120,39 @@ def _validated(estimator, X, y, keep_sparse: bool):
     return X.astype(np.dtype(jnp.result_type(float)), copy=False), y
 
 
-def fitted_problem(estimator, X, y, sample_weight=None, *, keep_sparse=False) -> FittedProblem:
-    """Rebuild the fitted ``estimator``'s problem on ``(X, y)`` (normally its training data);
-    with ``keep_sparse`` a sparse ``X`` becomes a ``core.design.SparseDesign``, else it is
-    refused (inference that needs a dense ``X``)."""
+def _check_classifier(estimator) -> None:
+    """A fitted jaxlogreg ``LogisticRegression`` or ``LogisticRegressionCV``, else an error."""
     jaxlogreg_classifier = type(estimator).__module__.partition(".")[0] == "jaxlogreg" and hasattr(
         estimator, "multi_class"
     )
-    if not jaxlogreg_classifier:  # LogisticRegression or LogisticRegressionCV
+    if not jaxlogreg_classifier:
         raise TypeError(
             f"expected a fitted jaxlogreg LogisticRegression, got {type(estimator).__name__}"
         )
     check_is_fitted(estimator)
+
+
+def _checked_offset(estimator, offset, n: int, n_classes: int, mode: Mode):
+    """``score_offset``'s layout of ``offset``; an error when it is missing for a fit that had
+    one, or given to one that had none (the coefficients are those of the fit's own model)."""
+    fitted_with = getattr(estimator, FITTED_WITH_OFFSET, None)
+    if fitted_with and offset is None:
+        raise ValueError(
+            "the model was fitted with an offset: pass the same offset= (the training offset) "
+            "to summary/infer/bootstrap, or its numbers describe a different model"
+        )
+    if fitted_with is False and offset is not None:
+        raise ValueError("the model was fitted without an offset: call it with offset=None")
+    return score_offset(offset, n, n_classes, mode)
+
+
+def fitted_problem(
+    estimator, X, y, sample_weight=None, *, offset=None, keep_sparse=False
+) -> FittedProblem:
+    """Rebuild the fitted ``estimator``'s problem on ``(X, y)`` and ``offset`` (normally its
+    training data); with ``keep_sparse`` a sparse ``X`` becomes a ``core.design.SparseDesign``,
+    else it is refused (inference that needs a dense ``X``)."""
+    _check_classifier(estimator)
     X, y = _validated(estimator, X, y, keep_sparse)
     classes = estimator.classes_
     y_index = np.searchsorted(classes, y)
@@ -115,27 +163,34 @@ def fitted_problem(estimator, X, y, sample_weight=None, *, keep_sparse=False) ->
     lam = float(lam_of_C(C, total_weight))
 
     mode = choose_mode(estimator.multi_class, len(classes))
+    offset = _checked_offset(estimator, offset, X.shape[0], len(classes), mode)
     if mode == Mode.BINARY_SOFTMAX:
         # A penalized two-class softmax, θ₀ = −Δ/2 and θ₁ = Δ/2 at its optimum, pays
         # λ/2(‖θ₀‖² + ‖θ₁‖²) = (λ/2)/2 ‖Δ‖²: the binary logit of Δ with λ/2.
         mode, lam = Mode.BINARY, lam / 2
     fit_intercept = bool(estimator.fit_intercept)
+    scales = feature_scales(X, weights) if getattr(estimator, "standardize", False) else None
     full = np.column_stack([estimator.coef_, estimator.intercept_])
     coef = full if fit_intercept else full[:, :-1]
+    if scales is not None:  # the fit's own coefficients, of the columns xⱼ/σⱼ
+        X, coef = scale_columns(X, scales), coef * np.append(scales, 1.0)[: coef.shape[1]]
     targets, loss = encode_targets(y_index, len(classes), mode, X.dtype)
+    offset = encode_offset(offset, mode)
     if mode == Mode.OVR:
         coef = coef[:, None, :]
     sparse = scipy.sparse.issparse(X)
     design = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape) if sparse else to_device(X)
+    factors = check_penalty_factor(getattr(estimator, "penalty_factor", None), X.shape[1])
     problem = _make_problem(
         design,
         jnp.asarray(targets),
         jnp.asarray(weights, X.dtype),
         lam,
         l1_ratio,
-        jnp.ones(X.shape[1], X.dtype),
+        jnp.asarray(factors, X.dtype),
         loss=loss,
         fit_intercept=fit_intercept,
+        offset=None if offset is None else jnp.asarray(offset, X.dtype),
     )
     names = getattr(estimator, "feature_names_in_", None)
     names = [str(n) for n in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
@@ -149,6 +204,7 @@ def fitted_problem(estimator, X, y, sample_weight=None, *, keep_sparse=False) ->
         y_index=y_index,
         classes=classes,
         feature_names=names,
+        scales=np.ones(X.shape[1]) if scales is None else scales,
     )
 
 

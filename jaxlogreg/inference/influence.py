@@ -62,13 +62,20 @@ def influence_of(
     targets_test: jax.Array,
     test_weight: jax.Array,
     adjoint: str = "auto",
+    test_offset: jax.Array | None = None,
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """``(upweight (n,), leave_one_out (n,), test_loss)`` at a solution ``coef (K, d)``.
 
-    ``X_test (m, p)``, ``targets_test (m, K)``, ``test_weight (m,)``; pure and vmap-able.
+    ``X_test (m, p)``, ``targets_test (m, K)``, ``test_weight (m,)``, ``test_offset`` ``(m, K)``
+    or ``(m, 1)`` (default none; the training offset is ``problem``'s); pure and vmap-able.
     """
     test = dataclasses.replace(
-        problem, X=X_test, targets=targets_test, weights=test_weight / jnp.sum(test_weight)
+        problem,
+        X=X_test,
+        X_T=None,
+        targets=targets_test,
+        weights=test_weight / jnp.sum(test_weight),
+        offset=test_offset,
     )
 
     def test_loss(theta):
@@ -84,6 +91,17 @@ def influence_of(
     upweight = -jnp.sum(residual * problem.design_matmul(V), axis=1)
     leave_one_out = -problem.weights * (upweight - jnp.dot(problem.weights, upweight))
     return upweight, leave_one_out, value
+
+
+def _as_columns(offset, n: int, dtype) -> jax.Array | None:
+    """An offset ``(n,)`` as one column ``(n, 1)``; ``(n, K)`` as it is; ``None`` stays."""
+    if offset is None:
+        return None
+    offset = jnp.asarray(offset, dtype)
+    offset = offset[:, None] if offset.ndim == 1 else offset
+    if offset.ndim != 2 or offset.shape[0] != n:
+        raise ValueError(f"an offset must have shape ({n},) or ({n}, K), got {offset.shape}")
+    return offset
 
 
 def influence(
@@ -103,9 +121,12 @@ def influence(
     max_iter: int = 100,
     tol=1e-10,
     adjoint: str = "auto",
+    offset=None,
+    test_offset=None,
 ) -> Influence:
     """Fit (``jaxlogreg.fit``, same arguments) and return every training point's influence on the
-    weighted mean test loss of ``(X_test, y_test)`` (targets in ``fit``'s format).
+    weighted mean test loss of ``(X_test, y_test)`` (targets in ``fit``'s format; offsets
+    ``offset`` and ``test_offset`` in ``fit``'s, ``(n,)`` or ``(n, K)``).
 
     ``solver`` defaults to the rule for fits that are differentiated (``solvers.auto``,
     ``Purpose.DIFFERENTIABLE``: ``"newton"`` for ridge, ``"cd"`` with an L1 part). A
@@ -132,6 +153,7 @@ def influence(
         max_iter=max_iter,
         tol=tol,
         adjoint=adjoint,
+        offset=offset,
     )
     X = jnp.asarray(X, result.coef.dtype)
     n, p = X.shape
@@ -143,23 +165,22 @@ def influence(
             f"X_test of shape {jnp.shape(X_test)} and y_test of shape {jnp.shape(y_test)} must "
             f"have {p} features and {K} target columns, like X and y"
         )
+    weights = jnp.ones(n, X.dtype) if sample_weight is None else sample_weight
+    factors = jnp.ones(p, X.dtype) if penalty_factor is None else penalty_factor
+    arrays = (jnp.asarray(y, X.dtype).reshape(n, K), jnp.asarray(weights, X.dtype), lam, l1_ratio)
     problem = make_problem(
-        X,
-        jnp.asarray(y, X.dtype).reshape(n, K),
-        jnp.ones(n, X.dtype) if sample_weight is None else jnp.asarray(sample_weight, X.dtype),
-        lam,
-        l1_ratio,
-        jnp.ones(p, X.dtype) if penalty_factor is None else jnp.asarray(penalty_factor),
-        loss=get_loss(loss),
-        fit_intercept=fit_intercept,
-    )
+        X, *arrays, jnp.asarray(factors), loss=get_loss(loss), fit_intercept=fit_intercept,
+        offset=_as_columns(offset, n, X.dtype),
+    )  # fmt: skip
     if test_weight is None:
         test_weight = jnp.ones(X_test.shape[0], X.dtype)
     coef = result.coef
     if fit_intercept:
         coef = jnp.concatenate([coef, result.intercept[:, None]], axis=1)
+    test_weight = jnp.asarray(test_weight, X.dtype)
+    test_offset = _as_columns(test_offset, X_test.shape[0], X.dtype)
     upweight, leave_one_out, test_loss = influence_of(
-        problem, coef, X_test, targets_test, jnp.asarray(test_weight, X.dtype), adjoint
+        problem, coef, X_test, targets_test, test_weight, adjoint, test_offset
     )
     if not isinstance(result.converged, jax.core.Tracer) and not bool(result.converged):
         warn_not_converged(

@@ -237,12 +237,18 @@ def infer(
     use_correction: bool = True,
     parametrization: str = "reference",
     reference=None,
+    offset=None,
 ) -> Inference:
     """Wald inference of a fitted ``LogisticRegression`` (or ``LogisticRegressionCV``).
+
+    The fit's penalty factors, standardization (``fitted``: the covariance of the scaled
+    problem's ``Θ̃``, reported for ``β = Θ̃/σ``) and offset are those of its own objective.
 
     Args:
         estimator: the fitted model.
         X, y, sample_weight: its training data (the numbers are computed at its coefficients).
+        offset: the training offset when the model was fitted with one (then required), in
+            ``fit``'s layout; the null model of the likelihood statistics keeps it.
         cov_type: ``"nonrobust"``, ``"HC0"``, ``"HC1"`` or ``"cluster"`` (``covariance``).
         groups: ``(n,)`` cluster labels, required by ``cov_type="cluster"``.
         use_correction: the ``G/(G−1)·(n−1)/(n−k)`` factor of the cluster covariance.
@@ -252,7 +258,7 @@ def infer(
     """
     check_choice("cov_type", cov_type, COV_TYPES)
     check_choice("parametrization", parametrization, PARAMETRIZATIONS)
-    fp = fitted_problem(estimator, X, y, sample_weight)
+    fp = fitted_problem(estimator, X, y, sample_weight, offset=offset)
     penalized = _penalized(fp)
     if (groups is None) != (cov_type != "cluster"):
         raise ValueError("groups (cluster labels, one per sample) go with cov_type='cluster' only")
@@ -296,6 +302,7 @@ def _reported(fp, core, group_index, parametrization: str, ref: int):
         cov, theta = core(*args), fp.coef
     d = theta.shape[-1]
     T = coefficient_transform(fp.mode, theta.shape[0], d, parametrization, ref)
+    T = T * np.tile(fp.unscaling(), theta.shape[0])  # T D: standardized columns unscaled
     cov = np.asarray(T @ np.asarray(cov) @ T.T)
     return (T @ np.asarray(theta).ravel()).reshape(-1, d), cov
 
@@ -324,7 +331,9 @@ def _inference(
         feature_names=fp.feature_names + (["intercept"] if fp.problem.fit_intercept else []),
         separated=separated,
         llf=float(llf),
-        llnull=null_log_likelihood(fp.y_index, weights, K, fp.mode, fp.problem.fit_intercept),
+        llnull=null_log_likelihood(
+            fp.y_index, weights, K, fp.mode, fp.problem.fit_intercept, fp.problem.offset
+        ),
         nobs=nobs,
         n_params=n_params,
         df_model=n_params - (n_params // d) * int(fp.problem.fit_intercept),

@@ -35,7 +35,15 @@ from .._validation import (
     warn_on_feature_scale,
 )
 from ..core.losses import Loss
-from ..core.targets import MULTI_CLASS, Mode, choose_mode, encode_targets
+from ..core.standardization import feature_scales, scale_columns
+from ..core.targets import (
+    MULTI_CLASS,
+    Mode,
+    choose_mode,
+    encode_offset,
+    encode_targets,
+    score_offset,
+)
 from ..engine.functional import FitResult
 from ..engine.path import lambda_max, null_init, path, reads_transposed
 from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
@@ -73,8 +81,10 @@ class RegularizationPath(NamedTuple):
 
 class _Data(NamedTuple):
     """The checked inputs of a path: ``X (n, p)`` in the compute dtype (dense, or a CSR matrix
-    kept sparse), class indices ``y_index``, the sorted ``classes``, weights, penalty factors,
-    the mode, its solver targets and loss."""
+    kept sparse; divided by ``scales`` when standardized), class indices ``y_index``, the sorted
+    ``classes``, weights, penalty factors, the mode, its solver targets, loss and offset (in the
+    targets' layout, ``engine.path``'s; ``None``: none) and the column ``scales`` (ones unless
+    standardized)."""
 
     X: np.ndarray | scipy.sparse.csr_matrix
     y_index: np.ndarray
@@ -84,14 +94,19 @@ class _Data(NamedTuple):
     mode: Mode
     targets: np.ndarray
     loss: Loss
+    offset: np.ndarray | None
+    scales: np.ndarray
 
 
-def _checked_data(X, y, sample_weight, penalty_factor, multi_class: str) -> _Data:
-    """Validated arrays (``UserWarning`` for badly scaled features) and the labels' encoding."""
+def _checked_data(X, y, sample_weight, penalty_factor, multi_class: str, offset, standardize):
+    """Validated arrays (``UserWarning`` for badly scaled features unless standardized), the
+    labels' encoding, the offset in its layout and the columns scaled with ``standardize``."""
+    check_choice("standardize", standardize, (False, True))
     dtype = np.dtype(jnp.result_type(float))
     X, y = validate_inputs(None, X, y, dtype=[np.float64, np.float32], keep_sparse=True)
     X = X.astype(dtype, copy=False)
-    warn_on_feature_scale(X, stacklevel=4)
+    if not standardize:
+        warn_on_feature_scale(X, stacklevel=4)
     check_classification_targets(y)
     classes, y_index = np.unique(y, return_inverse=True)
     if len(classes) < 2:
@@ -101,7 +116,11 @@ def _checked_data(X, y, sample_weight, penalty_factor, multi_class: str) -> _Dat
     factor = check_penalty_factor(penalty_factor, p).astype(dtype)
     mode = choose_mode(multi_class, len(classes))
     targets, loss = encode_targets(y_index, len(classes), mode, dtype)
-    return _Data(X, y_index, classes, weights, factor, mode, targets, loss)
+    offset = encode_offset(score_offset(offset, n, len(classes), mode), mode)
+    offset = None if offset is None else offset.astype(dtype)
+    scales = feature_scales(X, weights) if standardize else np.ones(p)
+    X = scale_columns(X, scales) if standardize else X
+    return _Data(X, y_index, classes, weights, factor, mode, targets, loss, offset, scales)
 
 
 def _check_lambdas(lambdas) -> np.ndarray:
@@ -141,10 +160,10 @@ def _default_grid(largest, n_lambdas: int, lambda_min_ratio, shape) -> np.ndarra
 
 
 def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
-    """``(X, X_T, targets, weights)`` as the path reads them: rows sharded over ``mesh``; else
-    ``Xᵀ`` alone, laid out once (``X = None``), when the path transposes; else ``X``
-    (``X_T = None``; a ``SparseDesign`` for a sparse ``X``); their rows padded to
-    ``engine.shapes.bucket_rows``."""
+    """``(X, X_T, targets, weights, offset)`` as the path reads them: rows sharded over
+    ``mesh``; else ``Xᵀ`` alone, laid out once (``X = None``), when the path transposes; else
+    ``X`` (``X_T = None``; a ``SparseDesign`` for a sparse ``X``); their rows padded to
+    ``engine.shapes.bucket_rows`` (padding rows: zero weight, zero offset)."""
     sparse = scipy.sparse.issparse(data.X)
     if sparse and mesh is not None:
         raise ValueError(
@@ -152,9 +171,12 @@ def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
             "mesh=None to run the path on the sparse X on one device, or X.toarray() if it "
             "fits in memory"
         )
+    offset = data.offset
     if mesh is not None:
         X, targets, weights = sharding.shard_data(mesh, data.X, data.targets, data.weights)
-        return X, None, targets, weights
+        if offset is not None:
+            offset = sharding.shard_rows(mesh, offset, axis=offset.ndim - 2)
+        return X, None, targets, weights, offset
     # rows padded with zero weight (engine.shapes): nearby row counts share one program
     n_rows = bucket_rows(data.X, copied=transposed)
     if sparse:
@@ -163,7 +185,10 @@ def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
         X = padded_on_device(data.X, n_rows, transposed=transposed)
     targets = pad_rows(data.targets, n_rows, axis=np.ndim(data.targets) - 2)
     weights = pad_rows(data.weights, n_rows)
-    return (None, X, targets, weights) if transposed else (X, None, targets, weights)
+    if offset is not None:
+        offset = pad_rows(offset, n_rows, axis=offset.ndim - 2)
+    located = (None, X) if transposed else (X, None)
+    return (*located, targets, weights, offset)
 
 
 def _check_screening(screening, *, l1: bool, batched: bool, sparse: bool) -> bool:
@@ -233,6 +258,8 @@ def regularization_path(
     max_iter: int = 1000,
     screening=None,
     mesh=None,
+    offset=None,
+    standardize: bool = False,
 ) -> RegularizationPath:
     """Logistic-regression solutions along a decreasing grid of ``λ`` (glmnet convention).
 
@@ -262,6 +289,13 @@ def regularization_path(
         mesh: a ``jax.sharding.Mesh`` to split the rows over its devices (one-vs-rest classes
             over its ``"batch"`` axis); same path as without (``jaxlogreg.sharding``). Dense
             ``X`` only.
+        offset: a known term added to the decision values (glmnet's ``offset``), in the
+            layout of ``LogisticRegression.fit``'s: ``(n,)`` for two classes, ``(n, K)`` for a
+            multinomial, ``(n,)`` or ``(n, K)`` for one-vs-rest. ``λ_max`` and the first point
+            are then those of the intercept-only fit with that offset (``core.null_model``).
+        standardize: solve on the columns divided by their weighted standard deviations ``σ``
+            and report ``β = β̃/σ`` (glmnet's ``standardize = TRUE``, as
+            ``LogisticRegression(standardize=True)``; ``λ_max`` is that of the scaled columns).
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
@@ -272,7 +306,7 @@ def regularization_path(
     alpha = check_l1_ratio(l1_ratio)
     tol = check_positive_number("tol", tol)
     max_iter = check_positive_int("max_iter", max_iter)
-    data = _checked_data(X, y, sample_weight, penalty_factor, multi_class)
+    data = _checked_data(X, y, sample_weight, penalty_factor, multi_class, offset, standardize)
     l1, batched = alpha > 0, data.mode == Mode.OVR
     sparse = scipy.sparse.issparse(data.X)
     if solver == "auto":
@@ -281,19 +315,23 @@ def regularization_path(
     get_solver(solver, l1=l1)
     screening = _check_screening(screening, l1=l1, batched=batched, sparse=sparse)
     transposed = not sparse and reads_transposed(screening, alpha)
-    X_on, X_T, targets, weights = _on_device(data, mesh, transposed)
+    X_on, X_T, targets, weights, offset = _on_device(data, mesh, transposed)
     static = dict(loss=data.loss, fit_intercept=bool(fit_intercept))
+    # one-vs-rest: the classes' targets (and offsets, when given per class) run vmapped
+    per_class = 0 if batched else None
+    offset_axis = per_class if offset is not None and offset.ndim == 3 else None
     init_of = partial(null_init, **static)
     if batched:
-        init_of = jax.vmap(init_of, in_axes=(None, 0, None, None))
-    init = init_of(X_on, targets, weights, X_T)
+        init_of = jax.vmap(init_of, in_axes=(None, 0, None, None, offset_axis))
+    init = init_of(X_on, targets, weights, X_T, offset)
     if lambdas is None:
         lmax_of = partial(lambda_max, penalty_factor=jnp.asarray(data.factor), **static)
         if batched:
-            lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None, None))
+            lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None, None, offset_axis))
 
         def largest() -> float:
-            return float(np.max(sharding.fetch(lmax_of(X_on, targets, weights, alpha, X_T))))
+            top = lmax_of(X_on, targets, weights, alpha, X_T, offset)
+            return float(np.max(sharding.fetch(top)))
 
         lambdas = _default_grid(largest, n_lambdas, lambda_min_ratio, data.X.shape)
     else:
@@ -301,15 +339,18 @@ def regularization_path(
 
     run = partial(path, solver=solver, max_iter=max_iter, screening=screening, **static)
     if batched:
-        run = jax.vmap(run, in_axes=(None, 0, None, None, None, None, 0, None, None))
+        axes = (None, 0, None, None, None, None, 0, None, None, offset_axis)
+        run = jax.vmap(run, in_axes=axes)
     dtype = data.X.dtype
-    result = run(X_on, targets, weights, lambdas.astype(dtype), alpha, data.factor, init, tol, X_T)
+    grid = lambdas.astype(dtype)
+    result = run(X_on, targets, weights, grid, alpha, data.factor, init, tol, X_T, offset)
     arrays = _per_lambda(sharding.fetch(result), data.mode)
     check_finite_result(arrays["coef"], arrays["intercept"])
     if lambdas[-1] == 0:  # the grid ends unpenalized: the MLE may not exist
         options = dict(fit_intercept=bool(fit_intercept), one_vs_rest=batched, stacklevel=3)
         W, b = arrays["coef"][-1], arrays["intercept"][-1]
         warn_if_separable(data.X, data.y_index, data.weights, len(data.classes), W, b, **options)
+    arrays["coef"] = arrays["coef"] / data.scales.astype(dtype)  # standardized: β = β̃/σ
     floats = ("coef", "intercept", "objective", "kkt_violation")
     floats = {name: arrays[name].astype(np.float64) for name in floats}
     regularization = RegularizationPath(
