@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         config, config_source = job_config(args.config)
         if config["compilation"]["cache"]:
             enable_compilation_cache(config["compilation"]["cache_dir"] or None)
+        check_offset_column(args, config)
         if uses_out_of_core(args):
             return run_out_of_core(args, config)
         if args.command in SWEEPS:
@@ -62,6 +63,19 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(str(error).split())
         print(f"jaxlogreg: error: {message}", file=sys.stderr)
         return 2
+
+
+def check_offset_column(args: argparse.Namespace, config: Config) -> None:
+    """`data.offset` names a column of a table: only `fit --data` on a CSV or .parquet file
+    (kept in memory, not read in chunks) has one."""
+    column = config["data"]["offset"]
+    table = args.command == "fit" and args.data.suffix.lower() in (".csv", ".parquet")
+    if column and not (table and args.chunk_rows is None):
+        raise ConfigError(
+            f"data.offset = {column!r} names a column of a table: it is read by `jaxlogreg fit "
+            '--data FILE.csv` (or .parquet) without --chunk-rows only; set data.offset = "" '
+            f"for `jaxlogreg {args.command}`"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

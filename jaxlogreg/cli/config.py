@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..solvers import SOLVERS
 from .datasets import BUILTIN_DATASETS
 
@@ -33,7 +35,8 @@ class Option:
     """One configuration key: its type, its default, and optional allowed values or rule.
 
     With `item`, the value is a list (read as a tuple) whose elements have type `item`; `choices`
-    and `rule` then apply to the whole tuple.
+    and `rule` then apply to the whole tuple. With `convert`, the value is `convert(value)`
+    instead, which raises a ValueError describing what is expected.
     """
 
     type: type
@@ -41,6 +44,23 @@ class Option:
     choices: tuple[Any, ...] | None = None
     rule: Rule | None = None
     item: type | None = None
+    convert: Callable[[Any], Any] | None = None
+
+
+def penalty_factor_option(value: Any) -> tuple[float, ...] | str:
+    """`model.penalty_factor`: a list of non-negative numbers (empty: none), or the path of a
+    .npy file holding them (read by `penalty_factors`)."""
+    if isinstance(value, str):
+        if not value.endswith(".npy"):
+            raise ValueError(f"a path to a .npy file, got {value!r}")
+        return value
+    numbers = isinstance(value, list | tuple) and all(_has_type(v, float) for v in value)
+    if not numbers or any(v < 0 for v in value):
+        raise ValueError(
+            "a list of non-negative numbers, one per feature (0: unpenalized), or the path "
+            f"of a .npy file holding them; got {value!r}"
+        )
+    return tuple(float(v) for v in value)
 
 
 POSITIVE = Rule("> 0", lambda value: value > 0)
@@ -58,6 +78,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "test_size": Option(float, 0.25, rule=FRACTION),
         "seed": Option(int, 0),
         "standardize": Option(bool, True),
+        "offset": Option(str, ""),
     },
     "model": {
         "penalty": Option(str, "l2", choices=("l2", "l1", "elasticnet", "none")),
@@ -67,6 +88,8 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "multi_class": Option(str, "auto", choices=("auto", "multinomial", "ovr")),
         "max_iter": Option(int, 100, rule=AT_LEAST_ONE),
         "tol": Option(float, 1e-6, rule=POSITIVE),
+        "penalty_factor": Option(tuple, (), convert=penalty_factor_option),
+        "standardize": Option(bool, False),
     },
     "path": {
         "n_lambdas": Option(int, 100, rule=AT_LEAST_ONE),
@@ -79,6 +102,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "l1_ratios": Option(tuple, (0.5,), rule=UNIT_INTERVAL_LIST, item=float),
         "folds": Option(int, 5, rule=Rule(">= 2", lambda value: value >= 2)),
         "scoring": Option(str, "neg_log_loss", choices=("neg_log_loss", "accuracy", "roc_auc")),
+        "select": Option(str, "min", choices=("min", "1se")),
         "tol": Option(float, 1e-4, rule=POSITIVE),
     },
     "out_of_core": {
@@ -166,6 +190,11 @@ def validate_config(raw: Mapping[str, Any], source: str = "<config>") -> Config:
 
 def _checked(value: Any, option: Option, name: str, source: str) -> Any:
     """Return `value` converted to the option's type, or raise ConfigError naming the key."""
+    if option.convert is not None:
+        try:
+            return option.convert(value)
+        except ValueError as error:
+            raise ConfigError(f"{source}: '{name}' must be {error}") from None
     if option.item is None:
         valid, expected = _has_type(value, option.type), option.type.__name__
     else:
@@ -183,6 +212,30 @@ def _checked(value: Any, option: Option, name: str, source: str) -> Any:
     if option.rule is not None and not option.rule.holds(value):
         raise ConfigError(f"{source}: '{name}' must be {option.rule.description}, got {value!r}")
     return value
+
+
+def penalty_factors(config: Config, feature_names: tuple[str, ...]) -> np.ndarray | None:
+    """The `model.penalty_factor` of `config` for these features (the fitted columns): `None`
+    when empty, else `(p,)` (read from the .npy file it names), checked against the features."""
+    value = config["model"]["penalty_factor"]
+    if isinstance(value, str):
+        try:
+            factors = np.load(value, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"model.penalty_factor: cannot read {value}: {error}") from None
+    elif not value:
+        return None
+    else:
+        factors = np.asarray(value)
+    if factors.shape != (len(feature_names),):
+        shown = ", ".join(feature_names[:8]) + (", ..." if len(feature_names) > 8 else "")
+        raise ConfigError(
+            f"model.penalty_factor must have one number per feature ({len(feature_names)}: "
+            f"{shown}), got shape {factors.shape}"
+        )
+    if not np.all(np.isfinite(factors)) or np.any(factors < 0):
+        raise ConfigError("model.penalty_factor must hold finite, non-negative numbers")
+    return factors.astype(np.float64)
 
 
 def _has_type(value: Any, expected: type) -> bool:

@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .. import LogisticRegressionCV
 from ..plot import save_cv_plot
-from .config import Config
+from .config import Config, penalty_factors
 from .outputs import convergence_message, write_csv, write_json
 from .split import Split
 
@@ -42,7 +42,7 @@ def run_cv(split: Split, config: Config, output_dir: Path) -> str:
     model on the test set, write CV_FILES, return the printed report."""
     settings, max_iter = config["cv"], config["model"]["max_iter"]
     l1_ratios = list(settings["l1_ratios"])
-    model, seconds, warning = _cross_validate(split, settings, l1_ratios, max_iter)
+    model, seconds, warning = _cross_validate(split, config, l1_ratios)
     output_dir.mkdir(parents=True, exist_ok=True)
     write_csv(output_dir / "cv.csv", _cv_rows(model, len(l1_ratios)))
     save_cv_plot(model, output_dir / "cv.png")
@@ -52,8 +52,11 @@ def run_cv(split: Split, config: Config, output_dir: Path) -> str:
         "n_test": len(split.y_test),
         "cv": {**settings, "l1_ratios": l1_ratios},
         "max_iter": max_iter,
+        "penalty_factor": _listed(model.penalty_factor),
+        "standardize": model.standardize,
         "seconds": seconds,
-        "C_min": float(model.C_[0]),
+        "C": float(model.C_[0]),
+        "C_min": float(model.C_min_),
         "lambda_min": float(model.lambda_min_),
         "C_1se": float(model.C_1se_),
         "lambda_1se": float(model.lambda_1se_),
@@ -70,8 +73,14 @@ def _n_fits(settings, l1_ratios: list) -> int:
     return settings["n_Cs"] * len(l1_ratios) * settings["folds"]
 
 
-def _cross_validate(split: Split, settings, l1_ratios: list, max_iter: int):
-    """``(fitted LogisticRegressionCV, seconds, convergence warning or None)``."""
+def _listed(factors) -> list[float] | None:
+    return None if factors is None else [float(f) for f in factors]
+
+
+def _cross_validate(split: Split, config: Config, l1_ratios: list):
+    """``(fitted LogisticRegressionCV, seconds, convergence warning or None)``, with the
+    penalty factors and standardization of `config["model"]`."""
+    settings, max_iter = config["cv"], config["model"]["max_iter"]
     print(
         f"Cross-validating: {settings['n_Cs']} Cs x {len(l1_ratios)} l1_ratios x "
         f"{settings['folds']} folds = {_n_fits(settings, l1_ratios)} fits in one compiled "
@@ -84,8 +93,11 @@ def _cross_validate(split: Split, settings, l1_ratios: list, max_iter: int):
         l1_ratios=l1_ratios,
         cv=settings["folds"],
         scoring=settings["scoring"],
+        select=settings["select"],
         max_iter=max_iter,
         tol=settings["tol"],
+        penalty_factor=penalty_factors(config, split.feature_names),
+        standardize=config["model"]["standardize"],
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -124,10 +136,12 @@ def _cv_report(split: Split, settings, summary: dict[str, Any], n_fits: int) -> 
         f"Cross-validation on {split.name}: {n_fits} fits ({summary['seconds']:.2f} s), "
         f"scoring {settings['scoring']}",
         "",
-        f"  chosen (best mean score): C = {summary['C_min']:.4g}, lambda_min = "
-        f"{summary['lambda_min']:.4g}, l1_ratio = {summary['l1_ratio']:g}",
+        f"  best mean score:          C = {summary['C_min']:.4g}, lambda_min = "
+        f"{summary['lambda_min']:.4g}",
         f"  one-standard-error rule:  C = {summary['C_1se']:.4g}, lambda_1se = "
         f"{summary['lambda_1se']:.4g} (the strongest penalty within one SE of the best)",
+        f"  chosen (select = {settings['select']!r}): C = {summary['C']:.4g}, l1_ratio = "
+        f"{summary['l1_ratio']:g}",
         f"  refit on the training set ({summary['n_train']} samples): "
         f"{summary['n_nonzero']} of {split.X_train.shape[1]} features nonzero",
         "",

@@ -17,7 +17,8 @@ MISSING_LABELS = ("", "nan", "NaN", "None")
 @dataclass(frozen=True)
 class Dataset:
     """A classification table: features `X` (n, p) and labels `classes[y]`, `y` coded 0..K-1;
-    `X` is dense, or a CSR matrix for sparse data files (`sparse_data`).
+    `X` is dense, or a CSR matrix for sparse data files (`sparse_data`). `offset` (n,): a known
+    term of every sample's logit (glmnet's offset) read from a table's column, or None.
 
     `classes` holds the sorted distinct labels (strings or numbers), the order in which an
     estimator fitted on `classes[y]` lists them in `classes_`.
@@ -28,6 +29,7 @@ class Dataset:
     y: np.ndarray
     feature_names: tuple[str, ...]
     classes: np.ndarray
+    offset: np.ndarray | None = None
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -60,8 +62,9 @@ def load_builtin(name: str) -> Dataset:
     return Dataset(name, np.asarray(bunch.data, dtype=np.float64), y, feature_names, classes)
 
 
-def load_table(path: str | Path, target: str | None) -> Dataset:
-    """A CSV file with a header row (or a .parquet file); `target` names the label column.
+def load_table(path: str | Path, target: str | None, offset: str | None = None) -> Dataset:
+    """A CSV file with a header row (or a .parquet file); `target` names the label column and
+    `offset` (optional) a numeric column of offsets, which is not a feature.
 
     The label column may hold strings or numbers; every other column must be numeric.
     """
@@ -78,7 +81,12 @@ def load_table(path: str | Path, target: str | None) -> Dataset:
         raise ValueError(
             f"{path}: no column named {target!r}; available columns: {', '.join(columns)}"
         )
-    feature_names = tuple(name for name in columns if name != target)
+    if offset is not None and (offset not in columns or offset == target):
+        raise ValueError(
+            f"{path}: data.offset = {offset!r} must name a numeric column other than the target "
+            f"{target!r}; available columns: {', '.join(columns)}"
+        )
+    feature_names = tuple(name for name in columns if name not in (target, offset))
     if not feature_names:
         raise ValueError(f"{path}: no feature columns besides the target {target!r}")
     X = np.column_stack(
@@ -94,7 +102,8 @@ def load_table(path: str | Path, target: str | None) -> Dataset:
     y, classes = encode_labels(labels)
     if len(classes) < 2:
         raise ValueError(f"{path}: target column {target!r} holds a single class")
-    return Dataset(path.stem, X, y, feature_names, classes)
+    offsets = None if offset is None else _numeric_column(columns[offset], offset, path, first_line)
+    return Dataset(path.stem, X, y, feature_names, classes, offsets)
 
 
 def _read_csv(path: Path) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .. import regularization_path
 from ..plot import save_path_plot
-from .config import Config
+from .config import Config, penalty_factors
 from .outputs import convergence_message, table_rows, write_csv, write_json
 from .split import Split
 
@@ -28,7 +28,7 @@ def run_path(split: Split, config: Config, output_dir: Path) -> str:
     """Compute the path of `config["path"]` on the training set, write PATH_FILES, return the
     printed report."""
     settings, max_iter = config["path"], config["model"]["max_iter"]
-    path, seconds, warning = _compute_path(split, settings, max_iter)
+    path, seconds, warning = _compute_path(split, config, max_iter)
     rows = _path_rows(path, split)
     output_dir.mkdir(parents=True, exist_ok=True)
     write_csv(output_dir / "path.csv", rows)
@@ -51,8 +51,10 @@ def run_path(split: Split, config: Config, output_dir: Path) -> str:
     return _path_report(split, settings, summary, rows)
 
 
-def _compute_path(split: Split, settings, max_iter: int):
-    """``(path, seconds, convergence warning or None)`` of the training set's path."""
+def _compute_path(split: Split, config: Config, max_iter: int):
+    """``(path, seconds, convergence warning or None)`` of the training set's path, with the
+    penalty factors and standardization of `config["model"]`."""
+    settings = config["path"]
     print(
         f"Computing a regularization path: {settings['n_lambdas']} fits, warm-started, "
         "in one compiled program ...",
@@ -69,6 +71,8 @@ def _compute_path(split: Split, settings, max_iter: int):
             l1_ratio=settings["l1_ratio"],
             tol=settings["tol"],
             max_iter=max_iter,
+            penalty_factor=penalty_factors(config, split.feature_names),
+            standardize=config["model"]["standardize"],
         )
     seconds = time.perf_counter() - start
     print(f"... done in {seconds:.2f} s (compilation included)", flush=True)

@@ -24,7 +24,8 @@ class Experiment:
     """A fitted estimator, the train/test split it saw, and how long fitting took.
 
     With polynomial `features`, `X_train` and `X_test` hold the expanded features the estimator
-    saw; their first `features.n_features_in_` columns are the (scaled) raw features.
+    saw; their first `features.n_features_in_` columns are the (scaled) raw features. `offsets`:
+    the train and test samples' offsets (config `data.offset`), or `(None, None)`.
     """
 
     dataset: Dataset
@@ -41,6 +42,17 @@ class Experiment:
     fit_seconds: float
     convergence_warning: str | None
     features: PolynomialFeatures | None = None
+    offsets: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+
+    @property
+    def train_data(self) -> tuple:
+        """`(X_train, y_train, offset)`."""
+        return self.X_train, self.y_train, self.offsets[0]
+
+    @property
+    def test_data(self) -> tuple:
+        """`(X_test, y_test, offset)`."""
+        return self.X_test, self.y_test, self.offsets[1]
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -63,6 +75,7 @@ def summarize(experiment: Experiment) -> dict[str, Any]:
             "n_samples": int(dataset.X.shape[0]),
             "n_features": int(dataset.X.shape[1]),
             "class_names": list(dataset.class_names),
+            "offset": config["data"]["offset"] if dataset.offset is not None else None,
         },
         "split": {
             "n_train": n_train,
@@ -92,8 +105,8 @@ def summarize(experiment: Experiment) -> dict[str, Any]:
             "compile_seconds": max(experiment.first_fit_seconds - experiment.fit_seconds, 0.0),
         },
         "metrics": {
-            "train": _scores(estimator, experiment.X_train, experiment.y_train, dataset.classes),
-            "test": _scores(estimator, experiment.X_test, experiment.y_test, dataset.classes),
+            "train": _scores(estimator, *experiment.train_data, dataset.classes),
+            "test": _scores(estimator, *experiment.test_data, dataset.classes),
         },
         "features": {
             "polynomial_degree": config["features"]["polynomial_degree"],
@@ -229,9 +242,10 @@ def _features_line(summary: dict[str, Any]) -> str:
     return scaling
 
 
-def _scores(estimator: Any, X: np.ndarray, y: np.ndarray, classes: np.ndarray) -> dict[str, float]:
-    """Accuracy, log-loss and ROC AUC of `estimator` on `X` with label codes `y`."""
-    probabilities = np.asarray(estimator.predict_proba(X), dtype=np.float64)
+def _scores(estimator: Any, X, y, offset, classes: np.ndarray) -> dict[str, float]:
+    """Accuracy, log-loss and ROC AUC of `estimator` on `X` (with `offset`, or None) with
+    label codes `y`."""
+    probabilities = np.asarray(estimator.predict_proba(X, offset=offset), dtype=np.float64)
     labels = np.arange(probabilities.shape[1])
     if probabilities.shape[1] == 2:
         roc_auc = metrics.roc_auc_score(y, probabilities[:, 1])
@@ -240,7 +254,7 @@ def _scores(estimator: Any, X: np.ndarray, y: np.ndarray, classes: np.ndarray) -
             y, probabilities, multi_class="ovr", average="macro", labels=labels
         )
     return {
-        "accuracy": float(metrics.accuracy_score(classes[y], estimator.predict(X))),
+        "accuracy": float(metrics.accuracy_score(classes[y], estimator.predict(X, offset=offset))),
         "log_loss": float(metrics.log_loss(y, probabilities, labels=labels)),
         "roc_auc": float(roc_auc),
     }

@@ -20,12 +20,15 @@ BOUNDARY_GRID = 200  # points per axis of the decision-boundary grid
 
 def plot_report(experiment: Experiment, summary: dict[str, Any], path: str | Path) -> None:
     """Save the figure: ROC curve, predicted probabilities (or confusion matrix), coefficients,
-    and, for two raw features and two classes, the decision boundary over the data."""
-    probabilities = np.asarray(experiment.estimator.predict_proba(experiment.X_test))
+    and, for two raw features and two classes without offsets, the decision boundary over the
+    data."""
+    X_test, _, offset = experiment.test_data
+    probabilities = np.asarray(experiment.estimator.predict_proba(X_test, offset=offset))
     boundary = (
         len(experiment.dataset.feature_names) == 2
         and len(experiment.dataset.classes) == 2
         and not scipy.sparse.issparse(experiment.X_train)
+        and offset is None
     )
     # A figure of its own, not pyplot's: drawing it changes no backend and no global state.
     figure = Figure(figsize=(26 if boundary else 20, 6.5), layout="constrained")

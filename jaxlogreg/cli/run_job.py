@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import LogisticRegression
 from ..core.penalties import l1_ratio_of
-from .config import Config
+from .config import Config, penalty_factors
 from .datasets import Dataset, load_builtin, load_table
 from .outputs import convergence_message, output_directory
 from .report import Experiment, format_report, summarize
@@ -35,7 +35,7 @@ def run_fit(args: argparse.Namespace, config: Config, config_source: str) -> int
     elif is_sparse_data(args.data):
         dataset = load_sparse_dataset(args.data, args.target)
     else:
-        dataset = load_table(args.data, args.target)
+        dataset = load_table(args.data, args.target, config["data"]["offset"] or None)
     experiment = fit_experiment(dataset, config, config_source)
     output_dir = output_directory(args.output, config, dataset.name)
     report = write_outputs(experiment, output_dir)
@@ -51,8 +51,11 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
     A ConvergenceWarning is recorded for the report rather than printed.
     """
     model = config["model"]
-    X_train, X_test, y_train, y_test, scaler, features = prepare_split(dataset, config)
+    X_train, X_test, y_train, y_test, scaler, features, offsets = prepare_split(dataset, config)
     X_train = X_train.astype(jnp.result_type(float))  # float32 unless --float64: no warning
+    names = dataset.feature_names
+    if features is not None:
+        names = tuple(features.get_feature_names_out(names))
     penalty = None if model["penalty"] == "none" else model["penalty"]
     estimator = LogisticRegression(  # scikit-learn 1.9: the penalty is told by l1_ratio and C
         C=np.inf if penalty is None else model["C"],
@@ -61,12 +64,15 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
         multi_class=model["multi_class"],
         max_iter=model["max_iter"],
         tol=model["tol"],
+        penalty_factor=penalty_factors(config, names),
+        standardize=model["standardize"],
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        first_fit_seconds = _timed_fit(estimator, X_train, dataset.classes[y_train])
+        labels = dataset.classes[y_train]
+        first_fit_seconds = _timed_fit(estimator, X_train, labels, offsets[0])
         del caught[:]
-        fit_seconds = _timed_fit(estimator, X_train, dataset.classes[y_train])
+        fit_seconds = _timed_fit(estimator, X_train, labels, offsets[0])
     return Experiment(
         dataset=dataset,
         estimator=estimator,
@@ -82,6 +88,7 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
         first_fit_seconds=first_fit_seconds,
         fit_seconds=fit_seconds,
         convergence_warning=convergence_message(caught),
+        offsets=offsets,
     )
 
 
@@ -97,9 +104,10 @@ def write_outputs(experiment: Experiment, output_dir: Path) -> str:
     return report
 
 
-def _timed_fit(estimator: Any, X: np.ndarray, y: np.ndarray) -> float:
-    """Seconds to fit, including waiting for the coefficients to be computed."""
+def _timed_fit(estimator: Any, X: np.ndarray, y: np.ndarray, offset) -> float:
+    """Seconds to fit (with the samples' `offset`, or None), including waiting for the
+    coefficients to be computed."""
     start = time.perf_counter()
-    estimator.fit(X, y)
+    estimator.fit(X, y, offset=offset)
     jax.block_until_ready(estimator.coef_)
     return time.perf_counter() - start

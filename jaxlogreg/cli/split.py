@@ -30,7 +30,8 @@ class Split:
 
 def prepare_split(dataset: Dataset, config: Config) -> tuple[Any, ...]:
     """Split, optionally standardize, optionally expand into polynomial features:
-    `(X_train, X_test, y_train, y_test, scaler, features)`; scaler and features may be None.
+    `(X_train, X_test, y_train, y_test, scaler, features, offsets)`; scaler and features may be
+    None, `offsets` is `(train, test)` of the dataset's offset, or `(None, None)`.
     A sparse `X` stays sparse: standardizing divides by the standard deviations without
     centring, and polynomial features are refused."""
     data = config["data"]
@@ -40,12 +41,9 @@ def prepare_split(dataset: Dataset, config: Config) -> tuple[Any, ...]:
         raise ValueError(
             "features.polynomial_degree > 1 is not available for sparse data: set it to 1"
         )
-    X_train, X_test, y_train, y_test = train_test_split(
-        dataset.X,
-        dataset.y,
-        test_size=data["test_size"],
-        random_state=data["seed"],
-        stratify=dataset.y,
+    arrays = (dataset.X, dataset.y) + (() if dataset.offset is None else (dataset.offset,))
+    X_train, X_test, y_train, y_test, *offsets = train_test_split(
+        *arrays, test_size=data["test_size"], random_state=data["seed"], stratify=dataset.y
     )
     scaler = StandardScaler(with_mean=not sparse).fit(X_train) if data["standardize"] else None
     if scaler is not None:
@@ -53,12 +51,13 @@ def prepare_split(dataset: Dataset, config: Config) -> tuple[Any, ...]:
     features = PolynomialFeatures(degree).fit(X_train) if degree > 1 else None
     if features is not None:
         X_train, X_test = features.transform(X_train), features.transform(X_test)
-    return X_train, X_test, y_train, y_test, scaler, features
+    offsets = tuple(offsets) or (None, None)
+    return X_train, X_test, y_train, y_test, scaler, features, offsets
 
 
 def split_of(dataset: Dataset, config: Config) -> Split:
     """The prepared split of `dataset` (`prepare_split`) with the names of its features."""
-    X_train, X_test, y_train, y_test, _, features = prepare_split(dataset, config)
+    X_train, X_test, y_train, y_test, _, features, _ = prepare_split(dataset, config)
     names = dataset.feature_names
     if features is not None:
         names = tuple(features.get_feature_names_out(names))

@@ -13,6 +13,11 @@ best index (``"min"``, as scikit-learn) or at the one-standard-error index (``"1
 The log-loss, accuracy and ROC AUC are computed with the fits; any other scikit-learn scorer runs
 on a fitted ``LogisticRegression`` view of each fold fit, on the fold's validation rows.
 
+glmnet's options are ``LogisticRegression``'s: ``penalty_factor`` in every fold fit and the refit;
+``standardize`` scales each fold by the standard deviations of its own training rows (glmnet's
+``cv.glmnet``), so the folds then run one after the other; an ``offset`` stays with its row in
+the fold fits, the validation scores and the refit.
+
 A sparse ``X`` (``scipy.sparse``, or a JAX BCOO) is never densified: the folds are weight masks
 over one sparse design, the scorers get row slices of the CSR matrix and the refit is
 ``LogisticRegression``'s sparse fit.
@@ -29,33 +34,30 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import (
     check_choice,
     check_finite_result,
+    check_penalty_factor,
     check_sample_weight,
     unchanged_on_error,
 )
 from ..core.penalties import UNSET, lam_of_C
-from ..core.targets import choose_mode, class_weights
+from ..core.targets import choose_mode, class_weights, score_offset
 from ..selection.cv import (
     CrossValidation,
     check_scoring,
+    concatenate_folds,
     cross_validate,
     scorer_scores,
     validation_scores,
     with_labels,
 )
+from ..selection.fold_report import report_fold_fits
 from ..selection.folds import fold_masks, metadata_router, routed_metadata
 from ..selection.grid import check_Cs, check_l1_ratios
 from ..selection.select import SELECTS, cv_results, fold_average, selected_indices
 from ..solvers.auto import Purpose
-from ..solvers.stop import warn_not_converged
+from ._glmnet_options import feature_scales, scale_columns
 from .logistic import LogisticRegression
 
 __all__ = ["LogisticRegressionCV"]
-
-#: What to try when cross-validation fits do not converge.
-CV_ADVICE = (
-    "Increase max_iter, standardize the features, drop the smallest-penalty Cs, loosen tol, or "
-    "enable float64 with jax.config.update('jax_enable_x64', True)."
-)
 
 
 class LogisticRegressionCV(LogisticRegression):
@@ -104,6 +106,16 @@ class LogisticRegressionCV(LogisticRegression):
             scikit-learn, ``random_state`` is the solver's, never the folds': pass a splitter
             with its own ``random_state`` (``StratifiedKFold(5, shuffle=True, ...)``) as ``cv``.
         n_jobs: accepted and stored; no effect: all fits run in one compiled program.
+        penalty_factor: per-feature penalty multipliers, as in ``LogisticRegression`` (``0``:
+            unpenalized, used as given), in every fold fit and the refit.
+        standardize: as in ``LogisticRegression``; each fold fit divides the columns by the
+            standard deviations of its own training rows (as glmnet's ``cv.glmnet``, whose fold
+            fits standardize on their data), the refit by those of all rows; the folds then run
+            one after the other (one compiled program, one fold at a time).
+
+    ``fit(X, y, sample_weight=None, offset=None, **params)`` and the prediction methods take
+    ``LogisticRegression``'s ``offset``: each row keeps its own in the fold fits, in the
+    validation scores (any ``scoring``) and in the refit.
 
     Attributes:
         coef_, intercept_, classes_, n_features_in_, feature_names_in_: as ``LogisticRegression``.
@@ -162,6 +174,8 @@ class LogisticRegressionCV(LogisticRegression):
         use_legacy_attributes=True,
         multi_class="auto",
         select="min",
+        penalty_factor=None,
+        standardize=False,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -182,19 +196,23 @@ class LogisticRegressionCV(LogisticRegression):
         self.use_legacy_attributes = use_legacy_attributes
         self.multi_class = multi_class
         self.select = select
+        self.penalty_factor = penalty_factor
+        self.standardize = standardize
 
-    def fit(self, X, y, sample_weight=None, **params):
+    def fit(self, X, y, sample_weight=None, offset=None, **params):
         """Fit every fold × ``C`` × ``l1_ratio``, choose, refit; on error the estimator is left
-        as it was. ``params``: metadata for the splitter and the scorer, routed as scikit-learn
-        1.9 does with ``sklearn.set_config(enable_metadata_routing=True)``; without routing,
-        ``sample_weight`` reaches the scorer and ``groups`` the splitter (a group splitter:
-        ``cv=GroupKFold(k)``, ``LeaveOneGroupOut()``; folds never split a group)."""
+        as it was. ``offset``: as in ``LogisticRegression.fit``, each row's own in the fold fits,
+        the validation scores and the refit. ``params``: metadata for the splitter and the
+        scorer, routed as scikit-learn 1.9 does with
+        ``sklearn.set_config(enable_metadata_routing=True)``; without routing, ``sample_weight``
+        reaches the scorer and ``groups`` the splitter (a group splitter: ``cv=GroupKFold(k)``,
+        ``LeaveOneGroupOut()``; folds never split a group)."""
         routed = routed_metadata(self, "fit", dict(params, sample_weight=sample_weight))
         with unchanged_on_error(self):
-            self._fit(X, y, sample_weight, *routed)
+            self._fit(X, y, sample_weight, offset, *routed)
         return self
 
-    def _fit(self, X, y, sample_weight, split_params, score_params):
+    def _fit(self, X, y, sample_weight, offset, split_params, score_params):
         self._check_primal_options()
         Cs = check_Cs(self.Cs)
         l1_ratios = check_l1_ratios(self.penalty, self.l1_ratios)
@@ -213,25 +231,27 @@ class LogisticRegressionCV(LogisticRegression):
         train_mask, test_mask = fold_masks(self.cv, X, y, weights, class_factor, split_params)
 
         mode = choose_mode(self.multi_class, len(classes))
+        offset = score_offset(offset, len(y), len(classes), mode)
         fold_data = (weights, class_factor, train_mask, test_mask)
-        options = dict(solver=solver, fit_intercept=bool(self.fit_intercept), max_iter=max_iter)
-        fits = cross_validate(
-            X, y_index, len(classes), mode, *fold_data, Cs, l1_ratios, tol, **options
-        )
+        options = dict(solver=solver, max_iter=max_iter, offset=offset)
+        fits = self._cross_validate(X, y_index, mode, fold_data, (Cs, l1_ratios, tol), options)
         fast = set(score_params) <= {"sample_weight"}  # the fit's weights or none, unrouted
         if fast_scoring and fast and score_params.get("sample_weight") is sample_weight:
-            scores = validation_scores(fast_scoring, fits, X, y_index, weights, test_mask, mode)
+            fold = (X, y_index, weights, test_mask, mode, offset)
+            scores = validation_scores(fast_scoring, fits, *fold)
         else:
-            scores = self._scorer_scores(scorer, fits, X, y, classes, score_params, test_mask)
+            fold = (classes, score_params, test_mask, offset)
+            scores = self._scorer_scores(scorer, fits, X, y, *fold)
         indices = selected_indices(scores, Cs)
         class_weight = None
         if self.class_weight is not None:
             class_weight = dict(zip(classes.tolist(), per_class.tolist(), strict=True))
         grid = (fits, scores, Cs, l1_ratios)
-        chosen = self._chosen_fit(X, y, sample_weight, *grid, indices, class_weight, solver)
+        refit = (class_weight, solver, offset)
+        chosen = self._chosen_fit(X, y, sample_weight, *grid, indices, *refit)
         coef_, intercept_, C_, l1_ratio_ = chosen
         check_finite_result(coef_, intercept_)
-        self._report_cv(solver, fits, tol, max_iter)
+        report_fold_fits(fits, solver, tol, max_iter, verbose=self.verbose, stacklevel=3)
 
         n_rows = 1 if len(classes) == 2 else len(classes)
         self.classes_ = classes
@@ -256,12 +276,13 @@ class LogisticRegressionCV(LogisticRegression):
             return *fold_mean, C_, l1_ratio_
         return *self._refit(X, y, sample_weight, C_, l1_ratio_, *refit, fold_mean), C_, l1_ratio_
 
-    def _scorer_scores(self, scorer, fits: CrossValidation, X, y, classes, score_params, test):
+    def _scorer_scores(self, scorer, fits, X, y, classes, score_params, test, offset):
         """The validation score ``(F, L, A)`` of every fold fit by a scikit-learn ``scorer``,
-        on a fitted ``LogisticRegression`` view of the fit's coefficients (no refit), with the
-        fold's rows of ``score_params`` (its sample weights)."""
+        on a fitted ``LogisticRegression`` view of the fit's coefficients (no refit) that adds
+        the validation rows' offsets, with the fold's rows of ``score_params`` (its sample
+        weights)."""
         scorer = with_labels(scorer, classes)
-        view = LogisticRegression(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
+        view = _FoldView(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
         view.classes_, view.n_features_in_ = classes, X.shape[1]
         per_row = {  # per-sample metadata, cut to each fold's rows as scikit-learn does
             k: np.asarray(v) for k, v in score_params.items() if np.shape(v) == (X.shape[0],)
@@ -269,22 +290,30 @@ class LogisticRegressionCV(LogisticRegression):
 
         def score(coef, intercept, rows):
             view.coef_, view.intercept_ = coef, intercept
+            view.rows_offset_ = None if offset is None else offset[rows]
             params = dict(score_params, **{k: v[rows] for k, v in per_row.items()})
             return scorer(view, X[rows], y[rows], **params)
 
         return scorer_scores(score, fits, test)
 
-    def score(self, X, y, sample_weight=None, **params):
+    def score(self, X, y, sample_weight=None, offset=None, **params):
         """The ``scoring`` score of the model on ``(X, y)`` (``None``: the negative log-loss;
         ``"roc_auc"`` with more than two classes: ``"roc_auc_ovr"``, as in the fit), weighted
-        by ``sample_weight``, as scikit-learn 1.9's ``LogisticRegressionCV.score`` (``params``
-        routed to the scorer with metadata routing enabled)."""
+        by ``sample_weight``, with the samples' ``offset``, as scikit-learn 1.9's
+        ``LogisticRegressionCV.score`` (``params`` routed to the scorer with metadata routing
+        enabled)."""
         check_is_fitted(self)
         _, score_params = routed_metadata(self, "score", dict(params, sample_weight=sample_weight))
         name, scorer = check_scoring(self.scoring)
         if name == "roc_auc" and len(self.classes_) > 2:
             scorer = get_scorer("roc_auc_ovr")
-        return scorer(self, X, y, **score_params)
+        model = self
+        if offset is not None:  # the scorer predicts through a view that adds the offsets
+            model = _FoldView(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
+            fitted = ("coef_", "intercept_", "classes_", "n_features_in_", "feature_names_in_")
+            model.__dict__.update({k: v for k, v in vars(self).items() if k in fitted})
+            model.rows_offset_ = offset
+        return scorer(model, X, y, **score_params)
 
     def get_metadata_routing(self):
         """scikit-learn's metadata routing: to the ``cv`` splitter and the ``scoring`` scorer."""
@@ -320,37 +349,46 @@ class LogisticRegressionCV(LogisticRegression):
         results = cv_results(fits, scores, Cs, l1_ratios, total_weight)
         self.cv_results_ = {key: grid_axes(np.array(value), 1) for key, value in results.items()}
 
-    def _refit(self, X, y, sample_weight, C, l1_ratio, class_weight, solver, init):
+    def _cross_validate(self, X, y_index, mode, fold_data, grid, options):
+        """``selection.cv.cross_validate`` of every fold; with ``standardize``, fold by fold on
+        the columns divided by the ``σ`` of the fold's training rows (as glmnet's ``cv.glmnet``,
+        whose fold fits standardize on their own data; ``LogisticRegression._standardized``),
+        the coefficients reported on the original scale."""
+        check_choice("standardize", self.standardize, (False, True))
+        options.update(fit_intercept=bool(self.fit_intercept))
+        options.update(penalty_factor=check_penalty_factor(self.penalty_factor, X.shape[1]))
+        problem = (y_index, int(y_index.max()) + 1, mode)
+        if not self.standardize:
+            return cross_validate(X, *problem, *fold_data, *grid, **options)
+        weights, class_factor, train_mask, test_mask = fold_data
+        fits = []
+        for train, test in zip(train_mask, test_mask, strict=True):
+            scales = feature_scales(X, weights * class_factor * train)
+            masks = (train[None], test[None])
+            fold = (weights, class_factor, *masks)
+            fit = cross_validate(scale_columns(X, scales), *problem, *fold, *grid, **options)
+            fits.append(fit._replace(coef=fit.coef / scales))
+        return concatenate_folds(fits)
+
+    def _refit(self, X, y, sample_weight, C, l1_ratio, class_weight, solver, offset, init):
         """``coef_`` and ``intercept_`` of ``LogisticRegression`` on all data at the chosen
         ``(C, l1_ratio)``, started at ``init = (W, b)`` (the fold average), with every parameter
-        the two estimators share; its ``objective_`` is kept."""
+        the two estimators share (``penalty_factor``, ``standardize`` among them) and the
+        ``offset``; its ``objective_`` is kept."""
         shared = set(LogisticRegression._get_param_names())
         params = {k: v for k, v in self.get_params(deep=False).items() if k in shared}
         params.update(penalty=UNSET, C=C, l1_ratio=l1_ratio, solver=solver)
         params.update(class_weight=class_weight, warm_start=True)
         model = LogisticRegression(**params)
         model.coef_, model.intercept_ = init
-        model.fit(X, y, sample_weight)
+        model.fit(X, y, sample_weight, offset)
         self.objective_ = model.objective_
         return model.coef_, model.intercept_
 
-    def _report_cv(self, solver, fits: CrossValidation, tol, max_iter) -> None:
-        """The verbose line, and a ``ConvergenceWarning`` unless every fold fit converged."""
-        converged = fits.converged
-        if self.verbose > 0:
-            print(
-                f"LogisticRegressionCV(solver={solver!r}): {converged.sum()} of {converged.size} "
-                f"fold fits converged, at most {fits.n_iter.max()} iterations"
-            )
-        if not converged.all():
-            failed = ~converged
-            warn_not_converged(
-                f"solver {solver!r}",
-                fits.stop_reason[failed],
-                float(np.max(fits.kkt_violation)),
-                tol,
-                max_iter=max_iter,
-                where=f"on {failed.sum()} of {converged.size} cross-validation fits",
-                advice=CV_ADVICE,
-                stacklevel=3,
-            )
+
+class _FoldView(LogisticRegression):
+    """A fitted ``LogisticRegression`` for a scorer (a fold fit, or the model), whose decision
+    values add ``rows_offset_``, the offsets of the rows it is scored on (``None``: none)."""
+
+    def decision_function(self, X, offset=None):
+        return super().decision_function(X, self.rows_offset_ if offset is None else offset)

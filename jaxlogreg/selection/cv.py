@@ -10,7 +10,10 @@ the whole batch (never batched itself), its rows padded like a dense ``X`` (``en
 and the linear predictors of the metrics are ``core.design.matmul_t``. Fold ``f`` minimizes, for
 each ``C``, scikit-learn's objective
 
-    C · Σᵢ sᵢ mᶠᵢ ℓᵢ + (1 − α)/2 ‖W‖² + α ‖W‖₁,
+    C · Σᵢ sᵢ mᶠᵢ ℓᵢ + (1 − α)/2 ‖W‖² + α ‖W‖₁
+
+(the penalty weighted per feature by ``penalty_factor``, ``ℓᵢ`` of ``zᵢ = xᵢW + b + oᵢ`` with the
+row's offset ``oᵢ``, in the fits and the validation scores alike),
 
 i.e. the glmnet-convention objective with ``λᶠ = 1/(C · Σᵢ sᵢ mᶠᵢ)`` (``sᵢ`` includes class
 weights), so the ``λ`` grid differs per fold. The validation scores and the diagnostics (training
@@ -37,7 +40,13 @@ from sklearn.metrics import get_scorer, get_scorer_names, make_scorer, roc_auc_s
 
 from ..core.design import matmul_t
 from ..core.penalties import lam_of_C
-from ..core.targets import Mode, class_log_proba, encode_targets, logit_of_softmax
+from ..core.targets import (
+    Mode,
+    class_log_proba,
+    encode_offset,
+    encode_targets,
+    logit_of_softmax,
+)
 from ..engine.path import null_init, path
 from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
 from ..precision import precise_jit
@@ -47,6 +56,7 @@ __all__ = [
     "SCORINGS",
     "CrossValidation",
     "check_scoring",
+    "concatenate_folds",
     "cross_validate",
     "sample_metrics",
     "scorer_scores",
@@ -102,30 +112,34 @@ def sample_metrics(Z, y_index, mode: Mode):
     return losses, correct.astype(Z.dtype)
 
 
-def _solved_grid(X, targets, fit_weights, lambdas, l1_ratios, tol, *, ovr: bool, **options):
+def _solved_grid(
+    X, targets, fit_weights, lambdas, l1_ratios, penalty_factor, offset, tol, *, ovr, **options
+):
     """``path`` vmapped over the folds (``fit_weights``, ``lambdas``) and the ``l1_ratios``, each
-    path starting at its fold's intercept-only optimum; with ``ovr`` over the classes too (one
-    binary problem per class, ``targets (n_classes, n, 1)``). Returns a ``FitResult``
-    ``(A, F, L, …)``, or ``(A, F, n_classes, L, …)`` with ``ovr``."""
+    path starting at its fold's intercept-only optimum (given the offset); with ``ovr`` over the
+    classes too (one binary problem per class, ``targets`` and ``offset`` ``(n_classes, n, 1)``).
+    ``offset``: the solver's (``core.targets.encode_offset``), shared by the folds, or ``None``.
+    Returns a ``FitResult`` ``(A, F, L, …)``, or ``(A, F, n_classes, L, …)`` with ``ovr``."""
     static = dict(loss=options["loss"], fit_intercept=options["fit_intercept"])
     # Working sets branch on the data (``lax.switch``), and under ``vmap`` every branch would run;
     # the solver takes its own costly decisions jointly over the batch axes (``Solver.batched``).
     axes = ("l1_ratios", "folds", "classes") if ovr else ("l1_ratios", "folds")
     method = get_solver(options.pop("solver")).batched(axes)
-    core = partial(path, solver=method, screening=False, **options)
-    start = partial(null_init, **static)
+
+    def core(targets, weights, lambdas, l1_ratio, init, offset):
+        arguments = (X, targets, weights, lambdas, l1_ratio, penalty_factor, init, tol)
+        return path(*arguments, offset=offset, solver=method, screening=False, **options)
+
+    def start(targets, weights, offset):
+        return null_init(X, targets, weights, offset=offset, **static)
+
     if ovr:
-        core = jax.vmap(
-            core, in_axes=(None, 0, None, None, None, None, 0, None), axis_name="classes"
-        )
-        start = jax.vmap(start, in_axes=(None, 0, None))
-    init = jax.vmap(start, in_axes=(None, None, 0))(X, targets, fit_weights)
-    folds = jax.vmap(core, in_axes=(None, None, 0, 0, None, None, 0, None), axis_name="folds")
-    grid = jax.vmap(
-        folds, in_axes=(None, None, None, None, 0, None, None, None), axis_name="l1_ratios"
-    )
-    factors = jnp.ones(X.shape[1], X.dtype)
-    return grid(X, targets, fit_weights, lambdas, l1_ratios, factors, init, tol)
+        core = jax.vmap(core, in_axes=(0, None, None, None, 0, 0), axis_name="classes")
+        start = jax.vmap(start, in_axes=(0, None, 0))
+    init = jax.vmap(start, in_axes=(None, 0, None))(targets, fit_weights, offset)
+    folds = jax.vmap(core, in_axes=(None, 0, 0, None, 0, None), axis_name="folds")
+    grid = jax.vmap(folds, in_axes=(None, None, None, 0, None, None), axis_name="l1_ratios")
+    return grid(targets, fit_weights, lambdas, l1_ratios, init, offset)
 
 
 def _linear_predictors(X, coef):
@@ -147,6 +161,8 @@ def _fold_fits(
     test_mask,
     lambdas,
     l1_ratios,
+    penalty_factor,
+    offsets,
     tol,
     *,
     loss,
@@ -160,7 +176,8 @@ def _fold_fits(
     Shapes: ``X (n, p)`` (dense, or a ``SparseDesign``); ``y_index (n,)`` class indices;
     ``targets (n, K)``, or ``(n_classes, n, 1)`` one-vs-rest; ``sample_weight``,
     ``class_factor`` ``(n,)``; 0/1 ``train_mask``, ``test_mask`` ``(F, n)``; ``lambdas (F, L)``
-    decreasing; ``l1_ratios (A,)``.
+    decreasing; ``l1_ratios (A,)``; ``penalty_factor (p,)``; ``offsets``: ``None`` or the pair
+    (the solver's offset, ``encode_offset``; the decision values' ``(n, K)``, ``score_offset``).
     Fold ``f`` fits with the weights ``sᵢ·cᵢ·mᶠᵢ`` (``c``: class weights). Returns the decision
     weights ``(A, F, L, K, p)`` and intercepts ``(A, F, L, K)``, iterations, convergence, stop
     reasons and KKT violations ``(A, F, L)``, and the log-loss and accuracy ``(2, A, F, L)``:
@@ -169,7 +186,9 @@ def _fold_fits(
     ovr = mode == Mode.OVR
     fit_weights = sample_weight * class_factor * train_mask  # (F, n)
     options = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter)
-    fits = _solved_grid(X, targets, fit_weights, lambdas, l1_ratios, tol, ovr=ovr, **options)
+    solver_offset, decision_offset = (None, 0.0) if offsets is None else offsets
+    grid = (lambdas, l1_ratios, penalty_factor, solver_offset, tol)
+    fits = _solved_grid(X, targets, fit_weights, *grid, ovr=ovr, **options)
     coef, intercept, n_iter, converged = fits.coef, fits.intercept, fits.n_iter, fits.converged
     stop_reason, kkt_violation = fits.stop_reason, fits.kkt_violation
     if ovr:  # (A, F, n_classes, L, 1, …) -> (A, F, L, n_classes, …); the worst class
@@ -180,7 +199,7 @@ def _fold_fits(
     if mode == Mode.BINARY_SOFTMAX:
         coef, intercept = logit_of_softmax(coef, intercept)
 
-    Z = _linear_predictors(X, coef) + intercept[..., None, :]
+    Z = _linear_predictors(X, coef) + intercept[..., None, :] + decision_offset
     losses, correct = sample_metrics(Z, y_index, mode)
     metric_weights = sample_weight * jnp.stack([train_mask, test_mask])  # (2, F, n)
     metric_weights = metric_weights / metric_weights.sum(-1, keepdims=True)
@@ -206,14 +225,18 @@ def cross_validate(
     solver: str,
     fit_intercept: bool,
     max_iter: int,
+    penalty_factor: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
 ) -> CrossValidation:
     """Fit and score every fold × ``Cs`` × ``l1_ratios`` (module docstring) in one program.
 
     ``X (n, p)`` in the computation dtype, dense or CSR (kept sparse); ``y_index (n,)`` class
     indices; ``sample_weight`` and the class weights ``class_factor`` ``(n,)``; 0/1 fold masks
-    ``(F, n)``. Fold ``f`` fits at ``λᶠ = lam_of_C(C, Σᵢ sᵢcᵢmᶠᵢ)`` for each ``C``, the ``C`` in
-    increasing order (decreasing ``λ``, the warm-start order); the results come back in the
-    order of ``Cs``.
+    ``(F, n)``; ``penalty_factor (p,)`` (``None``: ones); ``offset``: ``None`` or the decision
+    values' offset ``(n, K)`` of ``core.targets.score_offset``, each row's in every fold (in the
+    training fits and the validation scores alike). Fold ``f`` fits at
+    ``λᶠ = lam_of_C(C, Σᵢ sᵢcᵢmᶠᵢ)`` for each ``C``, the ``C`` in increasing order (decreasing
+    ``λ``, the warm-start order); the results come back in the order of ``Cs``.
     """
     dtype = X.dtype
     order = np.argsort(Cs, kind="stable")
@@ -227,13 +250,21 @@ def cross_validate(
         pad_rows(a, n_rows, axis=np.ndim(a) - 1) for a in per_row
     )
     targets = pad_rows(targets, n_rows, axis=np.ndim(targets) - 2)
-    arrays = (sample_weight, class_factor, train_mask, test_mask, lambdas, l1_ratios, tol)
+    offsets = None
+    if offset is not None:  # the solver's layout, and the decision values'
+        solver_offset = encode_offset(offset, mode)
+        solver_offset = pad_rows(solver_offset, n_rows, axis=solver_offset.ndim - 2)
+        offsets = tuple(jnp.asarray(o, dtype) for o in (solver_offset, pad_rows(offset, n_rows)))
+    factors = np.ones(X.shape[1]) if penalty_factor is None else penalty_factor
+    arrays = (sample_weight, class_factor, train_mask, test_mask, lambdas, l1_ratios, factors)
     sparse = scipy.sparse.issparse(X)
     *fits, mean_loss, mean_accuracy = _fold_fits(
         padded_sparse_design(X, n_rows) if sparse else padded_on_device(X, n_rows),
         jnp.asarray(y_index),
         jnp.asarray(targets, dtype),
         *(jnp.asarray(a, dtype) for a in arrays),
+        offsets,
+        jnp.asarray(tol, dtype),
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,
@@ -255,27 +286,47 @@ def cross_validate(
     )
 
 
+def concatenate_folds(fits: list[CrossValidation]) -> CrossValidation:
+    """One ``CrossValidation`` of the folds of several (e.g. one fold at a time), in order."""
+    fold_axis = {"mean_loss": 1, "mean_accuracy": 1}  # (2, F, …); the others (F, …)
+    return CrossValidation(
+        *(
+            np.concatenate(values, axis=fold_axis.get(name, 0))
+            for name, values in zip(CrossValidation._fields, zip(*fits, strict=True), strict=True)
+        )
+    )
+
+
 def validation_scores(
-    scoring: str, fits: CrossValidation, X, y_index, sample_weight, test_mask, mode: Mode
+    scoring: str,
+    fits: CrossValidation,
+    X,
+    y_index,
+    sample_weight,
+    test_mask,
+    mode: Mode,
+    offset: np.ndarray | None = None,
 ) -> np.ndarray:
     """The validation score ``(F, L, A)`` of every fit: ``scoring`` one of ``SCORINGS``, weighted
-    by ``sample_weight``."""
+    by ``sample_weight``, with the decision values' ``offset (n, K)`` (``cross_validate``)."""
     if scoring == "neg_log_loss":
         return -fits.mean_loss[1]
     if scoring == "accuracy":
         return fits.mean_accuracy[1]
-    return _roc_auc(X, y_index, sample_weight, test_mask, fits.coef, fits.intercept, mode)
+    offset = np.zeros((len(y_index), 1)) if offset is None else offset
+    return _roc_auc(X, y_index, sample_weight, test_mask, fits.coef, fits.intercept, mode, offset)
 
 
-def _roc_auc(X, y_index, sample_weight, test_mask, W, b, mode: Mode) -> np.ndarray:
+def _roc_auc(X, y_index, sample_weight, test_mask, W, b, mode: Mode, offset) -> np.ndarray:
     """Weighted validation ROC AUC ``(F, L, A)`` (one-vs-rest macro average for > 2 classes);
-    ``X`` dense or CSR (its rows sliced, still sparse)."""
+    ``X`` dense or CSR (its rows sliced, still sparse), ``offset (n, K)`` or ``(n, 1)``."""
     n_classes = int(y_index.max()) + 1
     scores = np.empty(W.shape[:3])
     for f, mask in enumerate(test_mask > 0):
         rows = np.flatnonzero(mask)
         Z = np.asarray(X[rows] @ W[f].reshape(-1, W.shape[-1]).T)  # (n_f, L·A·K)
         Z = np.moveaxis(Z.reshape(len(rows), *W.shape[1:4]), 0, 2) + b[f][:, :, None, :]
+        Z = Z + offset[rows]
         for index in np.ndindex(*Z.shape[:2]):
             if n_classes == 2:
                 prediction = Z[index][:, 0]

@@ -30,6 +30,7 @@ def test_builtin_defaults():
         "test_size": 0.25,
         "seed": 0,
         "standardize": True,
+        "offset": "",
     }
     assert config["model"]["penalty"] == "l2"
     assert config["model"]["tol"] == 1e-6
