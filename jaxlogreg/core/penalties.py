@@ -9,12 +9,19 @@ fitted) and per-column factors ``ϖ ∈ ℝᵈ``::
 ``ϖ = 0``, so it is never penalized; other factors default to one (glmnet's ``penalty.factor``,
 without its rescaling). ``λ``, ``α`` and ``ϖ`` are arrays, never static values, so one compiled
 solver serves every strength and ``jax.vmap`` runs many at once.
+
+Two options of glmnet ride on the penalty: box constraints ``l ≤ Θ ≤ u`` (``lower.limits``,
+``upper.limits``; arrays, so they batch like the strengths) and the grouped multinomial L1 part
+``λα Σⱼ ϖⱼ ‖Θ₍:,ⱼ₎‖₂`` (``type.multinomial = "grouped"``; a static flag). Both belong to the
+non-smooth part ``P₁``, which only the proximal solvers (``"prox"``, ``"cd"``) handle.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -28,6 +35,8 @@ __all__ = [
     "UNSET",
     "ElasticNetPenalty",
     "ScikitPenalty",
+    "block_soft_threshold",
+    "column_norms",
     "l1_ratio_of",
     "lam_of_C",
     "penalty_of",
@@ -138,18 +147,46 @@ def soft_threshold(x: jax.Array, threshold: jax.Array) -> jax.Array:
     return jnp.sign(x) * jnp.maximum(jnp.abs(x) - threshold, 0.0)
 
 
-class ElasticNetPenalty(NamedTuple):
-    """Elastic-net penalty ``λ Σⱼ ϖⱼ [(1 − α)/2 ‖Θ₍:,ⱼ₎‖² + α ‖Θ₍:,ⱼ₎‖₁]``.
+@partial(
+    jax.tree_util.register_dataclass,
+    data_fields=["lam", "l1_ratio", "factors", "lower", "upper"],
+    meta_fields=["grouped"],
+)
+@dataclasses.dataclass(frozen=True)
+class ElasticNetPenalty:
+    """Elastic-net penalty ``λ Σⱼ ϖⱼ [(1 − α)/2 ‖Θ₍:,ⱼ₎‖² + α ‖Θ₍:,ⱼ₎‖₁]``, optionally with box
+    constraints ``l ≤ Θ ≤ u`` and, for the multinomial loss, the grouped L1 part.
+
+    ``F = smooth + P₁``: the ridge part is smooth; ``P₁`` is the L1 part plus the indicator of the
+    box (``0`` inside, ``∞`` outside). Grouped (glmnet's ``type.multinomial = "grouped"``), the
+    L1 part is ``λα Σⱼ ϖⱼ ‖Θ₍:,ⱼ₎‖₂`` over the ``K`` classes of column ``j``: a column is zero
+    for every class or for none. Every solver and the stopping rule see ``P₁`` through
+    ``l1_value``, ``prox_l1`` and ``kkt_residual`` only.
 
     Attributes:
         lam: ``λ ≥ 0``, scalar.
         l1_ratio: ``α ∈ [0, 1]``, scalar.
         factors: ``ϖ``, shape ``(d,)``; zero for the intercept column.
+        lower, upper: ``None`` (no bound) or the bounds ``l ≤ 0 ≤ u`` of ``Θ``, ``(K, d)``, with
+            ``∓∞`` for the intercept column (never bounded) and wherever a coefficient is free.
+        grouped: static; the grouped L1 part (not together with bounds).
     """
 
     lam: jax.Array
     l1_ratio: jax.Array
     factors: jax.Array
+    lower: jax.Array | None = None
+    upper: jax.Array | None = None
+    grouped: bool = False
+
+    def _replace(self, **changes) -> ElasticNetPenalty:
+        """A copy with ``changes`` (the ``NamedTuple`` spelling of ``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the penalty carries box constraints (static: ``None`` or arrays)."""
+        return self.lower is not None or self.upper is not None
 
     def l2_weights(self) -> jax.Array:
         """Per-column curvature of the smooth part, ``λ(1 − α)ϖ``: shape ``(d,)``."""
@@ -164,24 +201,94 @@ class ElasticNetPenalty(NamedTuple):
         return 0.5 * jnp.sum(self.l2_weights() * jnp.square(coef))
 
     def l1_value(self, coef: jax.Array) -> jax.Array:
-        """The non-smooth (lasso) part ``λα Σⱼ ϖⱼ ‖Θ₍:,ⱼ₎‖₁``."""
+        """The non-smooth part ``P₁``: ``λα Σⱼ ϖⱼ ‖Θ₍:,ⱼ₎‖₁`` (grouped: ``‖Θ₍:,ⱼ₎‖₂``). The box
+        indicator adds nothing: the solvers keep ``Θ`` inside the box."""
+        if self.grouped:
+            return jnp.sum(self.l1_weights() * column_norms(coef))
         return jnp.sum(self.l1_weights() * jnp.abs(coef))
 
     def value(self, coef: jax.Array) -> jax.Array:
         return self.smooth_value(coef) + self.l1_value(coef)
 
+    def clip(self, coef: jax.Array) -> jax.Array:
+        """``coef`` projected onto the box (itself without bounds)."""
+        if not self.bounded:
+            return coef
+        return jnp.clip(coef, self.lower, self.upper)
+
     def prox_l1(self, coef: jax.Array, step: jax.Array) -> jax.Array:
-        """Proximal operator of ``step · l1_value``: soft-thresholding at ``step·λαϖⱼ``."""
-        return soft_threshold(coef, step * self.l1_weights())
+        """Proximal operator of ``step · P₁``: soft-thresholding at ``step·λαϖⱼ`` then the
+        projection onto the box (exact: a convex function of one variable restricted to an
+        interval is least at its free minimizer clipped to the interval); grouped, block
+        soft-thresholding of the columns ``Θ₍:,ⱼ₎ · max(1 − step·λαϖⱼ/‖Θ₍:,ⱼ₎‖₂, 0)``."""
+        if self.grouped:
+            return block_soft_threshold(coef, step * self.l1_weights())
+        return self.clip(soft_threshold(coef, step * self.l1_weights()))
+
+    def free(self, coef: jax.Array) -> jax.Array:
+        """Coefficients free to move at a solution, ``(K, d)`` bool: off zero or without an L1
+        part (grouped: in a nonzero column or one without), and on no bound. Elsewhere a
+        solution is locally constant in the data (implicit differentiation)."""
+        w = self.l1_weights()
+        moving = column_norms(coef) > 0 if self.grouped else coef != 0
+        free = jnp.broadcast_to(moving | (w == 0), coef.shape)
+        if self.lower is not None:
+            free = free & (coef > self.lower)
+        if self.upper is not None:
+            free = free & (coef < self.upper)
+        return free
+
+    def l1_gradient(self, coef: jax.Array) -> jax.Array:
+        """The gradient of ``P₁`` on the ``free`` coefficients, ``(K, d)``: ``λαϖ·sign(Θ)``;
+        grouped, ``λαϖⱼ Θ₍:,ⱼ₎/‖Θ₍:,ⱼ₎‖`` (zero on a zero column)."""
+        w = self.l1_weights()
+        if not self.grouped:
+            return w * jnp.sign(coef)
+        norms = column_norms(coef)
+        return w * coef / jnp.where(norms > 0, norms, 1.0)
 
     def kkt_residual(self, coef: jax.Array, smooth_grad: jax.Array) -> jax.Array:
-        """Distance of ``0`` to the subdifferential of the objective, per coefficient.
+        """Distance of ``0`` to the subdifferential of the objective, per coefficient ``(K, d)``.
 
-        ``smooth_grad`` is the gradient of everything but the L1 part. Where ``Θ ≠ 0`` the
-        subdifferential is the point ``g + λαϖ·sign(Θ)``; where ``Θ = 0`` it is the interval
-        ``g ± λαϖ``. Without an L1 part this is ``|g|``.
+        ``smooth_grad`` is the gradient ``g`` of everything but ``P₁``. Per coefficient the
+        subdifferential is the interval ``[a, b]``: ``g + λαϖ·sign(Θ)`` where ``Θ ≠ 0``,
+        ``g ± λαϖ`` where ``Θ = 0``; at a lower bound it extends to ``a = −∞``, at an upper one
+        to ``b = +∞`` (the normal cone of the box: a coefficient held at a bound by a gradient
+        pushing outward is optimal). The distance is ``max(a, 0) + max(−b, 0)``; without an L1
+        part and bounds, ``|g|``. Grouped: the column's residual, ``max(‖g₍:,ⱼ₎‖ − λαϖⱼ, 0)``
+        for a zero column and ``‖g₍:,ⱼ₎ + λαϖⱼ Θ₍:,ⱼ₎/‖Θ₍:,ⱼ₎‖‖`` otherwise, on each of its
+        ``K`` coefficients.
         """
+        if self.grouped:
+            return jnp.broadcast_to(_group_residual(self, coef, smooth_grad), coef.shape)
         w = self.l1_weights()
-        at_zero = jnp.maximum(jnp.abs(smooth_grad) - w, 0.0)
-        off_zero = jnp.abs(smooth_grad + w * jnp.sign(coef))
-        return jnp.where(coef == 0, at_zero, off_zero)
+        at_zero = coef == 0
+        a = jnp.where(at_zero, smooth_grad - w, smooth_grad + w * jnp.sign(coef))
+        b = jnp.where(at_zero, smooth_grad + w, a)
+        if self.lower is not None:
+            a = jnp.where(coef <= self.lower, -jnp.inf, a)
+        if self.upper is not None:
+            b = jnp.where(coef >= self.upper, jnp.inf, b)
+        return jnp.maximum(a, 0.0) + jnp.maximum(-b, 0.0)
+
+
+def column_norms(coef: jax.Array) -> jax.Array:
+    """``‖Θ₍:,ⱼ₎‖₂`` for every column ``j``: ``(d,)``."""
+    return jnp.sqrt(jnp.sum(jnp.square(coef), axis=0))
+
+
+def block_soft_threshold(coef: jax.Array, threshold: jax.Array) -> jax.Array:
+    """Block soft-thresholding of the columns of ``coef (K, d)`` at ``threshold (d,)``: the
+    minimizer over ``U`` of ``½‖U − Θ‖² + Σⱼ wⱼ‖U₍:,ⱼ₎‖₂``, i.e.
+    ``Θ₍:,ⱼ₎ · max(1 − wⱼ/‖Θ₍:,ⱼ₎‖, 0)`` (a zero column stays zero)."""
+    norms = column_norms(coef)
+    safe = jnp.where(norms > 0, norms, 1.0)
+    shrink = jnp.where(norms > threshold, 1.0 - threshold / safe, 0.0)
+    return coef * shrink
+
+
+def _group_residual(penalty, coef: jax.Array, smooth_grad: jax.Array) -> jax.Array:
+    """The grouped L1 part's KKT residual per column, ``(d,)`` (``kkt_residual``)."""
+    at_zero = jnp.maximum(column_norms(smooth_grad) - penalty.l1_weights(), 0.0)
+    off_zero = column_norms(smooth_grad + penalty.l1_gradient(coef))
+    return jnp.where(column_norms(coef) > 0, off_zero, at_zero)

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cache, partial
-from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._validation import as_float_array, as_sparse_csr, check_fit_arrays, to_device
+from ..core.constraints import constraints_of, with_free_intercepts
 from ..core.design import SparseDesign, is_sparse
 from ..core.losses import Loss, get_loss
 from ..core.penalties import ElasticNetPenalty
@@ -37,58 +37,11 @@ from ..precision import precise_jit
 from ..solvers import Solver, get_solver, iterative_solve
 from ..solvers.auto import Purpose, auto_solver
 from .duality import duality_gap
+from .fit_types import FitArrays, FitResult
 from .implicit import ADJOINTS, implicit_solution, optimal_value
-from .working_set import Screening, ranked_working_set_solve
+from .working_set import ranked_working_set_solve
 
 __all__ = ["FitArrays", "FitResult", "fit", "make_problem", "solve", "solve_many"]
-
-
-class FitResult(NamedTuple):
-    """A fit's coefficients ``coef (K, p)``, ``intercept (K,)`` and diagnostics.
-
-    ``K = 1`` for binary and single-target squared loss. ``kkt_violation`` is the largest
-    violation of the optimality (KKT) conditions, ``objective`` the glmnet-convention objective
-    above.
-    ``stop_reason`` is why the solver stopped (a ``jaxlogreg.solvers.stop.StopReason`` code).
-    ``history`` (with ``history=True``) is the objective at the start and after every iteration,
-    ``(max_iter + 1,)``, NaN after the last one.
-
-    A regularization path (``jaxlogreg.engine.path.path``) returns one ``FitResult`` for all its
-    ``λ``: every field gains a leading ``L`` axis, and ``screening`` says what the strong rule
-    discarded at each ``λ`` (``jaxlogreg.engine.working_set``). A single fit by working sets
-    (``working_sets=True``) fills ``screening`` (full passes over ``X`` included) and
-    ``duality_gap``, ``F − D ≥ 0`` at a dual point built from the residual
-    (``jaxlogreg.engine.duality``); both are ``None`` otherwise.
-    """
-
-    coef: jax.Array
-    intercept: jax.Array
-    n_iter: jax.Array
-    converged: jax.Array
-    stop_reason: jax.Array
-    objective: jax.Array
-    kkt_violation: jax.Array
-    history: jax.Array | None = None
-    screening: Screening | None = None
-    duality_gap: jax.Array | None = None
-
-
-class FitArrays(NamedTuple):
-    """The array arguments of ``solve``, in its order.
-
-    As ``solve_many``'s ``in_axes`` each field is that argument's batch axis, ``None`` (the
-    default) for an argument every member of the batch shares: ``FitArrays(targets=0, init=0)``.
-    """
-
-    X: Any = None
-    targets: Any = None
-    sample_weight: Any = None
-    lam: Any = None
-    l1_ratio: Any = None
-    penalty_factor: Any = None
-    init: Any = None
-    tol: Any = None
-    offset: Any = None
 
 
 def make_problem(
@@ -103,20 +56,25 @@ def make_problem(
     fit_intercept: bool,
     X_T: jax.Array | None = None,
     offset: jax.Array | None = None,
+    lower: jax.Array | None = None,
+    upper: jax.Array | None = None,
+    grouped: bool = False,
 ) -> Problem:
     """The ``Problem`` of these arrays: weights normalized to sum 1, intercept factor ``0``
     (``X_T``: ``Xᵀ`` in memory; ``offset``: ``(n, K)``, ``(n, 1)`` or ``None``, see
-    ``Problem``)."""
+    ``Problem``; ``lower``, ``upper``: ``(K, p)`` bounds of ``W`` or ``None``; ``grouped``:
+    the grouped multinomial L1 part; see ``core.penalties``)."""
     dtype = X.dtype
     factors = penalty_factor.astype(dtype)
     if fit_intercept:
         factors = jnp.concatenate([factors, jnp.zeros(1, dtype)])
+    bounds = with_free_intercepts(lower, upper, fit_intercept, dtype)
     return Problem(
         X=X,
         targets=targets.astype(dtype),
         weights=(sample_weight / jnp.sum(sample_weight)).astype(dtype),
         penalty=ElasticNetPenalty(
-            lam=jnp.asarray(lam, dtype), l1_ratio=jnp.asarray(l1_ratio, dtype), factors=factors
+            jnp.asarray(lam, dtype), jnp.asarray(l1_ratio, dtype), factors, *bounds, grouped
         ),
         loss=loss,
         fit_intercept=fit_intercept,
@@ -135,6 +93,7 @@ def make_problem(
         "history",
         "adjoint",
         "working_sets",
+        "grouped",
     ),
 )
 def solve(
@@ -147,6 +106,8 @@ def solve(
     init: jax.Array,
     tol: jax.Array,
     offset: jax.Array | None = None,
+    lower: jax.Array | None = None,
+    upper: jax.Array | None = None,
     *,
     loss: Loss,
     solver: str | Solver,
@@ -155,6 +116,7 @@ def solve(
     history: bool = False,
     adjoint: str = "auto",
     working_sets: bool = False,
+    grouped: bool = False,
 ) -> FitResult:
     """The compiled core of ``fit``: every argument is an array of fixed shape; ``offset``
     (``None``, ``(n, K)`` or ``(n, 1)``) is added to the linear predictors.
@@ -165,6 +127,8 @@ def solve(
     does not depend on them). ``working_sets``: solve on working sets ranked by KKT violation
     (``jaxlogreg.engine.working_set``; a dense ``X``, a solver with an L1 part, no ``history``),
     for an L1 part and an unbatched fit: under ``jax.vmap`` every working-set width would run.
+    ``lower``, ``upper``: ``None`` or ``(K, p)`` bounds of ``W``; ``grouped``: the grouped
+    multinomial L1 part (``core.penalties``); both need ``"prox"`` or ``"cd"``.
     """
     problem = make_problem(
         X,
@@ -176,15 +140,21 @@ def solve(
         loss=loss,
         fit_intercept=fit_intercept,
         offset=offset,
+        lower=lower,
+        upper=upper,
+        grouped=grouped,
     )
     # The loop sees no derivative; derivatives come from the optimality conditions instead.
-    method, fixed = get_solver(solver), jax.lax.stop_gradient(problem)
+    method = get_solver(solver, bounds=problem.penalty.bounded, grouped=grouped)
+    fixed = jax.lax.stop_gradient(problem)
     start = jax.lax.stop_gradient(init.astype(X.dtype))
     options = dict(max_iter=max_iter, tol=jax.lax.stop_gradient(tol))
     screening = gap = None
     if working_sets:
         if history:
             raise ValueError("history=True records one solve; use it with working_sets=False")
+        if problem.penalty.bounded or grouped:
+            raise ValueError("bounds and a grouped L1 part need working_sets=False")
         if not is_sparse(X):  # Xᵀ laid out once: contiguous column gathers (engine.working_set)
             fixed = dataclasses.replace(fixed, X_T=jax.lax.optimization_barrier(fixed.X.T))
         ranked = ranked_working_set_solve(method, fixed, start, **options)
@@ -217,6 +187,7 @@ def solve_many(
     max_iter: int,
     history: bool = False,
     adjoint: str = "auto",
+    grouped: bool = False,
 ):
     """``solve`` vmapped over the arguments whose ``in_axes`` field is not ``None``, compiled once
     (and cached: one program per ``in_axes`` and static arguments).
@@ -232,10 +203,11 @@ def solve_many(
         max_iter=max_iter,
         history=history,
         adjoint=adjoint,
+        grouped=grouped,
     )
     batched = jax.vmap(partial(solve, **static), in_axes=tuple(in_axes))
 
-    def solve_batch(*arrays):  # the ninth array, ``offset``, may be left out: none
+    def solve_batch(*arrays):  # the last arrays (offset, bounds) may be left out: none
         return batched(*arrays, *(None,) * (len(FitArrays._fields) - len(arrays)))
 
     return precise_jit(solve_batch)
@@ -303,6 +275,9 @@ def fit(
     adjoint: str = "auto",
     working_sets: bool = False,
     offset=None,
+    lower_bounds=None,
+    upper_bounds=None,
+    multinomial_l1: str = "ungrouped",
 ) -> FitResult:
     """Fit a penalized linear model in the glmnet convention (see the module docstring).
 
@@ -337,6 +312,10 @@ def fit(
         offset: a known term added to the linear predictors, ``zᵢ = W xᵢ + b + oᵢ`` (glmnet's
             ``offset``): ``(n,)`` (the same for the ``K`` outputs) or ``(n, K)`` (a multinomial
             needs ``(n, K)``); default none. Differentiable, like ``X``.
+        lower_bounds, upper_bounds: bounds ``l ≤ W ≤ u`` (glmnet's ``lower.limits``): a
+            number, ``(p,)`` or ``(K, p)``, ``l ≤ 0 ≤ u``; intercepts are never bounded.
+        multinomial_l1: ``"grouped"``: the L1 part ``λα Σⱼ ϖⱼ ‖W₍:,ⱼ₎‖₂`` (multinomial, no
+            bounds, no derivatives). Bounds and grouping need ``"prox"`` or ``"cd"``.
 
     Returns:
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
@@ -357,12 +336,15 @@ def fit(
     _check_hyperparameters(lam, l1_ratio, tol)
     check_fit_arrays(X, targets, sample_weight, penalty_factor, init, p + int(fit_intercept))
     l1 = not (_is_concrete(l1_ratio) and np.all(np.asarray(l1_ratio) == 0))
+    box = (lower_bounds, upper_bounds, multinomial_l1, targets.shape[1], p, X.dtype)
+    box = constraints_of(*box, multinomial=loss.shift_invariant)
     if isinstance(solver, str) and solver == "auto":
         K = targets.shape[1]
         options = dict(platform=jax.default_backend(), sparse=csr is not None)
         n_params = K * (p + int(fit_intercept))
-        solver = auto_solver(l1=l1, n_params=n_params, purpose=Purpose.DIFFERENTIABLE, **options)
-    get_solver(solver, l1=l1)
+        options.update(l1=l1 or box.proximal, purpose=Purpose.DIFFERENTIABLE)
+        solver = auto_solver(n_params=n_params, **options)
+    get_solver(solver, l1=l1, bounds=box.bounded, grouped=box.grouped)
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
     X = to_device(X) if csr is None else SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
@@ -380,6 +362,8 @@ def fit(
         _in_dtype(init, X.dtype),
         _in_dtype(tol, X.dtype),
         offset,
+        box.lower,
+        box.upper,
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,
@@ -387,4 +371,5 @@ def fit(
         history=history,
         adjoint=adjoint,
         working_sets=bool(working_sets),
+        grouped=box.grouped,
     )

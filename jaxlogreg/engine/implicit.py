@@ -60,12 +60,13 @@ DENSE_LIMIT = 2000  # coefficients K·d; beyond, the Hessian alone takes > 32 MB
 def optimality_map(problem: Problem, coef: jax.Array) -> jax.Array:
     """``G(Θ; p) = ∇ smooth(Θ) + ω₁ ⊙ sign(Θ)``: zero on the support at a solution, ``(K, d)``."""
     grad = jax.grad(problem.smooth_value)(coef)
-    return grad + problem.penalty.l1_weights() * jnp.sign(coef)
+    return grad + problem.penalty.l1_gradient(coef)
 
 
 def support(problem: Problem, coef: jax.Array) -> jax.Array:
-    """Coefficients free to move: nonzero, or without an L1 part. ``(K, d)`` bool."""
-    return (coef != 0) | (problem.penalty.l1_weights() == 0)
+    """Coefficients free to move: nonzero, or without an L1 part, and on no bound
+    (``ElasticNetPenalty.free``). ``(K, d)`` bool."""
+    return problem.penalty.free(coef)
 
 
 def _null_columns(problem: Problem, mask: jax.Array) -> jax.Array | None:
@@ -164,6 +165,11 @@ def implicit_solution(coef: jax.Array, problem: Problem, method: str) -> jax.Arr
 def _implicit_solution_jvp(method, primals, tangents):
     coef, problem = primals
     _, problem_dot = tangents
+    if problem.penalty.grouped:  # its Hessian would need the group norm's curvature
+        raise NotImplementedError(
+            "derivatives of a fit with multinomial_l1='grouped' are not available: "
+            "differentiate an ungrouped fit"
+        )
     mask = support(problem, coef)
     # The solution again, as a function of the problem: differentiating this rule (second
     # derivatives) then accounts for the Hessian's and G's dependence on Θ*(p) as well.

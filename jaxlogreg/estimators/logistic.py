@@ -46,16 +46,17 @@ from ..core.targets import (
     encode_targets,
     logit_of_softmax,
     score_offset,
-    softmax_of_logit,
 )
 from ..inference.separation import warn_if_separable
 from ..solvers import SOLVERS
 from ..solvers.auto import Purpose, auto_solver
 from ..solvers.stop import warn_not_converged
 from ._base import AtomicFit, check_solver_options, fit_dtype
+from ._constraints import fit_constraints
 from ._glmnet_options import feature_scales, scale_columns
 from ._placement import placed_solve
 from ._prediction import OffsetClassifierMixin
+from ._warm_start import warm_start_init
 
 __all__ = ["LogisticRegression"]
 
@@ -108,6 +109,12 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
             sparse ``X``, never densified) and reports ``coef_`` on the original scale; the
             penalty then weighs ``σⱼ βⱼ`` (see ``jaxlogreg.estimators._glmnet_options``).
             ``False`` (the default, scikit-learn's): the columns as given.
+        lower_bounds, upper_bounds: box constraints on ``coef_`` (glmnet's ``lower.limits`` and
+            ``upper.limits``; ``None``: free): a number, ``(n_features,)`` or ``(n_classes,
+            n_features)``, ``lower ≤ 0 ≤ upper``; intercepts are never bounded.
+        multinomial_l1: ``"grouped"``: a softmax's L1 part is ``Σⱼ ‖coef_[:, j]‖₂`` (glmnet's
+            ``type.multinomial``), a feature kept for all classes or none; ``"ungrouped"``
+            (default): ``Σ|coef_|``. Bounds and grouping need ``"prox"`` or ``"cd"``.
 
     ``fit(X, y, sample_weight=None, offset=None)`` and every prediction method take an
     ``offset``, a known term added to the decision values (glmnet's ``offset``): ``(n,)`` for
@@ -157,6 +164,9 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         mesh=None,
         penalty_factor=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
+        multinomial_l1="ungrouped",
     ):
         self.penalty = penalty
         self.C = C
@@ -176,6 +186,9 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         self.mesh = mesh
         self.penalty_factor = penalty_factor
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.multinomial_l1 = multinomial_l1
 
     def fit(self, X, y, sample_weight=None, offset=None):
         """Fit the model, with an ``offset`` in the decision values when given (see the class
@@ -193,25 +206,26 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
             X, y, follow_dtype=True, keep_sparse=True
         )
         sparse = scipy.sparse.issparse(X)
-        solver = self._solver_for(l1_ratio > 0, len(classes), X.shape[1], sparse=sparse)
+        mode = choose_mode(self.multi_class, len(classes))
+        constraints = fit_constraints(self, mode, len(classes), X.shape[1])
+        proximal = l1_ratio > 0 or constraints.proximal
+        solver = self._solver_for(proximal, len(classes), X.shape[1], sparse=sparse)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         weights = weights * class_weights(self.class_weight, classes, y, weights)[y_index]
         lam = float(lam_of_C(C, weights.sum()))
-
-        mode = choose_mode(self.multi_class, len(classes))
         targets, loss = encode_targets(y_index, len(classes), mode, X.dtype)
+        with_offset = offset is not None
         offset = encode_offset(score_offset(offset, len(y), len(classes), mode), mode)
         factors = check_penalty_factor(self.penalty_factor, X.shape[1]).astype(X.dtype)
         X_fit, scales = self._standardized(X, weights)
-        init = self._warm_start_init(mode, len(classes), X.shape[1])
+        init = warm_start_init(self, mode, len(classes), X.shape[1])
         init[..., : X.shape[1]] *= scales  # the coefficients of the scaled columns
         arrays = (weights.astype(X.dtype), lam, l1_ratio, factors, init.astype(X.dtype), tol)
         static = dict(loss=loss, solver=self._seeded(solver), max_iter=max_iter)
         static.update(history=self.verbose >= 2, fit_intercept=bool(self.fit_intercept))
-        one_vs_rest = mode == Mode.OVR
-        result = placed_solve(
-            self.mesh, X_fit, targets, *arrays, offset=offset, one_vs_rest=one_vs_rest, **static
-        )
+        static.update(grouped=constraints.grouped, one_vs_rest=mode == Mode.OVR)
+        static.update(offset=offset, bounds=constraints.bounds(scales, X.dtype))
+        result = placed_solve(self.mesh, X_fit, targets, *arrays, **static)
 
         coef = (np.array(result.coef, np.float64).reshape(-1, X.shape[1]) / scales).astype(X.dtype)
         intercept = np.array(result.intercept, X.dtype).reshape(-1)
@@ -222,7 +236,7 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
             options = dict(fit_intercept=bool(self.fit_intercept), one_vs_rest=mode == Mode.OVR)
             warn_if_separable(X, y_index, weights, len(classes), coef, intercept, **options)
 
-        self.classes_ = classes
+        self.classes_, self.fitted_with_offset_ = classes, with_offset
         self.coef_ = coef
         self.intercept_ = intercept if self.fit_intercept else np.zeros_like(intercept)
         self.n_iter_ = np.atleast_1d(np.asarray(result.n_iter, np.int32))
@@ -230,7 +244,7 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         self.objective_ = float(np.sum(np.asarray(result.objective)))
         if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
             self.objective_history_ = np.asarray(result.history, np.float64)
-        self._report(solver, result, tol, max_iter, l1_ratio > 0)
+        self._report(solver, result, tol, max_iter, proximal)
 
     def _standardized(self, X, weights) -> tuple:
         """``(X / σ, σ)`` with ``standardize``, else ``(X, 1)``: ``σ (p,)`` the columns' weighted
@@ -303,22 +317,6 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
             )
         return X, y, classes, y_index
 
-    def _warm_start_init(self, mode: Mode, n_classes: int, n_features: int) -> np.ndarray:
-        """Starting coefficients ``(K, d)`` (``(K, 1, d)`` for one-vs-rest)."""
-        rows = {Mode.BINARY: 1, Mode.BINARY_SOFTMAX: 2}.get(mode, n_classes)
-        d = n_features + int(bool(self.fit_intercept))
-        init = np.zeros((rows, d))
-        previous = getattr(self, "coef_", None)
-        if scipy.sparse.issparse(previous):  # after sparsify()
-            previous = previous.toarray()
-        if self.warm_start and previous is not None and previous.shape[1] == n_features:
-            full = np.hstack([previous, self.intercept_[:, None]])[:, :d]
-            if mode == Mode.BINARY_SOFTMAX and len(full) == 1:
-                init = softmax_of_logit(full)
-            elif len(full) == rows:
-                init = full
-        return init[:, None, :] if mode == Mode.OVR else init
-
     def _report(self, solver, result, tol, max_iter, l1: bool) -> None:
         """The verbose lines, and a ``ConvergenceWarning`` unless every solve converged."""
         converged = np.asarray(result.converged)
@@ -367,11 +365,12 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         level=0.95,
         parametrization="reference",
         reference=None,
+        offset=None,
     ):
         """Coefficients, standard errors, z, p-values and ``level`` intervals on the training
-        data: ``print(model.summary(X, y))``; ``.frame`` is a DataFrame, ``.inference`` holds
-        the covariance and likelihood statistics. See ``jaxlogreg.inference.infer``. Dense
-        ``X`` only: inference builds the dense design and its Hessian."""
+        data and ``offset``: ``print(model.summary(X, y))``; ``.frame`` a DataFrame,
+        ``.inference`` the covariance and likelihood statistics (``jaxlogreg.inference.infer``).
+        Dense ``X`` only: inference builds the dense design and its Hessian."""
         from ..inference.wald import infer  # inference builds on this module
 
         if scipy.sparse.issparse(X) or isinstance(X, jax.experimental.sparse.BCOO):
@@ -390,6 +389,7 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
             use_correction=use_correction,
             parametrization=parametrization,
             reference=reference,
+            offset=offset,
         )
         return result.summary(level)
 

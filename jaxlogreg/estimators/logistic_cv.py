@@ -254,7 +254,7 @@ class LogisticRegressionCV(LogisticRegression):
         report_fold_fits(fits, solver, tol, max_iter, verbose=self.verbose, stacklevel=3)
 
         n_rows = 1 if len(classes) == 2 else len(classes)
-        self.classes_ = classes
+        self.classes_, self.fitted_with_offset_ = classes, offset is not None
         self.coef_ = np.array(coef_, np.float64).reshape(n_rows, X.shape[1])
         self.intercept_ = np.array(intercept_, np.float64).reshape(n_rows)
         self.solver_ = solver

@@ -20,6 +20,7 @@ __all__ = [
     "FISTA",
     "IRLS",
     "LBFGS",
+    "PROXIMAL",
     "SGD",
     "SOLVERS",
     "Adam",
@@ -50,9 +51,16 @@ SOLVERS: dict[str, Solver] = {
 }
 
 
-def get_solver(name: str | Solver, *, l1: bool = False) -> Solver:
+#: The solvers with a proximal step, the only ones that handle box constraints and the grouped
+#: multinomial lasso (``core.penalties.ElasticNetPenalty``).
+PROXIMAL = ("prox", "cd")
+
+
+def get_solver(
+    name: str | Solver, *, l1: bool = False, bounds: bool = False, grouped: bool = False
+) -> Solver:
     """The solver called ``name`` (or ``name`` itself, a ``Solver``); a clear error when it is
-    unknown or cannot handle an L1 part."""
+    unknown or cannot handle an L1 part, box constraints (``bounds``) or the grouped lasso."""
     if isinstance(name, Solver):
         solver = name
     elif name not in SOLVERS:
@@ -66,4 +74,13 @@ def get_solver(name: str | Solver, *, l1: bool = False) -> Solver:
             f"solver {name!r} cannot handle an L1 penalty (penalty='l1' or 'elasticnet', "
             f"l1_ratio > 0): {hint}, or use penalty='l2' or None"
         )
+    proximal = isinstance(solver, tuple(type(SOLVERS[n]) for n in PROXIMAL))
+    for needed, what in (
+        (bounds, "box constraints (lower_bounds, upper_bounds)"),
+        (grouped, "the grouped multinomial lasso (multinomial_l1='grouped')"),
+    ):
+        if needed and not proximal:
+            raise ValueError(
+                f"solver {name!r} cannot handle {what}: use solver='prox' or solver='cd'"
+            )
     return solver

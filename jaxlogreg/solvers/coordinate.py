@@ -31,11 +31,17 @@ violation (inexact proximal Newton), but no less than a round-off floor ``1000·
 scale of ``g`` and ``hᵢΘᵢ``. Finally a backtracking line search on ``F`` along
 ``Θ⁺ − Θ`` (composite Armijo condition) makes sure the objective never increases.
 
-Without an L1 part (ridge, ``α = 0``) the Gram form solves the model exactly instead, as Newton
-does (``solve_newton_system``, a Cholesky factorization of ``m³/3`` operations): the same
-minimizer, without the ``O(m²)`` sweeps, whose many small updates cost more than one
-factorization. With the lazy Hessian below this is Newton's method with a Hessian kept while it
-serves.
+Box constraints ``l ≤ Θ ≤ u`` (``ElasticNetPenalty.lower``/``upper``): a coordinate moves to its
+1-D minimizer clipped to ``[lᵢ, uᵢ]``, as in glmnet, and a full step of the line search ends on
+``Θ⁺`` itself, so coefficients sit exactly on their bounds. The grouped multinomial lasso
+(``ElasticNetPenalty.grouped``) runs block coordinate descent over the columns instead
+(``group_coordinate``).
+
+Without an L1 part (ridge, ``α = 0``) and without bounds the Gram form solves the model exactly
+instead, as Newton does (``solve_newton_system``, a Cholesky factorization of ``m³/3``
+operations): the same minimizer, without the ``O(m²)`` sweeps, whose many small updates cost
+more than one factorization. With the lazy Hessian below this is Newton's method with a Hessian
+kept while it serves.
 
 Lazy Hessian (Gram form): building ``H`` costs ``n·m²``, far more than the ``O(n·m)`` passes of
 a step, and near the solution ``H`` hardly changes from one iterate to the next. A step keeps
@@ -57,6 +63,7 @@ fresh one before the solver reports a stall.
 from __future__ import annotations
 
 import copy
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -68,7 +75,9 @@ from ..core.penalties import soft_threshold
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import composite_backtracking
+from ._sweeps import coordinate_descent, safe_curvature
 from .auto import NEWTON_MAX_PARAMS
+from .group_coordinate import grouped_gram_solve, grouped_residual_solve
 from .newton import solve_newton_system
 
 __all__ = ["CoordinateDescent", "uses_gram"]
@@ -83,70 +92,6 @@ def uses_gram(problem: Problem, max_gram: int) -> bool:
     if is_sparse(problem.X):
         max_gram = min(max_gram, NEWTON_MAX_PARAMS)
     return m <= n and m <= max_gram
-
-
-def _safe_curvature(h: jax.Array) -> jax.Array:
-    """Coordinate curvatures kept away from zero (an all-zero column has ``hᵢ = 0``)."""
-    floor = 1e-12 * jnp.maximum(jnp.max(h), jnp.finfo(h.dtype).tiny)
-    return jnp.where(h > floor, h, floor + h)
-
-
-def coordinate_descent(update, theta, aux, tol, max_sweeps: int):
-    """Cyclic coordinate descent with glmnet's active-set strategy.
-
-    ``update(i, old, aux) -> (new, aux, change)`` minimizes over coordinate ``i`` at value
-    ``old``; ``change`` is ``hᵢ|ΔΘᵢ|``. Returns the final ``theta`` and ``aux`` and the number
-    of sweeps. A sweep visits each coordinate once, so ``old`` is read from the sweep's start:
-    a read of the ``theta`` being written, whose value outlives the write, made XLA's CPU loop
-    copy all of ``theta`` at every coordinate (an ``O(m²)`` sweep, 3.5 s at ``m = 10⁵``).
-    """
-    m = theta.shape[0]
-    zero = jnp.zeros((), theta.dtype)
-
-    def sweep(theta, aux, indices, count):
-        start = theta
-
-        def body(t, carry):
-            theta, aux, change = carry
-            i = indices[t]
-            new, aux, moved = update(i, start[i], aux)
-            return theta.at[i].set(new), aux, jnp.maximum(change, moved)
-
-        return jax.lax.fori_loop(0, count, body, (theta, aux, zero))
-
-    everything = jnp.arange(m)
-
-    def not_done(carry):
-        _, _, sweeps, done = carry
-        return ~done & (sweeps < max_sweeps)
-
-    def full_then_active(carry):
-        theta, aux, sweeps, _ = carry
-        theta, aux, change = sweep(theta, aux, everything, m)
-        sweeps = sweeps + 1
-        done = change <= tol
-        active = theta != 0
-        # Indices of the active coordinates first (stable order), then the others.
-        order = jnp.argsort(~active, stable=True)
-        count = jnp.sum(active)
-
-        def active_unsettled(c):
-            _, _, s, change = c
-            return ~done & (change > tol) & (s < max_sweeps)
-
-        def active_sweep(c):
-            theta, aux, s, _ = c
-            theta, aux, change = sweep(theta, aux, order, count)
-            return theta, aux, s + 1, change
-
-        theta, aux, sweeps, _ = jax.lax.while_loop(
-            active_unsettled, active_sweep, (theta, aux, sweeps, change)
-        )
-        return theta, aux, sweeps, done
-
-    start = (theta, aux, jnp.zeros((), jnp.int32), jnp.zeros((), bool))
-    theta, aux, sweeps, _ = jax.lax.while_loop(not_done, full_then_active, start)
-    return theta, aux, sweeps
 
 
 def _sub_positions(full: Problem, index: jax.Array, valid: jax.Array):
@@ -216,6 +161,7 @@ class CoordinateDescent(Solver):
         return self.form == "gram"
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
+        coef = problem.penalty.clip(coef)  # a start outside the bounds: its projection
         if not self.gram_form(problem):
             return initial_state(problem, coef)
         m = coef.size
@@ -228,7 +174,7 @@ class CoordinateDescent(Solver):
     def resume(self, problem: Problem, coef: jax.Array, carried) -> SolverState:
         if carried is None or not self.gram_form(problem):
             return self.init(problem, coef)
-        return initial_state(problem, coef, extra=carried)
+        return initial_state(problem, problem.penalty.clip(coef), extra=carried)
 
     def restrict(self, carried, full, index, valid) -> LazyHessian | None:
         """The rows and columns of the kept columns; rebuilt if a column was not in the last
@@ -252,9 +198,12 @@ class CoordinateDescent(Solver):
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         coef, grad, lazy = state.coef, state.grad, state.extra
         K, d = coef.shape
-        l1 = jnp.tile(problem.penalty.l1_weights(), K)
+        inner_tol = partial(self._inner_tol, state.kkt_violation)
         if lazy is None:
-            theta = self._residual_solve(problem, coef, grad, l1, state.kkt_violation)
+            if problem.penalty.grouped:
+                theta = grouped_residual_solve(problem, coef, grad, inner_tol, self.max_sweeps)
+            else:
+                theta = self._residual_solve(problem, coef, grad, inner_tol)
         else:
             rebuild = lazy.rebuild
             if self.batch_axes:  # one decision for the batch, so that the branch stays one
@@ -264,24 +213,21 @@ class CoordinateDescent(Solver):
                 rebuild, lambda: problem.risk_hessian(coef, block_rows), lambda: lazy.matrix
             )
             H = H_risk + jnp.diag(problem.ridge_diagonal())
-            smooth = jnp.all(l1 == 0)
-            if self.batch_axes:
-                smooth = ~jax.lax.pmax(~smooth, self.batch_axes)
-            theta = jax.lax.cond(
-                smooth,
-                lambda: (coef + solve_newton_system(problem, H, -grad)).reshape(-1),
-                lambda: self._gram_solve(H, coef, grad, l1, state.kkt_violation),
-            )
-        direction = theta.reshape(K, d) - coef
+            theta = self._model_minimizer(problem, H, coef, grad, inner_tol)
+        theta = theta.reshape(K, d)
+        direction = theta - coef
         found = composite_backtracking(problem, coef, state.objective, grad, direction)
-        optimality = problem.kkt_violation(found.coef, found.grad)
+        new_coef = found.coef
+        if problem.penalty.bounded:  # a full step ends on Θ⁺ itself: bounds met exactly
+            new_coef = jnp.where(jnp.all(found.coef == coef + direction), theta, found.coef)
+        optimality = problem.kkt_violation(new_coef, found.grad)
         stalled = ~found.accepted
         if lazy is not None:
             stalled = stalled & rebuild  # with an earlier Hessian: retry with a fresh one
             progressed = found.accepted & (optimality <= self.refresh_ratio * state.kkt_violation)
             lazy = LazyHessian(H_risk, ~progressed)
         return state._replace(
-            coef=found.coef,
+            coef=new_coef,
             objective=found.objective,
             grad=found.grad,
             kkt_violation=optimality,
@@ -289,26 +235,47 @@ class CoordinateDescent(Solver):
             extra=lazy,
         )
 
+    def _model_minimizer(self, problem, H, coef, grad, inner_tol) -> jax.Array:
+        """The minimizer of the Gram form's model plus ``P₁`` (flattened): Newton's solve when
+        there is no L1 part and no bound, else coordinate descent (blocks when grouped)."""
+        penalty = problem.penalty
+        if penalty.grouped:
+            weights = penalty.l1_weights()
+            cd = partial(grouped_gram_solve, H, coef, grad, weights, inner_tol, self.max_sweeps)
+        else:
+            cd = partial(self._gram_solve, H, coef, grad, penalty, inner_tol)
+        if penalty.bounded:
+            return cd()
+        smooth = jnp.all(penalty.l1_weights() == 0)
+        if self.batch_axes:
+            smooth = ~jax.lax.pmax(~smooth, self.batch_axes)
+
+        def newton():
+            return (coef + solve_newton_system(problem, H, -grad)).reshape(-1)
+
+        return jax.lax.cond(smooth, newton, cd)
+
     def _inner_tol(self, opt, g, h, theta):
         eps = jnp.finfo(theta.dtype).eps
         floor = 10 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
         return jnp.maximum(jnp.minimum(self.forcing, jnp.sqrt(opt)) * opt, floor)
 
-    def _gram_solve(self, H, coef, grad, l1, opt):
+    def _gram_solve(self, H, coef, grad, penalty, inner_tol):
         """Inner CD on ``q = g + H(Θ⁺ − Θ)`` with the ``m × m`` Hessian ``H`` (ridge included)."""
-        h = _safe_curvature(jnp.diag(H))
+        h = safe_curvature(jnp.diag(H))
         theta0, g = coef.reshape(-1), grad.reshape(-1)
+        l1, lower, upper = _flat_constraints(penalty, coef.shape)
 
         def update(i, old, q):
-            new = soft_threshold(h[i] * old - q[i], l1[i]) / h[i]
+            new = jnp.clip(soft_threshold(h[i] * old - q[i], l1[i]) / h[i], lower[i], upper[i])
             delta = new - old
             return new, q + H[i] * delta, h[i] * jnp.abs(delta)
 
-        tol = self._inner_tol(opt, g, h, theta0)
+        tol = inner_tol(g, h, theta0)
         theta, _, _ = coordinate_descent(update, theta0, g, tol, self.max_sweeps)
         return theta
 
-    def _residual_solve(self, problem, coef, grad, l1, opt):
+    def _residual_solve(self, problem, coef, grad, inner_tol):
         """Inner CD on the ``(n, K)`` residual ``R``; never forms a ``d × d`` matrix. A column
         update reads the column's nonzeros only when ``X`` is sparse (``design.column_add``)."""
         K, d = coef.shape
@@ -316,18 +283,19 @@ class CoordinateDescent(Solver):
         Z = problem.linear_predictor(coef)
         s = problem.weights
         l2 = jnp.tile(problem.penalty.l2_weights(), K)
+        l1, lower, upper = _flat_constraints(problem.penalty, coef.shape)
         eye = jnp.eye(K, dtype=coef.dtype)
         # hᵢ = Σ s̃ a_{·j}² C_kk + λ(1−α)ϖⱼ from the per-sample diagonal curvature C_kk (n, K).
         diag_curv = problem.loss.curvature_diagonal(Z)
         h = problem.design_squares_rmatmul(s[:, None] * diag_curv).reshape(-1) + l2
-        h = _safe_curvature(h)
+        h = safe_curvature(h)
         residual = s[:, None] * (problem.loss.mean(Z) - problem.targets)
         theta0, g = coef.reshape(-1), grad.reshape(-1)
 
         def update(i, old, R):
             k, j = i // d, i % d
             q = column_dot(A, j, R[:, k]) + l2[i] * old
-            new = soft_threshold(h[i] * old - q, l1[i]) / h[i]
+            new = jnp.clip(soft_threshold(h[i] * old - q, l1[i]) / h[i], lower[i], upper[i])
             delta = new - old
 
             def change(rows, a):
@@ -336,6 +304,17 @@ class CoordinateDescent(Solver):
 
             return new, column_add(A, j, R, change), h[i] * jnp.abs(delta)
 
-        tol = self._inner_tol(opt, g, h, theta0)
+        tol = inner_tol(g, h, theta0)
         theta, _, _ = coordinate_descent(update, theta0, residual, tol, self.max_sweeps)
         return theta
+
+
+def _flat_constraints(penalty, shape) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Per coefficient, flattened like ``Θ (K, d)``: the L1 weight and the bounds (``∓∞``
+    without); a coordinate moves to its 1-D minimizer clipped to the bounds (glmnet)."""
+    K, d = shape
+    l1 = jnp.tile(penalty.l1_weights(), K)
+    infinite = jnp.full(K * d, jnp.inf, l1.dtype)
+    lower = -infinite if penalty.lower is None else penalty.lower.reshape(-1)
+    upper = infinite if penalty.upper is None else penalty.upper.reshape(-1)
+    return l1, lower, upper

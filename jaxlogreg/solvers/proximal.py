@@ -2,7 +2,8 @@
 
 One step, from the extrapolated point ``y`` with momentum ``τ`` and step size ``t``::
 
-    z = prox_{t P₁}(y − t ∇f(y))                      (soft-thresholding)
+    z = prox_{t P₁}(y − t ∇f(y))      (soft-thresholding, then clipping to the bounds;
+                                       block soft-thresholding for the grouped lasso)
 
 with ``t`` found by backtracking (``t ← t/2``) on the sufficient-decrease test of composite
 objectives (Beck & Teboulle 2009)::
@@ -75,6 +76,7 @@ class FISTA(Solver):
         self.max_backtracks = max_backtracks
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
+        coef = problem.penalty.clip(coef)  # a start outside the bounds: its projection
         curvature = largest_curvature(problem, coef)
         step = jnp.where(curvature > 0, 1.0 / curvature, 1.0).astype(coef.dtype)
         Z = problem.linear_predictor(coef)

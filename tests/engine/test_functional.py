@@ -32,7 +32,7 @@ def arrays():
 
 def test_fit_arrays_name_the_batch_axes_and_share_one_program():
     axes = FitArrays(targets=0, init=0)
-    assert tuple(axes) == (None, 0, None, None, None, None, 0, None, None)
+    assert tuple(axes) == (None, 0, None, None, None, None, 0, None, None, None, None)
     assert solve_many(axes, **STATIC) is solve_many(FitArrays(targets=0, init=0), **STATIC)
 
 
