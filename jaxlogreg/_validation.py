@@ -24,9 +24,7 @@ from sklearn.utils.validation import check_X_y, validate_data
 from .precision import precise_jit
 
 __all__ = [
-    "MAX_DENSE_BYTES",
     "NumericalError",
-    "as_dense",
     "as_float_array",
     "as_sparse_csr",
     "check_choice",
@@ -42,9 +40,6 @@ __all__ = [
     "validate_inputs",
     "warn_on_feature_scale",
 ]
-
-#: Largest dense copy (bytes, as float64) a ``scipy.sparse`` input is densified into (``as_dense``).
-MAX_DENSE_BYTES = 2**31
 
 #: Feature magnitudes (largest ``|x|`` of a column) outside ``[1/FEATURE_SCALE, FEATURE_SCALE]``
 #: get a warning: the solvers' tolerances are absolute, so such columns stall or never move.
@@ -130,23 +125,6 @@ def unchanged_on_error(estimator) -> Iterator[None]:
         vars(estimator).clear()
         vars(estimator).update(saved)
         raise
-
-
-def as_dense(X, name: str = "X"):
-    """``X`` unchanged, or a ``scipy.sparse`` ``X`` as a dense array for the estimators that
-    compute with dense arrays, when that fits ``MAX_DENSE_BYTES`` (else refused with a fix)."""
-    if not scipy.sparse.issparse(X):
-        return X
-    n_bytes = 8 * X.shape[0] * X.shape[1]
-    if n_bytes > MAX_DENSE_BYTES:
-        raise ValueError(
-            f"{name} is a scipy.sparse matrix of shape {X.shape} whose dense form needs "
-            f"{n_bytes / 2**30:.1f} GiB (limit {MAX_DENSE_BYTES / 2**30:.1f} GiB, "
-            "jaxlogreg._validation.MAX_DENSE_BYTES): jaxlogreg computes with dense arrays. Reduce "
-            "the number of features first (e.g. sklearn.decomposition.TruncatedSVD or feature "
-            f"selection), or pass {name}.toarray() if it fits in memory"
-        )
-    return X.toarray()
 
 
 def _first_non_numeric(values) -> str | None:
@@ -241,13 +219,16 @@ def as_float_array(X, name: str = "X"):
     one (traced arrays too), anything else becomes a NumPy array (``to_device`` moves it once
     the checks have passed, which then read it on the host).
 
-    ``scipy.sparse`` is densified (``as_dense``); integers, booleans, numeric objects and float16
-    are cast to the default float dtype; float64 becomes float32 unless JAX has float64 enabled.
+    ``scipy.sparse`` is refused (the callers keep a sparse ``X`` sparse); integers, booleans,
+    numeric objects and float16 are cast to the default float dtype; float64 becomes float32
+    unless JAX has float64 enabled.
     """
     default = jax.numpy.result_type(float)
     if isinstance(X, jax.Array):
         return X if X.dtype in (np.float32, np.float64) else X.astype(default)
-    X = np.asarray(as_dense(X, name))
+    if scipy.sparse.issparse(X):
+        raise TypeError(f"{name} must be a dense array here, got a scipy.sparse matrix")
+    X = np.asarray(X)
     if X.dtype not in (np.float32, np.float64):
         try:
             X = X.astype(default)
@@ -256,15 +237,13 @@ def as_float_array(X, name: str = "X"):
     return X.astype(jax.dtypes.canonicalize_dtype(X.dtype), copy=False)
 
 
-def validate_inputs(estimator, X, y, *, keep_sparse: bool = False, **check_params):
+def validate_inputs(estimator, X, y, **check_params):
     """scikit-learn's ``validate_data`` (``check_X_y`` when ``estimator`` is ``None``), with
-    messages that say what to fix; a sparse ``X`` densified (``as_dense``), or with
-    ``keep_sparse`` a CSR matrix (a BCOO becomes one) of sorted indices without duplicates."""
-    if keep_sparse:  # a BCOO holds a dtype JAX computes in: as_sparse_csr keeps it
-        X = as_sparse_csr(X) if isinstance(X, jax.experimental.sparse.BCOO) else X
-        check_params["accept_sparse"] = "csr"
-    else:
-        X = as_dense(X)
+    messages that say what to fix; a sparse ``X`` becomes a CSR matrix (a BCOO too) of sorted
+    indices without duplicates, never a dense one."""
+    # a BCOO holds a dtype JAX computes in: as_sparse_csr keeps it
+    X = as_sparse_csr(X) if isinstance(X, jax.experimental.sparse.BCOO) else X
+    check_params["accept_sparse"] = "csr"
     try:
         if estimator is None:
             X, y = check_X_y(X, y, **check_params)

@@ -168,7 +168,6 @@ class _LeastSquares(AtomicFit, RegressorMixin, LinearModel):
             dtype=[np.float64, np.float32],
             multi_output=True,
             y_numeric=True,
-            keep_sparse=True,
         )
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         Y = np.asarray(y, dtype).reshape(X.shape[0], -1)

@@ -7,7 +7,7 @@ It minimizes scikit-learn's objective::
 (``sᵢ`` = sample weight × class weight, intercept unpenalized) by solving the equivalent
 glmnet-convention problem of ``jaxlogreg.fit`` with ``λ = 1/(C·Σᵢ sᵢ)``. One-vs-rest fits all
 binary problems in one ``jax.vmap``-ed solve. Offsets, penalty factors and standardization
-follow glmnet (``_glmnet_options``, ``_prediction``).
+follow glmnet (``core.standardization``, ``_prediction``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from .._validation import (
     warn_on_feature_scale,
 )
 from ..core.penalties import UNSET, lam_of_C, penalty_of
+from ..core.standardization import feature_scales, scale_columns
 from ..core.targets import (
     MULTI_CLASS,
     Mode,
@@ -53,7 +54,6 @@ from ..solvers.auto import Purpose, auto_solver
 from ..solvers.stop import warn_not_converged
 from ._base import AtomicFit, check_solver_options, fit_dtype
 from ._constraints import fit_constraints
-from ._glmnet_options import feature_scales, scale_columns
 from ._placement import placed_solve
 from ._prediction import OffsetClassifierMixin
 from ._warm_start import warm_start_init
@@ -107,7 +107,7 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         standardize: ``True`` fits on the columns divided by their weighted standard deviation
             (glmnet's default ``standardize = TRUE``, the same coefficients for a dense or a
             sparse ``X``, never densified) and reports ``coef_`` on the original scale; the
-            penalty then weighs ``σⱼ βⱼ`` (see ``jaxlogreg.estimators._glmnet_options``).
+            penalty then weighs ``σⱼ βⱼ`` (``jaxlogreg.core.standardization``).
             ``False`` (the default, scikit-learn's): the columns as given.
         lower_bounds, upper_bounds: box constraints on ``coef_`` (glmnet's ``lower.limits`` and
             ``upper.limits``; ``None``: free): a number, ``(n_features,)`` or ``(n_classes,
@@ -202,9 +202,7 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         C = check_positive_number("C", self.C, allow_inf=True)
         C, l1_ratio = penalty_of(self.penalty, self.l1_ratio, C)
         tol, max_iter = self._check_solver_options(l1_ratio > 0)
-        X, y, classes, y_index = self._classification_data(
-            X, y, follow_dtype=True, keep_sparse=True
-        )
+        X, y, classes, y_index = self._classification_data(X, y, follow_dtype=True)
         sparse = scipy.sparse.issparse(X)
         mode = choose_mode(self.multi_class, len(classes))
         constraints = fit_constraints(self, mode, len(classes), X.shape[1])
@@ -248,7 +246,7 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
 
     def _standardized(self, X, weights) -> tuple:
         """``(X / σ, σ)`` with ``standardize``, else ``(X, 1)``: ``σ (p,)`` the columns' weighted
-        standard deviations (``_glmnet_options.feature_scales``)."""
+        standard deviations (``core.standardization.feature_scales``)."""
         check_choice("standardize", self.standardize, (False, True))
         if not self.standardize:
             return X, np.ones(X.shape[1])
@@ -297,12 +295,12 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
             return solver
         return method.with_seed(check_random_state(self.random_state).randint(2**31 - 1))
 
-    def _classification_data(self, X, y, *, follow_dtype: bool = False, keep_sparse: bool = False):
+    def _classification_data(self, X, y, *, follow_dtype: bool = False):
         """Validated ``X`` and ``y``, the sorted classes, class indices. ``X`` is in the dtype
         the fit computes in: ``fit_dtype`` of ``X`` when ``follow_dtype``, else JAX's default
-        float (float64 with ``jax_enable_x64``, else float32). A sparse ``X`` is densified, or
-        with ``keep_sparse`` a CSR matrix (``_validation.validate_inputs``)."""
-        check = dict(dtype=[np.float64, np.float32], order="C", keep_sparse=keep_sparse)
+        float (float64 with ``jax_enable_x64``, else float32). A sparse ``X`` stays sparse, a CSR
+        matrix (``_validation.validate_inputs``)."""
+        check = dict(dtype=[np.float64, np.float32], order="C")
         X, y = validate_inputs(self, X, y, **check)
         dtype = fit_dtype(X.dtype) if follow_dtype else np.dtype(jnp.result_type(float))
         X = X.astype(dtype, copy=False)

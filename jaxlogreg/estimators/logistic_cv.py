@@ -39,6 +39,7 @@ from .._validation import (
     unchanged_on_error,
 )
 from ..core.penalties import UNSET, lam_of_C
+from ..core.standardization import feature_scales, scale_columns
 from ..core.targets import choose_mode, class_weights, score_offset
 from ..selection.cv import (
     CrossValidation,
@@ -54,7 +55,6 @@ from ..selection.folds import fold_masks, metadata_router, routed_metadata
 from ..selection.grid import check_Cs, check_l1_ratios
 from ..selection.select import SELECTS, cv_results, fold_average, selected_indices
 from ..solvers.auto import Purpose
-from ._glmnet_options import feature_scales, scale_columns
 from .logistic import LogisticRegression
 
 __all__ = ["LogisticRegressionCV"]
@@ -221,7 +221,7 @@ class LogisticRegressionCV(LogisticRegression):
         check_choice("select", self.select, SELECTS)
         l1 = bool(np.any(l1_ratios > 0))
         tol, max_iter = self._check_solver_options(l1)
-        X, y, classes, y_index = self._classification_data(X, y, keep_sparse=True)
+        X, y, classes, y_index = self._classification_data(X, y)
         sparse = scipy.sparse.issparse(X)
         solver = self._solver_for(l1, len(classes), X.shape[1], sparse=sparse)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)

@@ -108,7 +108,7 @@ def _validated(estimator, X, y, keep_sparse: bool):
     against the fit: feature count and names, known labels."""
     check = dict(reset=False, dtype=[np.float64, np.float32])
     if keep_sparse:
-        X, y = validate_inputs(estimator, X, y, keep_sparse=True, **check)
+        X, y = validate_inputs(estimator, X, y, **check)
     else:
         X, y = validate_data(estimator, X, y, **check)
     unknown = ~np.isin(y, estimator.classes_)

@@ -103,7 +103,7 @@ def _checked_data(X, y, sample_weight, penalty_factor, multi_class: str, offset,
     labels' encoding, the offset in its layout and the columns scaled with ``standardize``."""
     check_choice("standardize", standardize, (False, True))
     dtype = np.dtype(jnp.result_type(float))
-    X, y = validate_inputs(None, X, y, dtype=[np.float64, np.float32], keep_sparse=True)
+    X, y = validate_inputs(None, X, y, dtype=[np.float64, np.float32])
     X = X.astype(dtype, copy=False)
     if not standardize:
         warn_on_feature_scale(X, stacklevel=4)

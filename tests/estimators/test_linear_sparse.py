@@ -107,7 +107,7 @@ def test_wide_sparse_x_is_solved_iteratively(monkeypatch, Estimator, params):
 
 @pytest.mark.slow
 def test_a_sparse_x_too_large_to_densify_is_fitted():
-    """Dense, this X would take 2.4 GB (past _validation.MAX_DENSE_BYTES, 2 GiB): only its
+    """Dense, this X would take 2.4 GB : only its
     nonzeros are ever stored. Each column holds 2 of the 20,000 rows."""
     n, p = 20_000, 15_000
     rng = np.random.default_rng(4)

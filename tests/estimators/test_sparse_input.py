@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import jaxlogreg
-from jaxlogreg import LogisticRegression, _validation
+from jaxlogreg import LogisticRegression
 from jaxlogreg.engine.shapes import bucket_rows, padded_sparse_design
 from jaxlogreg.inference.separation import PerfectSeparationWarning
 from jaxlogreg.inference.wald import InferenceWarning
@@ -66,10 +66,6 @@ def no_dense_copy(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a sparse X was densified")
 
-    as_dense = _validation.as_dense
-    monkeypatch.setattr(
-        _validation, "as_dense", lambda X, name="X": refuse() if sp.issparse(X) else as_dense(X)
-    )
     for kind in (sp.csr_matrix, sp.csr_array, sp.csc_matrix, sp.coo_matrix, sp.coo_array):
         monkeypatch.setattr(kind, "toarray", refuse)
         monkeypatch.setattr(kind, "todense", refuse)
