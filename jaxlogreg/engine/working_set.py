@@ -29,11 +29,10 @@ branch is a solver of its own in the compiled program, so the ladder is short (W
 lasso path, 100,000 × 100: capacities 16, 32, 64, 100 took 10.5–12.3 s of CPU time to compile
 and run once, 16, 100 6.6–6.9 s; warm, both ran in 1.6–1.9 s, 2.5 s without working sets).
 
-The columns are gathered from ``Xᵀ`` held in memory (``Problem.X_T``, one copy of ``X``): there
-each column is one contiguous row, where gathering the columns of a row-major ``X`` reads all of
-it (on a CPU, 0.3 ms against 2–4 ms for 16 columns of 100,000 × 100). The rows gathered are the
-sub-problem's own ``X_T``, and its ``X`` only a transposed view of them: no ``(n, c)`` copy is
-laid out (that transposition took 2–19 ms per gather).
+The columns are gathered into a dense ``X_W_T (c, n)`` (``engine.working_columns``): from
+``Xᵀ`` held in memory for a dense ``X``, by one scatter of the stored values for a sparse one,
+whose ladder leaves out the capacities a dense block of which would be too large. The full
+problem's gradients and KKT checks stay products with ``X`` itself, sparse or dense.
 
 Left-out coefficients are zero, so the objective on ``X_W`` equals the full one, and the full
 gradient at the result (one pass over ``X``) gives each left-out column's KKT violation
@@ -45,7 +44,6 @@ paths (cross-validation folds) do better without working sets.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
@@ -53,11 +51,11 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..core.design import is_sparse
 from ..core.problem import Problem, Risk
 from ..solvers import Solver, iterative_solve
 from ..solvers._driver import Solution
 from ..solvers.stop import StopReason, stop_reason
+from .working_columns import MIN_CAPACITY, capacities, design_capacities, sub_columns, sub_problem
 
 __all__ = [
     "Screening",
@@ -68,9 +66,6 @@ __all__ = [
     "working_set_solve",
 ]
 
-#: Smallest working-set capacity; capacities grow ``CAPACITY_GROWTH``-fold from here up to ``p``.
-MIN_CAPACITY = 16
-CAPACITY_GROWTH = 8
 #: Single fits: each sub-problem is solved to this fraction of the full problem's KKT violation.
 INNER_TOL_FRACTION = 0.3
 #: Single fits: most working sets solved (each after one full gradient).
@@ -90,15 +85,6 @@ class Screening(NamedTuple):
     n_discarded: jax.Array
     kkt_violated: jax.Array
     n_full_passes: jax.Array
-
-
-def capacities(p: int) -> tuple[int, ...]:
-    """The static ladder of working-set widths: ``16, 128, …`` below ``p``, then ``p``."""
-    ladder, c = [], MIN_CAPACITY
-    while c < p:
-        ladder.append(c)
-        c *= CAPACITY_GROWTH
-    return (*ladder, p)
 
 
 def strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor) -> jax.Array:
@@ -122,36 +108,6 @@ def ranked_keep(coef: jax.Array, column_violation: jax.Array, ladder) -> jax.Arr
     return rank < capacity
 
 
-def _columns(values: jax.Array, order: jax.Array, valid: jax.Array, fit_intercept: bool):
-    """``(K, d)`` coefficients (or gradients) of the full problem -> those of the sub-problem on
-    the columns ``order``: padding columns zero, the intercepts kept."""
-    sub = jnp.where(valid, values[:, order], 0.0)
-    if fit_intercept:
-        sub = jnp.concatenate([sub, values[:, values.shape[1] - 1 :]], axis=1)
-    return sub
-
-
-def _sub_problem(full: Problem, keep: jax.Array, c: int) -> tuple[Problem, jax.Array, jax.Array]:
-    """The sub-problem of ``full`` on the working set ``keep (p,)`` at capacity ``c``, with its
-    columns ``order (c,)`` of ``X`` (kept columns first) and ``valid (c,)`` (not padding)."""
-    p = full.X.shape[1]
-    if c == p:  # every column: the full design as it is, no copy
-        order, valid = jnp.arange(p), jnp.ones(p, bool)
-        X_W, X_W_T = full.X, full.X_T
-    else:
-        X_T = full.X.T if full.X_T is None else full.X_T
-        order = jnp.argsort(~keep, stable=True)[:c]  # kept columns first
-        valid = jnp.arange(c) < jnp.sum(keep)
-        X_W_T = jnp.where(valid[:, None], X_T[order], 0.0)
-        X_W = X_W_T.T  # a view: the sub-problem's products read X_W_T
-    factors = full.penalty.factors
-    sub_factors = jnp.where(valid, factors[order], 1.0)
-    if full.fit_intercept:
-        sub_factors = jnp.concatenate([sub_factors, factors[p:]])
-    penalty = full.penalty._replace(factors=sub_factors)
-    return dataclasses.replace(full, X=X_W, X_T=X_W_T, penalty=penalty), order, valid
-
-
 class _SubSolve(NamedTuple):
     """A solve on a working set, told in the full problem's terms: ``coef (K, d)`` (left-out
     columns zero), the full problem's linear predictor and risk there, and the solve's
@@ -173,8 +129,8 @@ def _solve_at_capacity(c: int, method: Solver, full: Problem, *, max_iter: int):
 
     def branch(operands) -> _SubSolve:
         coef, keep, risk, carried, tol = operands
-        sub, order, valid = _sub_problem(full, keep, c)
-        columns = partial(_columns, order=order, valid=valid, fit_intercept=full.fit_intercept)
+        sub, order, valid = sub_problem(full, keep, c)
+        columns = partial(sub_columns, order=order, valid=valid, fit_intercept=full.fit_intercept)
         solution = iterative_solve(
             method,
             sub,
@@ -257,10 +213,8 @@ def _grow_until_kkt(
     problem's KKT conditions (one full gradient), pick the next set by ``rule``. ``budgeted``:
     also stop after ``max_iter`` iterations in all, ``MAX_ROUNDS`` solves, or a stalled solve
     that left the working set as it was."""
-    if is_sparse(full.X):
-        raise ValueError("working sets gather columns of a dense X; solve a sparse X without them")
     p = full.X.shape[1]
-    ladder = capacities(p)
+    ladder = design_capacities(full.X)
     branches = [_solve_at_capacity(c, method, full, max_iter=max_iter) for c in ladder]
     sizes = jnp.asarray(ladder)
 
@@ -348,8 +302,9 @@ def working_set_solve(
     """Solve ``full`` from ``coef`` on the working set ``keep (p,)`` (the strong rule's, on a
     path), grown by the KKT violators until none is left out.
 
-    ``risk`` is the risk and its gradient at ``coef`` (``Problem.Risk``). ``full`` should hold
-    ``X_T`` (see the module docstring); without it the columns are gathered from ``X`` itself.
+    ``risk`` is the risk and its gradient at ``coef`` (``Problem.Risk``). A dense ``full``
+    should hold ``X_T`` (see the module docstring); without it the columns are gathered from
+    ``X`` itself.
     Returns the solution on the full problem (its ``carried``: what ``method`` hands on to the
     next problem, from ``carried`` through the sub-problems; its ``risk``: the full problem's,
     at the solution; its ``stop_reason``: converged on the full problem, else why the last
@@ -388,9 +343,10 @@ def ranked_working_set_solve(
     risk = full.risk_and_grad_given_Z(Z)
     _, grad = full.smooth_value_and_grad_given_risk(coef, risk)
     kkt = full.penalty.kkt_residual(coef, grad)
-    keep = ranked_keep(coef, jnp.max(kkt[:, :p], axis=0), capacities(p))
+    ladder = design_capacities(full.X)
+    keep = ranked_keep(coef, jnp.max(kkt[:, :p], axis=0), ladder)
     start = _start(full, coef, keep, Z, risk, jnp.max(kkt) > tol, None)
-    rule = _ranked_growth(capacities(p))
+    rule = _ranked_growth(ladder)
     end = _grow_until_kkt(method, full, start, rule, max_iter=max_iter, tol=tol, budgeted=True)
     screening = Screening(
         n_discarded=jnp.sum(~end.keep).astype(jnp.int32),

@@ -191,17 +191,12 @@ def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
     return (*located, targets, weights, offset)
 
 
-def _check_screening(screening, *, l1: bool, batched: bool, sparse: bool) -> bool:
+def _check_screening(screening, *, l1: bool, batched: bool) -> bool:
     """Whether the path uses working sets: by default with an L1 part, except one-vs-rest (working
-    sets branch on the data, and under ``vmap`` every branch would run) and a sparse ``X`` (their
-    column gathers need a dense one)."""
+    sets branch on the data, and under ``vmap`` every branch would run). A sparse ``X`` gives
+    its working sets as dense column blocks (``engine.working_columns``)."""
     if screening is None:
-        return l1 and not batched and not sparse
-    if screening and sparse:
-        raise ValueError(
-            "screening=True (strong-rule working sets) needs a dense X: pass screening=None or "
-            "False for a sparse X (the same path, without working sets), or X.toarray()"
-        )
+        return l1 and not batched
     return bool(screening)
 
 
@@ -313,7 +308,7 @@ def regularization_path(
         n_params = data.targets.shape[-1] * (data.X.shape[1] + int(fit_intercept))
         solver = auto_solver(l1=l1, n_params=n_params, sparse=sparse)
     get_solver(solver, l1=l1)
-    screening = _check_screening(screening, l1=l1, batched=batched, sparse=sparse)
+    screening = _check_screening(screening, l1=l1, batched=batched)
     transposed = not sparse and reads_transposed(screening, alpha)
     X_on, X_T, targets, weights, offset = _on_device(data, mesh, transposed)
     static = dict(loss=data.loss, fit_intercept=bool(fit_intercept))

@@ -16,8 +16,9 @@ Each purpose is a different trade-off, measured where noted:
 - ``LEAST_SQUARES`` (the squared-loss regressors): coordinate descent.
 
 A sparse ``X`` allows exact Newton only up to ``NEWTON_MAX_PARAMS`` coefficients, whatever the
-purpose (its Hessian costs ``2·nnz·p``, ``newton.check_sparse_size``): beyond, L-BFGS. The other
-picks (``"cd"``, ``"lbfgs"``) take a sparse ``X`` at any size.
+purpose (its Hessian, ``core.design.sparse_weighted_gram``, costs about ``n·r²`` for rows of
+``r`` values; ``newton.check_sparse_size``): beyond, L-BFGS. The other picks (``"cd"``,
+``"lbfgs"``) take a sparse ``X`` at any size.
 """
 
 from __future__ import annotations

@@ -85,8 +85,8 @@ __all__ = ["CoordinateDescent", "uses_gram"]
 
 def uses_gram(problem: Problem, max_gram: int) -> bool:
     """The static rule: Gram form when ``K·d ≤ n`` and ``K·d ≤ max_gram``; for a sparse ``X``
-    only up to ``NEWTON_MAX_PARAMS`` (its Gram matrix costs ``2·nnz·p``, a residual sweep
-    ``O(nnz·K)``)."""
+    only up to ``NEWTON_MAX_PARAMS`` (its Gram matrix costs about ``n·r²`` for rows of ``r``
+    values, a residual sweep ``O(nnz·K)``)."""
     n = problem.X.shape[0]
     m = problem.n_outputs * problem.n_params_per_output
     if is_sparse(problem.X):

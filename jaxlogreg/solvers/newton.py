@@ -52,7 +52,8 @@ def solve_newton_system(problem: Problem, H: jax.Array, rhs: jax.Array) -> jax.A
 
 def check_sparse_size(problem: Problem, solver: str) -> None:
     """Refuse a ``(K·d)²`` Hessian of a sparse ``X`` beyond ``NEWTON_MAX_PARAMS`` coefficients:
-    its Gram matrix costs ``2·nnz·p`` and ``(K·d)²`` memory (``design.sparse_weighted_gram``)."""
+    its Gram matrix costs about ``n·r²`` for rows of ``r`` values and ``(K·d)²`` memory
+    (``design.sparse_weighted_gram``)."""
     m = problem.n_outputs * problem.n_params_per_output
     if is_sparse(problem.X) and m > NEWTON_MAX_PARAMS:
         raise ValueError(

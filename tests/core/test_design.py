@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from jaxlogreg.core import design
 from jaxlogreg.core.design import (
     SparseDesign,
     column_add,
@@ -76,12 +77,49 @@ def test_weighted_gram(shape, dtype, monkeypatch):
     X = random_csr(*shape, seed=3, dtype=dtype)
     dense = X.toarray().astype(np.float64)
     v = np.random.default_rng(1).random(shape[0]).astype(dtype)
-    # Blocks of 4 columns (and a partial last block) as well as one block for all of them.
+    expected = dense.T @ (v[:, None] * dense)
+    D, tol = design_of(X), tolerance(dtype)
+    # Row chunks of one row and of every row; column blocks of 4 (a partial last one) and of all.
+    for elements in (1, 2**22):
+        monkeypatch.setattr("jaxlogreg.core.design.GRAM_CHUNK_ELEMENTS", elements)
+        gram = design._pair_gram(D, jnp.asarray(v))
+        np.testing.assert_allclose(gram, expected, atol=tol, rtol=tol)
     for elements in (4 * shape[0], 2**22):
         monkeypatch.setattr("jaxlogreg.core.design.GRAM_BLOCK_ELEMENTS", elements)
-        gram = sparse_weighted_gram(design_of(X), jnp.asarray(v))
-        tol = tolerance(dtype)
-        np.testing.assert_allclose(gram, dense.T @ (v[:, None] * dense), atol=tol, rtol=tol)
+        gram = design._column_block_gram(D, jnp.asarray(v))
+        np.testing.assert_allclose(gram, expected, atol=tol, rtol=tol)
+    gram = sparse_weighted_gram(D, jnp.asarray(v))
+    np.testing.assert_allclose(gram, expected, atol=tol, rtol=tol)
+
+
+def test_weighted_gram_form_follows_the_cost_rule():
+    """Short rows take the row outer products; one dense row among short ones makes every row
+    that long (its slots), and the column blocks take over."""
+    X = random_csr(200, 300, seed=4, density=0.02)
+    assert design._pair_gram is _gram_form(X)
+    X = X.tolil()
+    X[5, :] = np.arange(1.0, 301.0)
+    X = X.tocsr()
+    X.sort_indices()
+    assert design._column_block_gram is _gram_form(X)
+    v = np.random.default_rng(2).random(200)
+    gram = sparse_weighted_gram(design_of(X), jnp.asarray(v))
+    np.testing.assert_allclose(gram, X.T @ (v[:, None] * X.toarray()), atol=1e-12, rtol=1e-12)
+
+
+def _gram_form(X):
+    """The form ``sparse_weighted_gram`` takes for ``X`` (both forms recorded when called)."""
+    called = []
+    D, v = design_of(X), jnp.ones(X.shape[0])
+    originals = design._pair_gram, design._column_block_gram
+    try:
+        for form in originals:
+            setattr(design, form.__name__, lambda *args, form=form: called.append(form))
+        sparse_weighted_gram(D, v)
+    finally:
+        design._pair_gram, design._column_block_gram = originals
+    (form,) = called
+    return form
 
 
 def test_take_rows():

@@ -158,12 +158,15 @@ def test_compiles_once_per_shape(wide):
     assert solve._cache_size() == compiled
 
 
-def test_working_sets_are_asked_for_and_need_a_dense_x(wide):
+def test_working_sets_are_asked_for_and_take_a_sparse_x(wide):
     X, y = wide
     X, y = X[:30, :40], y[:30]
     default = jaxlogreg.fit(X, y, lam=0.05, l1_ratio=1.0, solver="cd")
     assert default.screening is None and default.duality_gap is None
     ranked = jaxlogreg.fit(X, y, lam=0.05, l1_ratio=1.0, solver="cd", working_sets=True)
     np.testing.assert_allclose(ranked.coef, default.coef, atol=1e-6)
-    with pytest.raises(ValueError, match="dense X"):
-        jaxlogreg.fit(sp.csr_matrix(X), y, lam=0.05, l1_ratio=1.0, solver="cd", working_sets=True)
+    sparse = jaxlogreg.fit(
+        sp.csr_matrix(X), y, lam=0.05, l1_ratio=1.0, solver="cd", working_sets=True
+    )
+    assert sparse.screening is not None
+    np.testing.assert_allclose(sparse.coef, ranked.coef, atol=1e-8)
