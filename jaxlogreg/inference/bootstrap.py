@@ -98,7 +98,8 @@ def refit_many(
 
     def chunk(args):
         w, lam_chunk = args
-        return refit(X, targets, w, lam_chunk, l1_ratio, penalty_factor, init, tol, offset)
+        arrays = (X, targets, w, lam_chunk, l1_ratio, penalty_factor, init, tol, offset)
+        return refit(*arrays, None, None)  # no bounds (``fitted_problem`` refuses them)
 
     B = counts.shape[0]
     n_chunks = -(-B // batch_size)

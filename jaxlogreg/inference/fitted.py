@@ -130,6 +130,12 @@ def _check_classifier(estimator) -> None:
             f"expected a fitted jaxlogreg LogisticRegression, got {type(estimator).__name__}"
         )
     check_is_fitted(estimator)
+    bounded = any(getattr(estimator, b, None) is not None for b in ("lower_bounds", "upper_bounds"))
+    if bounded or getattr(estimator, "multinomial_l1", "ungrouped") == "grouped":
+        raise ValueError(
+            "inference (summary, infer, bootstrap, influence) is not available for a fit with "
+            "lower_bounds/upper_bounds or multinomial_l1='grouped': refit without them"
+        )
 
 
 def _checked_offset(estimator, offset, n: int, n_classes: int, mode: Mode):

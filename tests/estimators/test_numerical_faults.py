@@ -228,13 +228,13 @@ def test_an_overflowing_fit_raises_and_leaves_the_estimator_unchanged(four, monk
     X, y = four
     model = LogisticRegression().fit(X, y)
     coef = model.coef_.copy()
-    solve = jaxlogreg.estimators.logistic.solve
+    solve = jaxlogreg.estimators._placement.solve
 
     def overflowing(*args, **kwargs):
         result = solve(*args, **kwargs)
         return result._replace(coef=result.coef * jnp.inf)
 
-    monkeypatch.setattr(jaxlogreg.estimators.logistic, "solve", overflowing)
+    monkeypatch.setattr(jaxlogreg.estimators._placement, "solve", overflowing)
     with pytest.raises(NumericalError, match=r"the fit overflowed.*Standardize X") as error:
         model.fit(X, y)
     assert isinstance(error.value, ValueError) and isinstance(error.value, FloatingPointError)

@@ -166,3 +166,17 @@ def test_influence_with_offsets_against_refits(rng):
     for i in (0, 17, 55):
         expected = (test_loss(i, 1) - test_loss(i, -1)) / (2 * eps)
         np.testing.assert_allclose(result.upweight[i], expected, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "params", [dict(lower_bounds=0.0), dict(multinomial_l1="grouped", multi_class="multinomial")]
+)
+def test_inference_of_a_constrained_fit_is_a_clear_error(params):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(90, 3))
+    y = rng.integers(0, 3, size=90)
+    model = LogisticRegression(l1_ratio=1.0, solver="cd", **params).fit(X, y)
+    with pytest.raises(ValueError, match="not available for a fit with lower_bounds"):
+        model.summary(X, y)
+    with pytest.raises(ValueError, match="not available for a fit with lower_bounds"):
+        bootstrap(model, X, y, n_resamples=2)
