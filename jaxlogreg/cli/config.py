@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.constraints import MULTINOMIAL_L1
 from ..solvers import SOLVERS
 from .datasets import BUILTIN_DATASETS
 
@@ -63,6 +64,28 @@ def penalty_factor_option(value: Any) -> tuple[float, ...] | str:
     return tuple(float(v) for v in value)
 
 
+def bound_option(sign: int) -> Callable[[Any], float | tuple[float, ...]]:
+    """The converter of `model.lower_bounds` (`sign` −1) or `model.upper_bounds` (`sign` 1): a
+    number (every coefficient), a list of numbers (one per feature) or `[]` (no bound), each
+    on the side of 0 that keeps zero feasible (glmnet's `lower.limits` ≤ 0 ≤ `upper.limits`;
+    TOML's `-inf` / `inf`: no bound)."""
+    side = "<= 0" if sign < 0 else ">= 0"
+
+    def convert(value: Any) -> float | tuple[float, ...]:
+        values = value if isinstance(value, list | tuple) else [value]
+        numbers = all(_has_type(v, float) for v in values)
+        if not numbers or any(np.isnan(v) or sign * v < 0 for v in values):
+            raise ValueError(
+                f"a number {side} (for every coefficient), a list of numbers {side} (one per "
+                f"feature; -inf / inf: no bound) or [] (no bounds); got {value!r}"
+            )
+        if not isinstance(value, list | tuple):
+            return float(value)
+        return tuple(float(v) for v in value)
+
+    return convert
+
+
 POSITIVE = Rule("> 0", lambda value: value > 0)
 AT_LEAST_ONE = Rule(">= 1", lambda value: value >= 1)
 FRACTION = Rule("strictly between 0 and 1", lambda value: 0 < value < 1)
@@ -90,6 +113,9 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "tol": Option(float, 1e-6, rule=POSITIVE),
         "penalty_factor": Option(tuple, (), convert=penalty_factor_option),
         "standardize": Option(bool, False),
+        "lower_bounds": Option(tuple, (), convert=bound_option(-1)),
+        "upper_bounds": Option(tuple, (), convert=bound_option(1)),
+        "multinomial_l1": Option(str, "ungrouped", choices=MULTINOMIAL_L1),
     },
     "path": {
         "n_lambdas": Option(int, 100, rule=AT_LEAST_ONE),
@@ -236,6 +262,26 @@ def penalty_factors(config: Config, feature_names: tuple[str, ...]) -> np.ndarra
     if not np.all(np.isfinite(factors)) or np.any(factors < 0):
         raise ConfigError("model.penalty_factor must hold finite, non-negative numbers")
     return factors.astype(np.float64)
+
+
+def constraint_options(config: Config, feature_names: tuple[str, ...]) -> dict[str, Any]:
+    """`lower_bounds`, `upper_bounds` and `multinomial_l1` of `config["model"]` as the estimators
+    and `regularization_path` take them (`None`: no bound; a list: checked to have one number per
+    feature of the fitted columns)."""
+    model = config["model"]
+    options = {"multinomial_l1": model["multinomial_l1"]}
+    for name in ("lower_bounds", "upper_bounds"):
+        value = model[name]
+        if value == ():  # no bound
+            options[name] = None
+            continue
+        if isinstance(value, tuple) and len(value) != len(feature_names):
+            raise ConfigError(
+                f"model.{name} must be a number or have one number per feature "
+                f"({len(feature_names)}), got {len(value)}"
+            )
+        options[name] = np.asarray(value) if isinstance(value, tuple) else value
+    return options
 
 
 def _has_type(value: Any, expected: type) -> bool:

@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .. import LogisticRegressionCV
 from ..plot import save_cv_plot
-from .config import Config, penalty_factors
+from .config import Config, constraint_options, penalty_factors
 from .outputs import convergence_message, write_csv, write_json
 from .split import Split
 
@@ -98,6 +98,7 @@ def _cross_validate(split: Split, config: Config, l1_ratios: list):
         tol=settings["tol"],
         penalty_factor=penalty_factors(config, split.feature_names),
         standardize=config["model"]["standardize"],
+        **constraint_options(config, split.feature_names),
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)

@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .. import regularization_path
 from ..plot import save_path_plot
-from .config import Config, penalty_factors
+from .config import Config, constraint_options, penalty_factors
 from .outputs import convergence_message, table_rows, write_csv, write_json
 from .split import Split
 
@@ -73,6 +73,7 @@ def _compute_path(split: Split, config: Config, max_iter: int):
             max_iter=max_iter,
             penalty_factor=penalty_factors(config, split.feature_names),
             standardize=config["model"]["standardize"],
+            **constraint_options(config, split.feature_names),
         )
     seconds = time.perf_counter() - start
     print(f"... done in {seconds:.2f} s (compilation included)", flush=True)

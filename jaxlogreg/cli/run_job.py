@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import LogisticRegression
 from ..core.penalties import l1_ratio_of
-from .config import Config, penalty_factors
+from .config import Config, constraint_options, penalty_factors
 from .datasets import Dataset, load_builtin, load_table
 from .outputs import convergence_message, output_directory
 from .report import Experiment, format_report, summarize
@@ -66,6 +66,7 @@ def fit_experiment(dataset: Dataset, config: Config, config_source: str) -> Expe
         tol=model["tol"],
         penalty_factor=penalty_factors(config, names),
         standardize=model["standardize"],
+        **constraint_options(config, names),
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

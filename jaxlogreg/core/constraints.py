@@ -17,13 +17,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validation import check_choice
+from .targets import Mode
 
 __all__ = [
     "MULTINOMIAL_L1",
     "Constraints",
+    "ModelConstraints",
     "box_bounds",
     "constraints_of",
     "is_grouped",
+    "model_constraints",
     "with_free_intercepts",
 ]
 
@@ -130,3 +133,58 @@ def constraints_of(
     return Constraints(
         lower, upper, is_grouped(multinomial_l1, multinomial=multinomial, bounded=bounded)
     )
+
+
+class ModelConstraints(NamedTuple):
+    """The checked options of a model (``Constraints``: bounds ``(K, p)`` on the original scale
+    of the features, ``K = 1`` for a binary model) and whether it is one-vs-rest.
+
+    The bounds hold for the coefficients on the original scale: a fit on standardized columns
+    ``xⱼ/σⱼ`` has coefficients ``σⱼβⱼ``, whose bounds are ``σⱼlⱼ`` and ``σⱼuⱼ``. One-vs-rest
+    gives each class's problem its row of the ``(n_classes, p)`` bounds."""
+
+    checked: Constraints
+    one_vs_rest: bool
+
+    @property
+    def grouped(self) -> bool:
+        return self.checked.grouped
+
+    @property
+    def proximal(self) -> bool:
+        """Whether the fit needs a solver with a proximal step."""
+        return self.checked.proximal
+
+    def bounds(self, scales: np.ndarray, dtype) -> tuple | None:
+        """``(lower, upper)`` as the solvers take them for the columns divided by
+        ``scales (p,)``: ``(K, p)``, or ``(K, 1, p)`` one-vs-rest; ``None`` without bounds."""
+        if not self.checked.bounded:
+            return None
+
+        def scaled(bound):
+            if bound is None:
+                return None
+            bound = (bound * scales).astype(dtype)
+            return bound[:, None, :] if self.one_vs_rest else bound
+
+        return scaled(self.checked.lower), scaled(self.checked.upper)
+
+
+def model_constraints(
+    lower_bounds, upper_bounds, multinomial_l1, mode: Mode, n_classes: int, n_features: int
+) -> ModelConstraints:
+    """``lower_bounds``, ``upper_bounds`` and ``multinomial_l1`` checked against the model
+    ``mode`` (``core.targets``). Two classes fitted as a softmax (``Mode.BINARY_SOFTMAX``)
+    report the difference of two softmax rows, which bounds on the rows cannot express:
+    refused, with the fix."""
+    bounded = lower_bounds is not None or upper_bounds is not None
+    if mode == Mode.BINARY_SOFTMAX and bounded:
+        raise ValueError(
+            "lower_bounds and upper_bounds bound the coefficients of one logit for two classes: "
+            "use multi_class='auto' (or 'ovr') rather than 'multinomial'"
+        )
+    rows = 1 if mode == Mode.BINARY else n_classes
+    multinomial = mode in (Mode.MULTINOMIAL, Mode.BINARY_SOFTMAX)
+    options = (lower_bounds, upper_bounds, multinomial_l1, rows, n_features, np.float64)
+    checked = constraints_of(*options, multinomial=multinomial)
+    return ModelConstraints(checked, mode == Mode.OVR)

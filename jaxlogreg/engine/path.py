@@ -21,7 +21,10 @@ risk there, ``(p, K)``. ``Θ⁰`` satisfies the KKT conditions of ``F_λ`` exact
     λ_max = maxⱼ maxₖ |G_jk| / (max(α, 10⁻³) ϖⱼ)     (over ϖⱼ > 0)
 
 is the smallest ``λ`` at which every penalized coefficient is zero when ``α > 0`` (the ``10⁻³``
-floor is glmnet's convention for ridge, where no finite ``λ`` zeroes the coefficients).
+floor is glmnet's convention for ridge, where no finite ``λ`` zeroes the coefficients). Under
+box constraints ``l ≤ W ≤ u`` a coefficient leaves zero only in a feasible direction (``G_jk > 0``
+needs ``l_jk < 0``, ``G_jk < 0`` needs ``u_jk > 0``), so only those ``|G_jk|`` count (none when
+both bounds are zero); for the grouped L1 part ``maxₖ |G_jk|`` becomes ``‖G₍:,ⱼ₎‖₂``.
 
 Screening (``screening=True``, with an L1 part): each ``λ`` is solved on the working set the
 sequential strong rule predicts, then checked against the KKT conditions of the full problem and
@@ -51,7 +54,7 @@ from ..solvers.auto import auto_solver
 from .functional import FitResult, make_problem
 from .working_set import Screening, strong_rule_keep, working_set_solve
 
-__all__ = ["has_l1_part", "lambda_max", "null_init", "path", "reads_transposed"]
+__all__ = ["feasible_scores", "has_l1_part", "lambda_max", "null_init", "path", "reads_transposed"]
 
 #: ``α`` floor of ``λ_max``'s denominator (glmnet): ridge paths start where ``α = 10⁻³`` would.
 ALPHA_FLOOR = 1e-3
@@ -76,7 +79,7 @@ def null_init(
     return null_coef(targets, weights, X.shape[1], get_loss(loss), fit_intercept, offset)
 
 
-@partial(precise_jit, static_argnames=("loss", "fit_intercept"))
+@partial(precise_jit, static_argnames=("loss", "fit_intercept", "grouped"))
 def lambda_max(
     X,
     targets,
@@ -88,13 +91,18 @@ def lambda_max(
     loss,
     fit_intercept: bool,
     penalty_factor=None,
+    lower=None,
+    upper=None,
+    grouped: bool = False,
 ) -> jax.Array:
     """``λ_max = maxⱼₖ |Xᵀdiag(s̃)(M⁰ − T)|ⱼₖ / (max(α, 10⁻³)ϖⱼ)`` (module docstring).
 
     Shapes: ``X (n, p)``, ``targets (n, K)``, ``sample_weight (n,)``, ``penalty_factor (p,)``
     (default ones; columns with ``ϖⱼ = 0`` are never zeroed and are left out), ``offset``
     ``(n, K)`` or ``(n, 1)`` (default none); ``l1_ratio`` scalar. Zero when no penalized column
-    can enter the model.
+    can enter the model. ``lower``, ``upper``: ``(K, p)`` bounds (``None``: none), with which
+    only feasible directions count (``feasible_scores``); ``grouped``: the column norms
+    ``‖G₍:,ⱼ₎‖₂`` replace ``maxₖ |G_jk|``.
     """
     X = X_T.T if X is None else X
     dtype = X.dtype
@@ -107,10 +115,21 @@ def lambda_max(
     mu = loss.mean(null_linear_predictor(targets, weights, loss, fit_intercept, offset))
     residual = weights[:, None] * (mu - targets)
     G = rmatmul(residual, X)  # Rᵀ X, (K, p), no Xᵀ copy
-    score = jnp.max(jnp.abs(G), axis=0)
+    if grouped:
+        score = jnp.linalg.norm(G, axis=0)
+    else:
+        score = jnp.max(feasible_scores(G, lower, upper), axis=0)
     alpha = jnp.maximum(jnp.asarray(l1_ratio, dtype), ALPHA_FLOOR)
     ratio = jnp.where(factors > 0, score / (alpha * jnp.where(factors > 0, factors, 1.0)), 0.0)
     return jnp.max(ratio)
+
+
+def feasible_scores(G: jax.Array, lower, upper) -> jax.Array:
+    """``|G|`` where the descent direction ``−sign(G)`` leaves ``Θ = 0`` feasibly, else ``0``:
+    ``G_jk > 0`` needs ``l_jk < 0``, ``G_jk < 0`` needs ``u_jk > 0`` (``None``: no bound)."""
+    can_fall = G > 0 if lower is None else (G > 0) & (lower < 0)
+    can_rise = G < 0 if upper is None else (G < 0) & (upper > 0)
+    return jnp.where(can_fall | can_rise, jnp.abs(G), 0.0)
 
 
 class _Carry(NamedTuple):
@@ -123,7 +142,7 @@ class _Carry(NamedTuple):
     carried: Any
 
 
-def _solve_at(method, problem_at, *, screening, l1_ratio, penalty_factor, max_iter, tol):
+def _solve_at(method, problem_at, *, screening, l1_ratio, penalty_factor, grouped, max_iter, tol):
     """The scan's body: solve at ``lam`` from the last solution, on the strong rule's working set
     with ``screening``, and keep the solution less what is handed to the next ``λ``."""
 
@@ -131,7 +150,7 @@ def _solve_at(method, problem_at, *, screening, l1_ratio, penalty_factor, max_it
         problem = problem_at(lam)
         if screening:
             keep = strong_rule_keep(
-                carry.coef, carry.risk.grad, lam, carry.lam, l1_ratio, penalty_factor
+                carry.coef, carry.risk.grad, lam, carry.lam, l1_ratio, penalty_factor, grouped
             )
             solution, screened = working_set_solve(
                 method,
@@ -163,7 +182,15 @@ def _solve_at(method, problem_at, *, screening, l1_ratio, penalty_factor, max_it
 
 @partial(
     precise_jit,
-    static_argnames=("loss", "solver", "fit_intercept", "max_iter", "screening", "transposed"),
+    static_argnames=(
+        "loss",
+        "solver",
+        "fit_intercept",
+        "max_iter",
+        "screening",
+        "transposed",
+        "grouped",
+    ),
 )
 def _path(
     X,
@@ -176,6 +203,8 @@ def _path(
     tol,
     X_T=None,
     offset=None,
+    lower=None,
+    upper=None,
     *,
     loss: Loss,
     solver: str | Solver,
@@ -183,6 +212,7 @@ def _path(
     max_iter: int,
     screening: bool,
     transposed: bool,
+    grouped: bool,
 ) -> FitResult:
     # A caller's Xᵀ serves the start too; one transposed here serves the scan alone (a use
     # outside it would transpose X a second time).
@@ -198,10 +228,11 @@ def _path(
     l1_ratio = jnp.asarray(l1_ratio, dtype)
     penalty_factor = penalty_factor.astype(dtype)
     arrays = (X, targets, sample_weight)
-    static = dict(loss=loss, fit_intercept=fit_intercept, offset=offset)
+    shared = dict(loss=loss, fit_intercept=fit_intercept, offset=offset, grouped=grouped)
+    shared.update(lower=lower, upper=upper)  # the same for every λ
 
     def problem_at(lam, X_T=X_T):
-        return make_problem(*arrays, lam, l1_ratio, penalty_factor, X_T=X_T, **static)
+        return make_problem(*arrays, lam, l1_ratio, penalty_factor, X_T=X_T, **shared)
 
     solve_at = _solve_at(
         method,
@@ -209,6 +240,7 @@ def _path(
         screening=screening,
         l1_ratio=l1_ratio,
         penalty_factor=penalty_factor,
+        grouped=grouped,
         max_iter=max_iter,
         tol=jnp.asarray(tol, dtype),
     )
@@ -265,6 +297,9 @@ def path(
     max_iter: int = 1000,
     screening: bool = True,
     transposed: bool | None = None,
+    lower=None,
+    upper=None,
+    grouped: bool = False,
 ) -> FitResult:
     """Solve ``F_λ`` for every ``λ`` of ``lambdas`` with warm starts, in one compiled scan.
 
@@ -279,21 +314,23 @@ def path(
     the diagnostics ``(L,)`` and ``screening`` (columns discarded, KKT repairs).
 
     ``solver="auto"``: ``auto_solver``'s rule for fits (``"cd"`` when ``α > 0`` or ``α`` is
-    traced, e.g. vmapped). A ``Solver`` instance is used as it is (e.g. one from
-    ``Solver.batched``). ``screening`` applies the sequential strong rule with a KKT check
-    (module docstring); it changes nothing when ``α = 0``. ``transposed``: hold ``Xᵀ`` in memory
-    too (``Problem.X_T``), one copy of ``X`` for faster gradients and working-set gathers;
-    default: with screening, and on CPUs (never for a sparse ``X``, a ``SparseDesign``).
-    ``X_T``: ``Xᵀ (p, n)`` already laid out
+    traced, e.g. vmapped, and with bounds or ``grouped``). A ``Solver`` instance is used as it
+    is (e.g. one from ``Solver.batched``). ``screening`` applies the sequential strong rule with
+    a KKT check (module docstring); it changes nothing when ``α = 0``. ``transposed``: hold
+    ``Xᵀ`` in memory too (``Problem.X_T``), one copy of ``X`` for faster gradients and
+    working-set gathers; default: with screening, and on CPUs (never for a sparse ``X``, a
+    ``SparseDesign``). ``X_T``: ``Xᵀ (p, n)`` already laid out
     (``to_device(X, transposed=True)``): the path then reads it alone, and ``X`` may be ``None``.
     """
     loss = get_loss(loss)
     p = X_T.shape[0] if X is None else X.shape[1]
     if is_sparse(X):  # no Xᵀ: working sets scatter a sparse X's columns into dense blocks
         transposed = False
-    if solver == "auto":
+    if solver == "auto":  # bounds and grouping need a proximal step, as an L1 part does
+        proximal = lower is not None or upper is not None or grouped
+        l1 = True if proximal else has_l1_part(l1_ratio)
         n_params = targets.shape[1] * (p + int(fit_intercept))
-        solver = auto_solver(l1=has_l1_part(l1_ratio), n_params=n_params)
+        solver = auto_solver(l1=l1, n_params=n_params)
     if transposed is None:
         transposed = reads_transposed(screening, l1_ratio)
     return _path(
@@ -307,10 +344,13 @@ def path(
         tol,
         X_T,
         None if offset is None else jnp.asarray(offset),
+        None if lower is None else jnp.asarray(lower),
+        None if upper is None else jnp.asarray(upper),
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,
         max_iter=int(max_iter),
         screening=bool(screening),
         transposed=X_T is not None or bool(transposed),
+        grouped=bool(grouped),
     )

@@ -87,11 +87,17 @@ class Screening(NamedTuple):
     n_full_passes: jax.Array
 
 
-def strong_rule_keep(coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor) -> jax.Array:
-    """``(p,)`` mask of the columns the sequential strong rule keeps at ``lam``."""
+def strong_rule_keep(
+    coef, risk_grad, lam, lam_prev, l1_ratio, penalty_factor, grouped: bool = False
+) -> jax.Array:
+    """``(p,)`` mask of the columns the sequential strong rule keeps at ``lam``: score
+    ``maxₖ |∇ₖⱼ|``, or the column norm ``‖∇₍:,ⱼ₎‖₂`` for the ``grouped`` L1 part. Under box
+    constraints the rule is kept as it is: it may keep a column that can only move infeasibly
+    (a wider set, no error), and the KKT check on the projected residual stays exact."""
     p = penalty_factor.shape[0]
     threshold = l1_ratio * (2.0 * lam - lam_prev) * penalty_factor
-    score = jnp.max(jnp.abs(risk_grad[:, :p]), axis=0)
+    gradient = risk_grad[:, :p]
+    score = jnp.linalg.norm(gradient, axis=0) if grouped else jnp.max(jnp.abs(gradient), axis=0)
     return (score >= threshold) | jnp.any(coef[:, :p] != 0, axis=0)
 
 

@@ -16,7 +16,8 @@ on a fitted ``LogisticRegression`` view of each fold fit, on the fold's validati
 glmnet's options are ``LogisticRegression``'s: ``penalty_factor`` in every fold fit and the refit;
 ``standardize`` scales each fold by the standard deviations of its own training rows (glmnet's
 ``cv.glmnet``), so the folds then run one after the other; an ``offset`` stays with its row in
-the fold fits, the validation scores and the refit.
+the fold fits, the validation scores and the refit; ``lower_bounds``, ``upper_bounds`` and
+``multinomial_l1`` hold in every fold fit (on the original scale) and the refit.
 
 A sparse ``X`` (``scipy.sparse``, or a JAX BCOO) is never densified: the folds are weight masks
 over one sparse design, the scorers get row slices of the CSR matrix and the refit is
@@ -46,15 +47,15 @@ from ..selection.cv import (
     check_scoring,
     concatenate_folds,
     cross_validate,
-    scorer_scores,
     validation_scores,
-    with_labels,
 )
 from ..selection.fold_report import report_fold_fits
 from ..selection.folds import fold_masks, metadata_router, routed_metadata
 from ..selection.grid import check_Cs, check_l1_ratios
 from ..selection.select import SELECTS, cv_results, fold_average, selected_indices
 from ..solvers.auto import Purpose
+from ._constraints import fit_constraints
+from ._fold_view import FoldView, fold_scorer_scores
 from .logistic import LogisticRegression
 
 __all__ = ["LogisticRegressionCV"]
@@ -112,6 +113,9 @@ class LogisticRegressionCV(LogisticRegression):
             standard deviations of its own training rows (as glmnet's ``cv.glmnet``, whose fold
             fits standardize on their data), the refit by those of all rows; the folds then run
             one after the other (one compiled program, one fold at a time).
+        lower_bounds, upper_bounds, multinomial_l1: as in ``LogisticRegression`` (box
+            constraints on ``coef_``, the grouped multinomial lasso), in every fold fit and the
+            refit; they need ``solver`` ``"prox"`` or ``"cd"`` (``"auto"`` picks ``"cd"``).
 
     ``fit(X, y, sample_weight=None, offset=None, **params)`` and the prediction methods take
     ``LogisticRegression``'s ``offset``: each row keeps its own in the fold fits, in the
@@ -176,6 +180,9 @@ class LogisticRegressionCV(LogisticRegression):
         select="min",
         penalty_factor=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
+        multinomial_l1="ungrouped",
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -198,6 +205,9 @@ class LogisticRegressionCV(LogisticRegression):
         self.select = select
         self.penalty_factor = penalty_factor
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.multinomial_l1 = multinomial_l1
 
     def fit(self, X, y, sample_weight=None, offset=None, **params):
         """Fit every fold × ``C`` × ``l1_ratio``, choose, refit; on error the estimator is left
@@ -223,25 +233,29 @@ class LogisticRegressionCV(LogisticRegression):
         tol, max_iter = self._check_solver_options(l1)
         X, y, classes, y_index = self._classification_data(X, y)
         sparse = scipy.sparse.issparse(X)
-        solver = self._solver_for(l1, len(classes), X.shape[1], sparse=sparse)
+        mode = choose_mode(self.multi_class, len(classes))
+        constraints = fit_constraints(self, mode, len(classes), X.shape[1])
+        proximal = l1 or constraints.proximal
+        solver = self._solver_for(proximal, len(classes), X.shape[1], sparse=sparse)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         # computed once on all data, as scikit-learn does
         per_class = class_weights(self.class_weight, classes, y, sample_weight)
         class_factor = per_class[y_index]
         train_mask, test_mask = fold_masks(self.cv, X, y, weights, class_factor, split_params)
 
-        mode = choose_mode(self.multi_class, len(classes))
         offset = score_offset(offset, len(y), len(classes), mode)
         fold_data = (weights, class_factor, train_mask, test_mask)
         options = dict(solver=solver, max_iter=max_iter, offset=offset)
-        fits = self._cross_validate(X, y_index, mode, fold_data, (Cs, l1_ratios, tol), options)
+        options.update(grouped=constraints.grouped)
+        grid = (Cs, l1_ratios, tol)
+        fits = self._cross_validate(X, y_index, mode, fold_data, grid, options, constraints)
         fast = set(score_params) <= {"sample_weight"}  # the fit's weights or none, unrouted
         if fast_scoring and fast and score_params.get("sample_weight") is sample_weight:
             fold = (X, y_index, weights, test_mask, mode, offset)
             scores = validation_scores(fast_scoring, fits, *fold)
         else:
             fold = (classes, score_params, test_mask, offset)
-            scores = self._scorer_scores(scorer, fits, X, y, *fold)
+            scores = fold_scorer_scores(self, scorer, fits, X, y, *fold)
         indices = selected_indices(scores, Cs)
         class_weight = None
         if self.class_weight is not None:
@@ -276,26 +290,6 @@ class LogisticRegressionCV(LogisticRegression):
             return *fold_mean, C_, l1_ratio_
         return *self._refit(X, y, sample_weight, C_, l1_ratio_, *refit, fold_mean), C_, l1_ratio_
 
-    def _scorer_scores(self, scorer, fits, X, y, classes, score_params, test, offset):
-        """The validation score ``(F, L, A)`` of every fold fit by a scikit-learn ``scorer``,
-        on a fitted ``LogisticRegression`` view of the fit's coefficients (no refit) that adds
-        the validation rows' offsets, with the fold's rows of ``score_params`` (its sample
-        weights)."""
-        scorer = with_labels(scorer, classes)
-        view = _FoldView(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
-        view.classes_, view.n_features_in_ = classes, X.shape[1]
-        per_row = {  # per-sample metadata, cut to each fold's rows as scikit-learn does
-            k: np.asarray(v) for k, v in score_params.items() if np.shape(v) == (X.shape[0],)
-        }
-
-        def score(coef, intercept, rows):
-            view.coef_, view.intercept_ = coef, intercept
-            view.rows_offset_ = None if offset is None else offset[rows]
-            params = dict(score_params, **{k: v[rows] for k, v in per_row.items()})
-            return scorer(view, X[rows], y[rows], **params)
-
-        return scorer_scores(score, fits, test)
-
     def score(self, X, y, sample_weight=None, offset=None, **params):
         """The ``scoring`` score of the model on ``(X, y)`` (``None``: the negative log-loss;
         ``"roc_auc"`` with more than two classes: ``"roc_auc_ovr"``, as in the fit), weighted
@@ -309,7 +303,7 @@ class LogisticRegressionCV(LogisticRegression):
             scorer = get_scorer("roc_auc_ovr")
         model = self
         if offset is not None:  # the scorer predicts through a view that adds the offsets
-            model = _FoldView(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
+            model = FoldView(multi_class=self.multi_class, fit_intercept=self.fit_intercept)
             fitted = ("coef_", "intercept_", "classes_", "n_features_in_", "feature_names_in_")
             model.__dict__.update({k: v for k, v in vars(self).items() if k in fitted})
             model.rows_offset_ = offset
@@ -349,24 +343,28 @@ class LogisticRegressionCV(LogisticRegression):
         results = cv_results(fits, scores, Cs, l1_ratios, total_weight)
         self.cv_results_ = {key: grid_axes(np.array(value), 1) for key, value in results.items()}
 
-    def _cross_validate(self, X, y_index, mode, fold_data, grid, options):
+    def _cross_validate(self, X, y_index, mode, fold_data, grid, options, constraints):
         """``selection.cv.cross_validate`` of every fold; with ``standardize``, fold by fold on
         the columns divided by the ``σ`` of the fold's training rows (as glmnet's ``cv.glmnet``,
         whose fold fits standardize on their own data; ``LogisticRegression._standardized``),
-        the coefficients reported on the original scale."""
+        the coefficients reported on the original scale (``constraints``' bounds scaled with
+        the columns)."""
         check_choice("standardize", self.standardize, (False, True))
         options.update(fit_intercept=bool(self.fit_intercept))
         options.update(penalty_factor=check_penalty_factor(self.penalty_factor, X.shape[1]))
         problem = (y_index, int(y_index.max()) + 1, mode)
         if not self.standardize:
-            return cross_validate(X, *problem, *fold_data, *grid, **options)
+            bounds = constraints.bounds(np.ones(X.shape[1]), X.dtype)
+            return cross_validate(X, *problem, *fold_data, *grid, bounds=bounds, **options)
         weights, class_factor, train_mask, test_mask = fold_data
         fits = []
         for train, test in zip(train_mask, test_mask, strict=True):
             scales = feature_scales(X, weights * class_factor * train)
             masks = (train[None], test[None])
             fold = (weights, class_factor, *masks)
-            fit = cross_validate(scale_columns(X, scales), *problem, *fold, *grid, **options)
+            bounds = constraints.bounds(scales, X.dtype)
+            scaled = scale_columns(X, scales)
+            fit = cross_validate(scaled, *problem, *fold, *grid, bounds=bounds, **options)
             fits.append(fit._replace(coef=fit.coef / scales))
         return concatenate_folds(fits)
 
@@ -384,11 +382,3 @@ class LogisticRegressionCV(LogisticRegression):
         model.fit(X, y, sample_weight, offset)
         self.objective_ = model.objective_
         return model.coef_, model.intercept_
-
-
-class _FoldView(LogisticRegression):
-    """A fitted ``LogisticRegression`` for a scorer (a fold fit, or the model), whose decision
-    values add ``rows_offset_``, the offsets of the rows it is scored on (``None``: none)."""
-
-    def decision_function(self, X, offset=None):
-        return super().decision_function(X, self.rows_offset_ if offset is None else offset)

@@ -27,8 +27,6 @@ one-standard-error rule.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
@@ -36,7 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.sparse
-from sklearn.metrics import get_scorer, get_scorer_names, make_scorer, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 from ..core.design import matmul_t
 from ..core.penalties import lam_of_C
@@ -51,6 +49,7 @@ from ..engine.path import null_init, path
 from ..engine.shapes import bucket_rows, pad_rows, padded_on_device, padded_sparse_design
 from ..precision import precise_jit
 from ..solvers import get_solver
+from .cv_scorers import SCORINGS, check_scoring, scorer_scores, with_labels
 
 __all__ = [
     "SCORINGS",
@@ -63,10 +62,6 @@ __all__ = [
     "validation_scores",
     "with_labels",
 ]
-
-#: The validation scores computed with the fits, in one program (any other scorer:
-#: ``scorer_scores``).
-SCORINGS = ("neg_log_loss", "accuracy", "roc_auc")
 
 
 class CrossValidation(NamedTuple):
@@ -113,7 +108,18 @@ def sample_metrics(Z, y_index, mode: Mode):
 
 
 def _solved_grid(
-    X, targets, fit_weights, lambdas, l1_ratios, penalty_factor, offset, tol, *, ovr, **options
+    X,
+    targets,
+    fit_weights,
+    lambdas,
+    l1_ratios,
+    penalty_factor,
+    offset,
+    tol,
+    bounds,
+    *,
+    ovr,
+    **options,
 ):
     """``path`` vmapped over the folds (``fit_weights``, ``lambdas``) and the ``l1_ratios``, each
     path starting at its fold's intercept-only optimum (given the offset); with ``ovr`` over the
@@ -126,20 +132,23 @@ def _solved_grid(
     axes = ("l1_ratios", "folds", "classes") if ovr else ("l1_ratios", "folds")
     method = get_solver(options.pop("solver")).batched(axes)
 
-    def core(targets, weights, lambdas, l1_ratio, init, offset):
+    def core(targets, weights, lambdas, l1_ratio, init, offset, bounds):
         arguments = (X, targets, weights, lambdas, l1_ratio, penalty_factor, init, tol)
-        return path(*arguments, offset=offset, solver=method, screening=False, **options)
+        lower, upper = bounds
+        box = dict(offset=offset, lower=lower, upper=upper)
+        return path(*arguments, solver=method, screening=False, **box, **options)
 
     def start(targets, weights, offset):
         return null_init(X, targets, weights, offset=offset, **static)
 
     if ovr:
-        core = jax.vmap(core, in_axes=(0, None, None, None, 0, 0), axis_name="classes")
+        core = jax.vmap(core, in_axes=(0, None, None, None, 0, 0, 0), axis_name="classes")
         start = jax.vmap(start, in_axes=(0, None, 0))
     init = jax.vmap(start, in_axes=(None, 0, None))(targets, fit_weights, offset)
-    folds = jax.vmap(core, in_axes=(None, 0, 0, None, 0, None), axis_name="folds")
-    grid = jax.vmap(folds, in_axes=(None, None, None, 0, None, None), axis_name="l1_ratios")
-    return grid(targets, fit_weights, lambdas, l1_ratios, init, offset)
+    folds = jax.vmap(core, in_axes=(None, 0, 0, None, 0, None, None), axis_name="folds")
+    axes = (None, None, None, 0, None, None, None)
+    grid = jax.vmap(folds, in_axes=axes, axis_name="l1_ratios")
+    return grid(targets, fit_weights, lambdas, l1_ratios, init, offset, bounds)
 
 
 def _linear_predictors(X, coef):
@@ -150,7 +159,10 @@ def _linear_predictors(X, coef):
     return jnp.moveaxis(Z.reshape(X.shape[0], *batch), 0, -2)
 
 
-@partial(precise_jit, static_argnames=("loss", "solver", "fit_intercept", "max_iter", "mode"))
+@partial(
+    precise_jit,
+    static_argnames=("loss", "solver", "fit_intercept", "max_iter", "mode", "grouped"),
+)
 def _fold_fits(
     X,
     y_index,
@@ -164,12 +176,14 @@ def _fold_fits(
     penalty_factor,
     offsets,
     tol,
+    bounds,
     *,
     loss,
     solver,
     fit_intercept,
     max_iter,
     mode,
+    grouped,
 ):
     """All fold × ``C`` × ``l1_ratio`` fits and their metrics, as one program.
 
@@ -177,7 +191,9 @@ def _fold_fits(
     ``targets (n, K)``, or ``(n_classes, n, 1)`` one-vs-rest; ``sample_weight``,
     ``class_factor`` ``(n,)``; 0/1 ``train_mask``, ``test_mask`` ``(F, n)``; ``lambdas (F, L)``
     decreasing; ``l1_ratios (A,)``; ``penalty_factor (p,)``; ``offsets``: ``None`` or the pair
-    (the solver's offset, ``encode_offset``; the decision values' ``(n, K)``, ``score_offset``).
+    (the solver's offset, ``encode_offset``; the decision values' ``(n, K)``, ``score_offset``);
+    ``bounds``: ``(lower, upper)``, each ``None`` or ``(K, p)`` (``(n_classes, 1, p)``
+    one-vs-rest), shared by the folds and the ``λ``; ``grouped``: the grouped L1 part.
     Fold ``f`` fits with the weights ``sᵢ·cᵢ·mᶠᵢ`` (``c``: class weights). Returns the decision
     weights ``(A, F, L, K, p)`` and intercepts ``(A, F, L, K)``, iterations, convergence, stop
     reasons and KKT violations ``(A, F, L)``, and the log-loss and accuracy ``(2, A, F, L)``:
@@ -186,8 +202,9 @@ def _fold_fits(
     ovr = mode == Mode.OVR
     fit_weights = sample_weight * class_factor * train_mask  # (F, n)
     options = dict(loss=loss, solver=solver, fit_intercept=fit_intercept, max_iter=max_iter)
+    options.update(grouped=grouped)
     solver_offset, decision_offset = (None, 0.0) if offsets is None else offsets
-    grid = (lambdas, l1_ratios, penalty_factor, solver_offset, tol)
+    grid = (lambdas, l1_ratios, penalty_factor, solver_offset, tol, bounds)
     fits = _solved_grid(X, targets, fit_weights, *grid, ovr=ovr, **options)
     coef, intercept, n_iter, converged = fits.coef, fits.intercept, fits.n_iter, fits.converged
     stop_reason, kkt_violation = fits.stop_reason, fits.kkt_violation
@@ -227,6 +244,8 @@ def cross_validate(
     max_iter: int,
     penalty_factor: np.ndarray | None = None,
     offset: np.ndarray | None = None,
+    bounds: tuple | None = None,
+    grouped: bool = False,
 ) -> CrossValidation:
     """Fit and score every fold × ``Cs`` × ``l1_ratios`` (module docstring) in one program.
 
@@ -236,7 +255,10 @@ def cross_validate(
     values' offset ``(n, K)`` of ``core.targets.score_offset``, each row's in every fold (in the
     training fits and the validation scores alike). Fold ``f`` fits at
     ``λᶠ = lam_of_C(C, Σᵢ sᵢcᵢmᶠᵢ)`` for each ``C``, the ``C`` in increasing order (decreasing
-    ``λ``, the warm-start order); the results come back in the order of ``Cs``.
+    ``λ``, the warm-start order); the results come back in the order of ``Cs``. ``bounds``:
+    ``None`` or ``(lower, upper)`` as ``core.constraints.ModelConstraints.bounds`` lays them out
+    for the columns of ``X``; ``grouped``: the grouped multinomial L1 part (both need a
+    proximal ``solver``).
     """
     dtype = X.dtype
     order = np.argsort(Cs, kind="stable")
@@ -265,11 +287,13 @@ def cross_validate(
         *(jnp.asarray(a, dtype) for a in arrays),
         offsets,
         jnp.asarray(tol, dtype),
+        (None, None) if bounds is None else bounds,
         loss=loss,
         solver=solver,
         fit_intercept=fit_intercept,
         max_iter=max_iter,
         mode=mode,
+        grouped=bool(grouped),
     )
     unsort = np.argsort(order)
 
@@ -341,51 +365,3 @@ def _roc_auc(X, y_index, sample_weight, test_mask, W, b, mode: Mode, offset) -> 
                 labels=np.arange(n_classes) if n_classes > 2 else None,
             )
     return scores
-
-
-def check_scoring(scoring):
-    """``(name, scorer)``: ``name`` one of ``SCORINGS`` (computed with the fits) or ``None``;
-    ``scorer`` the scikit-learn scorer. ``scoring`` is ``None`` (``"neg_log_loss"``), a name of
-    ``sklearn.metrics.get_scorer_names()`` or a callable ``scorer(estimator, X, y)``."""
-    scoring = "neg_log_loss" if scoring is None else scoring
-    if isinstance(scoring, str) and scoring in get_scorer_names():
-        return (scoring if scoring in SCORINGS else None), get_scorer(scoring)
-    if callable(scoring):
-        return None, scoring
-    raise ValueError(
-        "scoring must be None (the negative log-loss), a name of "
-        f"sklearn.metrics.get_scorer_names() or a callable scorer(estimator, X, y); got "
-        f"{scoring!r} (one score only: LogisticRegressionCV maximizes a single score)"
-    )
-
-
-def scorer_scores(score: Callable, fits: CrossValidation, test_mask) -> np.ndarray:
-    """The validation score ``(F, L, A)`` of every fit by ``score(coef (K, p), intercept (K,),
-    rows)``, ``rows`` the indices of the fold's validation samples: a scikit-learn scorer run
-    on a fitted view of the batched coefficients, without refitting. The calls come in
-    scikit-learn's order: by fold, then ``l1_ratio``, then ``C``."""
-    scores = np.empty(fits.n_iter.shape)
-    for f, mask in enumerate(test_mask > 0):
-        rows = np.flatnonzero(mask)
-        for a, c in np.ndindex(scores.shape[2], scores.shape[1]):
-            scores[f, c, a] = score(fits.coef[f, c, a], fits.intercept[f, c, a], rows)
-    return scores
-
-
-def with_labels(scorer, classes):
-    """``scorer`` told all the ``classes`` (``labels=``; binary: ``pos_label=`` the last) when
-    its metric takes them, as scikit-learn's cross-validation does: a validation fold may miss
-    some classes."""
-    function = getattr(scorer, "_score_func", None)
-    parameters = inspect.signature(function).parameters if function is not None else {}
-    if "labels" not in parameters:
-        return scorer
-    kwargs = dict(getattr(scorer, "_kwargs", {}), labels=classes)
-    if len(classes) == 2 and "pos_label" in parameters:
-        kwargs["pos_label"] = classes[-1]
-    return make_scorer(
-        function,
-        greater_is_better=scorer._sign == 1,
-        response_method=scorer._response_method,
-        **kwargs,
-    )

@@ -34,6 +34,7 @@ from .._validation import (
     validate_inputs,
     warn_on_feature_scale,
 )
+from ..core.constraints import model_constraints
 from ..core.losses import Loss
 from ..core.standardization import feature_scales, scale_columns
 from ..core.targets import (
@@ -191,6 +192,25 @@ def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
     return (*located, targets, weights, offset)
 
 
+def _solver_and_constraints(
+    data: _Data, solver: str, l1: bool, fit_intercept, lower_bounds, upper_bounds, multinomial_l1
+) -> tuple[str, bool, dict]:
+    """The solver (``"auto"``: ``auto_solver``'s, ``"cd"`` with an L1 part, bounds or grouping),
+    checked; ``grouped``; and ``engine.path.path``'s ``lower``, ``upper`` (scaled with the
+    columns; ``(K, 1, p)`` one-vs-rest), checked as ``LogisticRegression`` checks them
+    (``core.constraints.model_constraints``)."""
+    options = (lower_bounds, upper_bounds, multinomial_l1, data.mode)
+    constraints = model_constraints(*options, len(data.classes), data.X.shape[1])
+    checked = constraints.checked
+    if solver == "auto":
+        n_params = data.targets.shape[-1] * (data.X.shape[1] + int(fit_intercept))
+        sparse = scipy.sparse.issparse(data.X)
+        solver = auto_solver(l1=l1 or checked.proximal, n_params=n_params, sparse=sparse)
+    get_solver(solver, l1=l1, bounds=checked.bounded, grouped=checked.grouped)
+    lower, upper = constraints.bounds(data.scales, data.X.dtype) or (None, None)
+    return solver, checked.grouped, dict(lower=lower, upper=upper)
+
+
 def _check_screening(screening, *, l1: bool, batched: bool) -> bool:
     """Whether the path uses working sets: by default with an L1 part, except one-vs-rest (working
     sets branch on the data, and under ``vmap`` every branch would run). A sparse ``X`` gives
@@ -255,6 +275,9 @@ def regularization_path(
     mesh=None,
     offset=None,
     standardize: bool = False,
+    lower_bounds=None,
+    upper_bounds=None,
+    multinomial_l1: str = "ungrouped",
 ) -> RegularizationPath:
     """Logistic-regression solutions along a decreasing grid of ``λ`` (glmnet convention).
 
@@ -291,6 +314,15 @@ def regularization_path(
         standardize: solve on the columns divided by their weighted standard deviations ``σ``
             and report ``β = β̃/σ`` (glmnet's ``standardize = TRUE``, as
             ``LogisticRegression(standardize=True)``; ``λ_max`` is that of the scaled columns).
+        lower_bounds, upper_bounds: box constraints on the coefficients, shared by every
+            ``λ`` (glmnet's ``lower.limits`` / ``upper.limits``, as in ``LogisticRegression``):
+            a number ``≤ 0`` / ``≥ 0``, a ``(p,)`` vector or a ``(K, p)`` array, on the original
+            scale of the features; intercepts are free. ``λ_max`` then counts only the feasible
+            directions at the intercept-only fit (``engine.path.lambda_max``).
+        multinomial_l1: ``"ungrouped"`` or ``"grouped"`` (glmnet's ``type.multinomial``): the
+            ``K`` coefficients of a feature enter or leave the model together (multinomial
+            only; not with bounds). Bounds and grouping need ``solver`` ``"prox"`` or ``"cd"``
+            (``"auto"`` picks ``"cd"``).
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did
@@ -303,13 +335,11 @@ def regularization_path(
     max_iter = check_positive_int("max_iter", max_iter)
     data = _checked_data(X, y, sample_weight, penalty_factor, multi_class, offset, standardize)
     l1, batched = alpha > 0, data.mode == Mode.OVR
-    sparse = scipy.sparse.issparse(data.X)
-    if solver == "auto":
-        n_params = data.targets.shape[-1] * (data.X.shape[1] + int(fit_intercept))
-        solver = auto_solver(l1=l1, n_params=n_params, sparse=sparse)
-    get_solver(solver, l1=l1)
+    constraints = (lower_bounds, upper_bounds, multinomial_l1)
+    # bounds as keywords: vmap maps them over their leading (one-vs-rest class) axis
+    solver, grouped, bounds = _solver_and_constraints(data, solver, l1, fit_intercept, *constraints)
     screening = _check_screening(screening, l1=l1, batched=batched)
-    transposed = not sparse and reads_transposed(screening, alpha)
+    transposed = not scipy.sparse.issparse(data.X) and reads_transposed(screening, alpha)
     X_on, X_T, targets, weights, offset = _on_device(data, mesh, transposed)
     static = dict(loss=data.loss, fit_intercept=bool(fit_intercept))
     # one-vs-rest: the classes' targets (and offsets, when given per class) run vmapped
@@ -320,25 +350,28 @@ def regularization_path(
         init_of = jax.vmap(init_of, in_axes=(None, 0, None, None, offset_axis))
     init = init_of(X_on, targets, weights, X_T, offset)
     if lambdas is None:
-        lmax_of = partial(lambda_max, penalty_factor=jnp.asarray(data.factor), **static)
+        factor = jnp.asarray(data.factor)
+        lmax_of = partial(lambda_max, penalty_factor=factor, grouped=grouped, **static)
         if batched:
             lmax_of = jax.vmap(lmax_of, in_axes=(None, 0, None, None, None, offset_axis))
 
         def largest() -> float:
-            top = lmax_of(X_on, targets, weights, alpha, X_T, offset)
+            top = lmax_of(X_on, targets, weights, alpha, X_T, offset, **bounds)
             return float(np.max(sharding.fetch(top)))
 
         lambdas = _default_grid(largest, n_lambdas, lambda_min_ratio, data.X.shape)
     else:
         lambdas = _check_lambdas(lambdas)
 
-    run = partial(path, solver=solver, max_iter=max_iter, screening=screening, **static)
+    options = dict(solver=solver, max_iter=max_iter, screening=screening, grouped=grouped)
+    run = partial(path, **options, **static)
     if batched:
         axes = (None, 0, None, None, None, None, 0, None, None, offset_axis)
         run = jax.vmap(run, in_axes=axes)
     dtype = data.X.dtype
     grid = lambdas.astype(dtype)
-    result = run(X_on, targets, weights, grid, alpha, data.factor, init, tol, X_T, offset)
+    arguments = (X_on, targets, weights, grid, alpha, data.factor, init, tol, X_T, offset)
+    result = run(*arguments, **bounds)
     arrays = _per_lambda(sharding.fetch(result), data.mode)
     check_finite_result(arrays["coef"], arrays["intercept"])
     if lambdas[-1] == 0:  # the grid ends unpenalized: the MLE may not exist

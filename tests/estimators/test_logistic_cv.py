@@ -23,7 +23,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, PredefinedSpli
 
 import jaxlogreg
 from jaxlogreg import LogisticRegression, LogisticRegressionCV
-from jaxlogreg.estimators import logistic_cv
+from jaxlogreg.estimators import _fold_view
 from jaxlogreg.solvers.auto import CV_CD_MAX_PARAMS, Purpose, auto_solver
 
 
@@ -353,7 +353,7 @@ def test_the_scores_computed_with_the_fits_stay_on_the_fast_path(monkeypatch, sc
     def refuse(*args):
         raise AssertionError("the batched score went through the scorer views")
 
-    monkeypatch.setattr(logistic_cv, "scorer_scores", refuse)
+    monkeypatch.setattr(_fold_view, "scorer_scores", refuse)
     fast = LogisticRegressionCV(scoring=scoring, **params).fit(X, y)
     np.testing.assert_allclose(fast.scores_[0], by_views.scores_[0], rtol=1e-9, atol=1e-12)
 
@@ -513,3 +513,33 @@ def test_validation_scores_weight_each_sample_as_sklearns_metrics():
                 assert model.scores_[1][f, c] == pytest.approx(weighted, rel=1e-9, abs=1e-12)
                 if scoring != "accuracy":  # unweighted differs: the test can tell
                     assert abs(metric(y[test], z, None) - weighted) > 1e-4
+
+
+CONSTRAINED = [
+    ("breast_cancer", dict(lower_bounds=0.0, upper_bounds=[1.0] * 6)),
+    ("breast_cancer", dict(lower_bounds=-0.3, standardize=True)),
+    ("wine", dict(multinomial_l1="grouped")),
+    ("wine", dict(upper_bounds=0.4, multi_class="ovr")),
+]
+
+
+@pytest.mark.parametrize(("name", "options"), CONSTRAINED)
+def test_constrained_fold_paths_and_refit_equal_single_fits(name, options):
+    """Box constraints and the grouped lasso in every fold fit (``coefs_paths_``) and the refit:
+    each equals ``LogisticRegression`` with the same options on the fold's training rows."""
+    X, y = standardized(name, slice(0, 6))
+    X[:, [1, 4]] *= -1  # columns the positive class grows with, and others it shrinks with
+    folds = list(StratifiedKFold(3).split(X, y))
+    Cs, tight = [0.02, 0.2, 2.0], dict(tol=1e-10, max_iter=10**4)
+    cv = LogisticRegressionCV(
+        Cs=Cs, l1_ratios=[1.0], cv=folds, use_legacy_attributes=False, **tight, **options
+    ).fit(X, y)
+    for f, (train, _) in enumerate(folds):
+        for c, C in enumerate(Cs):
+            single = LogisticRegression(C=C, l1_ratio=1.0, **tight, **options)
+            single.fit(X[train], y[train])
+            expected = np.hstack([single.coef_, single.intercept_[:, None]])
+            np.testing.assert_allclose(cv.coefs_paths_[f, 0, c], expected, atol=1e-6)
+    refit = LogisticRegression(C=cv.C_, l1_ratio=1.0, **tight, **options).fit(X, y)
+    np.testing.assert_allclose(cv.coef_, refit.coef_, atol=1e-6)
+    assert np.any(cv.coefs_paths_[..., :-1] == 0)
