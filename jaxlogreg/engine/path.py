@@ -212,7 +212,7 @@ def _path(
     max_iter: int,
     screening: bool,
     transposed: bool,
-    grouped: bool,
+    grouped: bool = False,
 ) -> FitResult:
     # A caller's Xᵀ serves the start too; one transposed here serves the scan alone (a use
     # outside it would transpose X a second time).
