@@ -111,7 +111,8 @@ class Constraints(NamedTuple):
 
     @property
     def proximal(self) -> bool:
-        """Whether the fit needs a solver with a proximal step (``"prox"``, ``"cd"``)."""
+        """Whether ``solver="auto"`` picks a solver with a proximal step (``"cd"``; bounds on a
+        smooth penalty are also kept by the projected ``"lbfgs"``)."""
         return self.bounded or self.grouped
 
 

@@ -128,7 +128,8 @@ def solve(
     (``jaxlogreg.engine.working_set``; a solver with an L1 part, no ``history``),
     for an L1 part and an unbatched fit: under ``jax.vmap`` every working-set width would run.
     ``lower``, ``upper``: ``None`` or ``(K, p)`` bounds of ``W``; ``grouped``: the grouped
-    multinomial L1 part (``core.penalties``); both need ``"prox"`` or ``"cd"``.
+    multinomial L1 part (``core.penalties``); both need ``"prox"`` or ``"cd"`` (bounds on a
+    smooth penalty also ``"lbfgs"``, projected).
     """
     problem = make_problem(
         X,
@@ -316,7 +317,8 @@ def fit(
         lower_bounds, upper_bounds: bounds ``l ≤ W ≤ u`` (glmnet's ``lower.limits``): a
             number, ``(p,)`` or ``(K, p)``, ``l ≤ 0 ≤ u``; intercepts are never bounded.
         multinomial_l1: ``"grouped"``: the L1 part ``λα Σⱼ ϖⱼ ‖W₍:,ⱼ₎‖₂`` (multinomial, no
-            bounds, no derivatives). Bounds and grouping need ``"prox"`` or ``"cd"``.
+            bounds, no derivatives). Bounds and grouping need ``"prox"`` or ``"cd"``;
+            bounds without an L1 part also ``"lbfgs"`` (projected quasi-Newton).
 
     Returns:
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.

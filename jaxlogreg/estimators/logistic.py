@@ -114,7 +114,8 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
             n_features)``, ``lower ≤ 0 ≤ upper``; intercepts are never bounded.
         multinomial_l1: ``"grouped"``: a softmax's L1 part is ``Σⱼ ‖coef_[:, j]‖₂`` (glmnet's
             ``type.multinomial``), a feature kept for all classes or none; ``"ungrouped"``
-            (default): ``Σ|coef_|``. Bounds and grouping need ``"prox"`` or ``"cd"``.
+            (default): ``Σ|coef_|``. Bounds and grouping need ``"prox"`` or ``"cd"``; bounds
+            without an L1 part also ``"lbfgs"`` (projected quasi-Newton).
 
     ``fit(X, y, sample_weight=None, offset=None)`` and every prediction method take an
     ``offset``, a known term added to the decision values (glmnet's ``offset``): ``(n,)`` for

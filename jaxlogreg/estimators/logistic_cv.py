@@ -115,7 +115,8 @@ class LogisticRegressionCV(LogisticRegression):
             one after the other (one compiled program, one fold at a time).
         lower_bounds, upper_bounds, multinomial_l1: as in ``LogisticRegression`` (box
             constraints on ``coef_``, the grouped multinomial lasso), in every fold fit and the
-            refit; they need ``solver`` ``"prox"`` or ``"cd"`` (``"auto"`` picks ``"cd"``).
+            refit; they need ``solver`` ``"prox"`` or ``"cd"``, bounds without an L1 part also
+            ``"lbfgs"`` (``"auto"`` picks ``"cd"``).
 
     ``fit(X, y, sample_weight=None, offset=None, **params)`` and the prediction methods take
     ``LogisticRegression``'s ``offset``: each row keeps its own in the fold fits, in the

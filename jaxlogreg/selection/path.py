@@ -322,7 +322,7 @@ def regularization_path(
         multinomial_l1: ``"ungrouped"`` or ``"grouped"`` (glmnet's ``type.multinomial``): the
             ``K`` coefficients of a feature enter or leave the model together (multinomial
             only; not with bounds). Bounds and grouping need ``solver`` ``"prox"`` or ``"cd"``
-            (``"auto"`` picks ``"cd"``).
+            (``"auto"`` picks ``"cd"``); bounds without an L1 part also ``"lbfgs"``.
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did

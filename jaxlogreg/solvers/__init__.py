@@ -20,7 +20,6 @@ __all__ = [
     "FISTA",
     "IRLS",
     "LBFGS",
-    "PROXIMAL",
     "SGD",
     "SOLVERS",
     "Adam",
@@ -51,36 +50,38 @@ SOLVERS: dict[str, Solver] = {
 }
 
 
-#: The solvers with a proximal step, the only ones that handle box constraints and the grouped
-#: multinomial lasso (``core.penalties.ElasticNetPenalty``).
-PROXIMAL = ("prox", "cd")
-
-
 def get_solver(
     name: str | Solver, *, l1: bool = False, bounds: bool = False, grouped: bool = False
 ) -> Solver:
-    """The solver called ``name`` (or ``name`` itself, a ``Solver``); a clear error when it is
-    unknown or cannot handle an L1 part, box constraints (``bounds``) or the grouped lasso."""
+    """The solver called ``name`` (or ``name`` itself, a ``Solver``); a clear error, naming the
+    solvers that can, when it is unknown or cannot handle an L1 part, box constraints
+    (``bounds``: with an L1 part ``"prox"``, ``"cd"``; without, ``"lbfgs"`` too) or the grouped
+    lasso (an L1 part whose proximal step is block soft-thresholding: ``"prox"``, ``"cd"``)."""
     if isinstance(name, Solver):
         solver = name
     elif name not in SOLVERS:
         raise ValueError(f"unknown solver {name!r}; expected one of {sorted(SOLVERS)}")
     else:
         solver = SOLVERS[name]
-    if l1 and not solver.supports_l1:
-        able = sorted(n for n, s in SOLVERS.items() if s.supports_l1)
-        hint = f"use one of {able}" if able else "no solver of this version handles an L1 part"
-        raise ValueError(
-            f"solver {name!r} cannot handle an L1 penalty (penalty='l1' or 'elasticnet', "
-            f"l1_ratio > 0): {hint}, or use penalty='l2' or None"
+    if (l1 or grouped) and not solver.supports_l1:
+        able = _able(lambda s: s.supports_l1)
+        what = (
+            "the grouped multinomial lasso (multinomial_l1='grouped')"
+            if grouped
+            else "an L1 penalty (penalty='l1' or 'elasticnet', l1_ratio > 0)"
         )
-    proximal = isinstance(solver, tuple(type(SOLVERS[n]) for n in PROXIMAL))
-    for needed, what in (
-        (bounds, "box constraints (lower_bounds, upper_bounds)"),
-        (grouped, "the grouped multinomial lasso (multinomial_l1='grouped')"),
-    ):
-        if needed and not proximal:
-            raise ValueError(
-                f"solver {name!r} cannot handle {what}: use solver='prox' or solver='cd'"
-            )
+        alternative = "" if grouped else ", or use penalty='l2' or None"
+        raise ValueError(f"solver {name!r} cannot handle {what}: use {able}{alternative}")
+    if bounds and not solver.supports_bounds:
+        able = _able(lambda s: s.supports_bounds and (s.supports_l1 or not l1))
+        raise ValueError(
+            f"solver {name!r} cannot handle box constraints (lower_bounds, upper_bounds): "
+            f"use {able}"
+        )
     return solver
+
+
+def _able(can) -> str:
+    """``solver='a', solver='b' or solver='c'``: the registered solvers for which ``can``."""
+    names = [f"solver={n!r}" for n, s in SOLVERS.items() if can(s)]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]

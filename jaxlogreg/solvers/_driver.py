@@ -75,6 +75,8 @@ class Solver(abc.ABC):
 
     #: Whether the method handles an L1 part in the penalty (proximal or coordinate methods).
     supports_l1: ClassVar[bool] = False
+    #: Whether the method keeps box constraints ``l ≤ Θ ≤ u`` (``ElasticNetPenalty`` bounds).
+    supports_bounds: ClassVar[bool] = False
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
         return initial_state(problem, coef)

@@ -129,6 +129,7 @@ class CoordinateDescent(Solver):
     """
 
     supports_l1 = True
+    supports_bounds = True
 
     def __init__(
         self,

@@ -70,6 +70,7 @@ class FISTA(Solver):
     """
 
     supports_l1 = True
+    supports_bounds = True
 
     def __init__(self, growth: float = 1.5, max_backtracks: int = 60):
         self.growth = growth

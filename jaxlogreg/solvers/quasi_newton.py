@@ -11,6 +11,14 @@ Both build an approximation ``Hₖ ≈ ∇²F⁻¹`` from the secant pairs ``s =
 
 The multinomial null space needs no special care: iterates start class-centred, gradients are then
 orthogonal to the shifts ``1 ⊗ v`` shared by every class, and so are ``s``, ``y``, ``H∇F``.
+
+With box constraints ``l ≤ Θ ≤ u`` (``ElasticNetPenalty.lower``/``upper``, smooth penalties only)
+``LBFGS`` is a projected quasi-Newton method (Bertsekas' two-metric projection, with the
+subspace L-BFGS of Kim, Sra & Dhillon 2010): coordinates held at a bound, those with
+``Θᵢ = lᵢ, gᵢ > 0`` or ``Θᵢ = uᵢ, gᵢ < 0`` (and those the direction would push out), do not
+move; the others step along ``−H_F g_F``, ``H_F`` the two-loop recursion on the pairs restricted
+to them; the line search backtracks along the projected arc ``P(Θ + tD)`` with Armijo's test on
+``∇Fᵀ(P(Θ + tD) − Θ)``.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import jax.numpy as jnp
 
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
+from ._linesearch import LineSearchResult, halving_search, smooth_step_accepted
 from .curvature import directional_curvature, lipschitz_bound
 from .first_order import advance, descend
 
@@ -94,6 +103,16 @@ class _LBFGSMemory(NamedTuple):
     scale: jax.Array  # γ of H₀ = γI
 
 
+def _restricted(memory: _LBFGSMemory, free: jax.Array) -> _LBFGSMemory:
+    """The pairs restricted to the ``free`` coordinates (a flat 0/1 mask): ``s_F``, ``y_F`` and
+    ``ρ = 1/s_Fᵀy_F``, a pair dropped (``ρ = 0``) unless ``s_Fᵀy_F > ε‖s_F‖‖y_F‖``."""
+    s, y = memory.s * free, memory.y * free
+    sy = jnp.sum(s * y, axis=1)
+    size = jnp.linalg.norm(s, axis=1) * jnp.linalg.norm(y, axis=1)
+    valid = (memory.rho != 0) & (sy > jnp.finfo(sy.dtype).eps * size)
+    return memory._replace(s=s, y=y, rho=jnp.where(valid, 1.0 / jnp.where(valid, sy, 1.0), 0.0))
+
+
 def _two_loop(memory: _LBFGSMemory, g: jax.Array) -> jax.Array:
     """``H g`` by the two-loop recursion (Nocedal & Wright, Algorithm 7.4); empty slots add 0."""
     m = memory.rho.shape[0]
@@ -130,6 +149,8 @@ class LBFGS(Solver):
         memory_size: number of secant pairs kept.
     """
 
+    supports_bounds = True
+
     def __init__(self, memory_size: int = 10):
         self.memory_size = int(memory_size)
 
@@ -137,9 +158,10 @@ class LBFGS(Solver):
         return f"LBFGS(memory_size={self.memory_size})"
 
     def init(self, problem: Problem, coef: jax.Array) -> SolverState:
-        coef = problem.center_classes(coef)
+        bounded = problem.penalty.bounded  # a start outside the bounds: its projection
+        coef = problem.penalty.clip(coef) if bounded else problem.center_classes(coef)
         state = initial_state(problem, coef)
-        g = state.grad
+        g = jnp.where(_held(problem.penalty, coef, state.grad), 0.0, state.grad)
         curvature = directional_curvature(problem, coef, g)
         gg = jnp.vdot(g, g)
         scale = jnp.where(curvature > 0, gg / jnp.where(curvature > 0, curvature, 1.0), 1.0)
@@ -155,10 +177,16 @@ class LBFGS(Solver):
 
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         memory = state.extra
-        g = state.grad.reshape(-1)
-        direction = -_two_loop(memory, g)
-        found = descend(problem, state, direction.reshape(state.coef.shape))
+        if problem.penalty.bounded:
+            found = _projected_search(problem, state, memory)
+        else:
+            direction = -_two_loop(memory, state.grad.reshape(-1))
+            found = descend(problem, state, direction.reshape(state.coef.shape))
+        return self._update(problem, state, found)
 
+    def _update(self, problem: Problem, state: SolverState, found: LineSearchResult):
+        """The state at the point found, with the new pair stored (see the class docstring)."""
+        memory = state.extra
         s = (found.coef - state.coef).reshape(-1)
         y = (found.grad - state.grad).reshape(-1)
         sy, yy = jnp.vdot(s, y), jnp.vdot(y, y)
@@ -181,3 +209,61 @@ class LBFGS(Solver):
         new_memory = jax.tree_util.tree_map(lambda a, b: jnp.where(valid, a, b), stored, kept)
         stalled = ~found.accepted & (memory.count == 0)
         return advance(problem, state, found, stalled=stalled, extra=new_memory)
+
+
+def _held(penalty, coef: jax.Array, direction: jax.Array) -> jax.Array:
+    """Coordinates on a bound that a step along ``−direction`` would push out:
+    ``Θᵢ = lᵢ`` with ``directionᵢ > 0``, ``Θᵢ = uᵢ`` with ``directionᵢ < 0``."""
+    held = jnp.zeros(coef.shape, bool)
+    if penalty.lower is not None:
+        held = held | ((coef <= penalty.lower) & (direction > 0))
+    if penalty.upper is not None:
+        held = held | ((coef >= penalty.upper) & (direction < 0))
+    return held
+
+
+def _free_direction(memory: _LBFGSMemory, g: jax.Array, held: jax.Array) -> jax.Array:
+    """``−H_F g_F`` on the coordinates not ``held`` (zero on the held ones), the L-BFGS
+    recursion on the pairs restricted to the free coordinates; ``−γ g_F`` when that is not a
+    descent direction."""
+    free = (~held).reshape(-1).astype(g.dtype)
+    g_free = g.reshape(-1) * free
+    direction = -_two_loop(_restricted(memory, free), g_free) * free
+    descent = jnp.all(jnp.isfinite(direction)) & (jnp.vdot(g_free, direction) < 0)
+    return jnp.where(descent, direction, -memory.scale * g_free).reshape(g.shape)
+
+
+def _projected_search(problem: Problem, state: SolverState, memory) -> LineSearchResult:
+    """Backtracking along the projected arc ``P(Θ + tD)``, ``t ∈ {1, ½, …}``, from the
+    two-metric direction ``D`` (module docstring): the trial passes ``smooth_step_accepted``
+    with the slope ``∇Fᵀ(P(Θ + tD) − Θ)`` and the squared KKT residual ``‖r‖²`` as its progress
+    measure (at the rounding level of ``F``: it shrinks along a short projected gradient step,
+    ``−2γ g_Fᵀ H g_F < 0``, where ``‖r‖₁`` need not). A step accepted at the rounding level
+    reports ``min(F(Θ⁺), F(Θ))``, so the objective never increases; when no trial passes,
+    ``Θ`` is kept and ``accepted`` is false."""
+    penalty, coef, g = problem.penalty, state.coef, state.grad
+    held = _held(penalty, coef, g)
+    # A coordinate on its bound that the first direction pushes out is held too.
+    held = held | _held(penalty, coef, -_free_direction(memory, g, held))
+    direction = _free_direction(memory, g, held)
+    residual = jnp.sum(jnp.square(penalty.kkt_residual(coef, g)))
+    eps = jnp.finfo(state.objective.dtype).eps
+
+    def trial(t):
+        new_coef = penalty.clip(coef + t * direction)
+        new_objective, new_grad = problem.smooth_value_and_grad(new_coef)
+        new_residual = jnp.sum(jnp.square(penalty.kkt_residual(new_coef, new_grad)))
+        slope = jnp.vdot(g, new_coef - coef)
+        accepted = smooth_step_accepted(
+            state.objective, new_objective, 1.0, slope, residual, new_residual, eps=eps
+        )
+        return (new_coef, new_objective, new_grad), accepted
+
+    one = jnp.ones((), state.objective.dtype)
+    _, (new_coef, new_objective, new_grad), ok = halving_search(trial, one, 40)
+    return LineSearchResult(
+        coef=jnp.where(ok, new_coef, coef),
+        objective=jnp.where(ok, jnp.minimum(new_objective, state.objective), state.objective),
+        grad=jnp.where(ok, new_grad, g),
+        accepted=ok,
+    )

@@ -37,8 +37,10 @@ def glmnet_fit(X, y, lam, l1_ratio, *, standardize=False, lower=LOWER, upper=UPP
     return model.coef_path_[0, :, -1], model.intercept_path_[0, -1]
 
 
-@pytest.mark.parametrize("l1_ratio", [1.0, 0.0])
-@pytest.mark.parametrize("solver", ["auto", "prox"])
+@pytest.mark.parametrize(
+    ("l1_ratio", "solver"),
+    [(1.0, "auto"), (1.0, "prox"), (0.0, "auto"), (0.0, "prox"), (0.0, "lbfgs")],
+)
 def test_bounds_equal_glmnet(cancer, l1_ratio, solver):
     """``C`` is glmnet's ``λ = 1/(C·n)``; glmnet's ``standardize=False``."""
     X, y = cancer
@@ -160,9 +162,11 @@ def test_derivatives_hold_a_bounded_coefficient_fixed(cancer):
 
 def test_errors_name_the_fix(cancer):
     X, y = cancer
+    with pytest.raises(ValueError, match=r"solver='prox', solver='cd' or solver='lbfgs'"):
+        jaxlogreg.LogisticRegression(lower_bounds=0, solver="newton").fit(X, y)
     with pytest.raises(ValueError, match=r"solver='prox' or solver='cd'"):
-        jaxlogreg.LogisticRegression(lower_bounds=0, solver="lbfgs").fit(X, y)
-    with pytest.raises(ValueError, match=r"solver='prox' or solver='cd'"):
+        jaxlogreg.LogisticRegression(lower_bounds=0, solver="lbfgs", l1_ratio=0.5).fit(X, y)
+    with pytest.raises(ValueError, match=r"solver='prox', solver='cd' or solver='lbfgs'"):
         jaxlogreg.fit(X, y, lam=0.1, solver="newton", upper_bounds=1.0)
     with pytest.raises(ValueError, match="multinomial"):
         jaxlogreg.LogisticRegression(multinomial_l1="grouped").fit(X, y)

@@ -103,7 +103,8 @@ def test_one_vs_rest_path_takes_each_class_row(wine):
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        (dict(lower_bounds=0.0, solver="lbfgs", l1_ratio=0.0), "solver='prox' or solver='cd'"),
+        (dict(lower_bounds=0.0, solver="lbfgs"), "solver='prox' or solver='cd'"),
+        (dict(lower_bounds=0.0, solver="newton", l1_ratio=0.0), "solver='lbfgs'"),
         (dict(multinomial_l1="grouped"), "multinomial"),
         (dict(lower_bounds=0.5), "lower_bounds must be <= 0"),
         (dict(lower_bounds=0.0, multi_class="multinomial"), "multi_class='auto'"),

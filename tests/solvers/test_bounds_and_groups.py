@@ -228,9 +228,89 @@ def test_residual_form_with_bounds_and_groups(cancer, iris):
 
 @pytest.mark.parametrize("name", sorted(set(SOLVERS) - {"prox", "cd"}))
 def test_other_solvers_refuse_bounds_and_groups(name):
-    for option in ("bounds", "grouped"):
-        with pytest.raises(ValueError, match=r"solver='prox' or solver='cd'"):
-            get_solver(name, **{option: True})
-    for name in ("prox", "cd"):
-        get_solver(name, bounds=True)
+    with pytest.raises(ValueError, match=r"solver='prox' or solver='cd'"):
         get_solver(name, grouped=True)
+    with pytest.raises(ValueError, match=r"solver='prox' or solver='cd'"):
+        get_solver(name, bounds=True, l1=True)
+    if name != "lbfgs":
+        with pytest.raises(ValueError, match=r"solver='prox', solver='cd' or solver='lbfgs'"):
+            get_solver(name, bounds=True)
+    for name in ("prox", "cd"):
+        get_solver(name, bounds=True, l1=True)
+        get_solver(name, grouped=True)
+    get_solver("lbfgs", bounds=True)
+
+
+def _check_history(problem, solver, start=None):
+    """A bounded solve with its objective history: converged, never increasing, in the box."""
+    start = problem.zeros() if start is None else start
+    solution = jax.jit(
+        lambda p, s: iterative_solve(solver, p, s, max_iter=5000, tol=1e-10, history=True)
+    )(problem, start)
+    assert bool(solution.converged)
+    history = np.asarray(solution.history)
+    history = history[~np.isnan(history)]
+    assert np.all(np.diff(history) <= 1e-15 * np.abs(history[:-1]))
+    coef = np.asarray(solution.coef)[:, :-1]
+    penalty = problem.penalty
+    for bound, side in ((penalty.lower, 1), (penalty.upper, -1)):
+        if bound is not None:
+            assert np.all(side * (coef - np.asarray(bound)[:, :-1]) >= 0)
+    return solution
+
+
+def test_projected_lbfgs_equals_glmnet(cancer):
+    """Bounds on a ridge fit by the projected quasi-Newton ``"lbfgs"``: glmnet's coefficients,
+    several held on a bound, from a start at zero and from one outside the box."""
+    glmnet = pytest.importorskip("glmnet")
+    X, y = cancer
+    lam = 0.005
+    reference = glmnet.LogitNet(
+        alpha=0.0,
+        lambda_path=np.array([2 * lam, lam]),
+        standardize=False,
+        lower_limits=LOWER,
+        upper_limits=UPPER,
+        tol=1e-14,
+        max_iter=10**6,
+    ).fit(X, y)
+    expected = np.r_[reference.coef_path_[0, :, -1], reference.intercept_path_[0, -1]]
+    problem = problem_of(X, y[:, None], "binary", lam, 0.0, lower=LOWER[None], upper=UPPER[None])
+    outside = jnp.full(problem.zeros().shape, 3.0).at[:, :-1].set(-3.0)
+    for start in (None, outside):
+        solution = _check_history(problem, SOLVERS["lbfgs"], start)
+        np.testing.assert_allclose(np.asarray(solution.coef)[0], expected, atol=1e-5)
+    assert np.sum(np.isin(expected[:-1], np.r_[LOWER, UPPER])) >= 3  # bounds that bind
+
+
+def test_projected_lbfgs_multinomial_equals_cvxpy(iris):
+    X, T = iris
+    lower = np.array([[-0.5] * 4, [-0.3, -INF, 0.0, -0.1], [-INF] * 4])
+    upper = np.array([[1.0] * 4, [0.2] * 4, [INF, 0.0, INF, 1.5]])
+    lam = 0.02
+    value, W, _ = cvxpy_multinomial(X, T, lam, 0.0, lower=lower, upper=upper)
+    problem = problem_of(X, T, "multinomial", lam, 0.0, lower=lower, upper=upper)
+    solution = _check_history(problem, SOLVERS["lbfgs"])
+    np.testing.assert_allclose(float(solution.objective), value, rtol=1e-8)
+    np.testing.assert_allclose(np.asarray(solution.coef)[:, :-1], W, atol=1e-5)
+
+
+def test_projected_lbfgs_on_a_sparse_x_and_under_vmap(cancer):
+    """Sparse ``X`` gives the dense answer; a batch of bounds gives a Python loop's answers."""
+    X, y = cancer
+    X = np.where(np.abs(X) > 0.7, X, 0.0)
+    csr = scipy.sparse.csr_matrix(X)
+    sparse = SparseDesign.from_csr(csr.data, csr.indices, csr.indptr, csr.shape)
+    options = dict(lower=LOWER[None], upper=UPPER[None])
+    dense = solve(problem_of(X, y[:, None], "binary", 0.01, 0.0, **options), SOLVERS["cd"])
+    problem = problem_of(sparse, y[:, None], "binary", 0.01, 0.0, **options)
+    np.testing.assert_allclose(solve(problem, SOLVERS["lbfgs"]).coef, dense.coef, atol=1e-6)
+
+    def fit(upper):
+        problem = problem_of(X, y[:, None], "binary", 0.01, 0.0, upper=upper[None])
+        return _solve(problem, problem.zeros(), SOLVERS["lbfgs"]).coef
+
+    uppers = jnp.asarray(np.array([[INF] * 10, np.full(10, 0.3), UPPER]))
+    batched = jax.jit(jax.vmap(fit))(uppers)
+    for upper, coef in zip(uppers, batched, strict=True):
+        np.testing.assert_allclose(coef, fit(upper), atol=1e-8)
