@@ -264,6 +264,29 @@ def penalty_factors(config: Config, feature_names: tuple[str, ...]) -> np.ndarra
     return factors.astype(np.float64)
 
 
+#: The [model] keys of glmnet's options, taken by the `fit`, `cv` and `path` jobs.
+GLMNET_MODEL_KEYS = (
+    "penalty_factor",
+    "standardize",
+    "lower_bounds",
+    "upper_bounds",
+    "multinomial_l1",
+)
+
+
+def refuse_glmnet_options(config: Config, job: str) -> None:
+    """A `ConfigError` naming the fix when `config` sets a [model] key of glmnet's options
+    (`GLMNET_MODEL_KEYS`) that the job `job` does not take: nothing set is silently ignored."""
+    model = config["model"]
+    given = [key for key in GLMNET_MODEL_KEYS if model[key] != SCHEMA["model"][key].default]
+    if given:
+        keys = ", ".join(f"model.{key}" for key in given)
+        raise ConfigError(
+            f"{job} does not take {keys}: remove {'it' if len(given) == 1 else 'them'} from the "
+            "config, or run `jaxlogreg fit`, `jaxlogreg cv` or `jaxlogreg path`, which do"
+        )
+
+
 def constraint_options(config: Config, feature_names: tuple[str, ...]) -> dict[str, Any]:
     """`lower_bounds`, `upper_bounds` and `multinomial_l1` of `config["model"]` as the estimators
     and `regularization_path` take them (`None`: no bound; a list: checked to have one number per

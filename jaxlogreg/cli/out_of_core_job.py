@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..estimators.out_of_core import logistic_regression
-from .config import Config
+from .config import Config, refuse_glmnet_options
 from .outputs import convergence_message, output_directory, write_json
 from .sparse_data import is_svmlight, labels_file, read_labels
 
@@ -47,6 +47,7 @@ def run_out_of_core(args: argparse.Namespace, config: Config) -> int:
     chunk_rows = settings["chunk_rows"] if args.chunk_rows is None else args.chunk_rows
     if chunk_rows < 1:
         raise ValueError(f"--chunk-rows must be a positive integer, got {chunk_rows}")
+    refuse_glmnet_options(config, "an out-of-core fit (`jaxlogreg fit --chunk-rows`)")
     target, target_source = _checked_target(args, config["model"])
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:

@@ -18,7 +18,7 @@ from ..engine.functional import fit
 from ..plot import save_tuning_plot
 from ..selection.tuning import kfold, tune_penalty, validation_curve
 from ..solvers.auto import Purpose, auto_solver
-from .config import Config
+from .config import Config, refuse_glmnet_options
 from .outputs import convergence_message, table_rows, write_csv, write_json
 from .split import Split
 
@@ -27,6 +27,7 @@ TUNE_FILES = ("tune.png", "tune.csv", "metrics.json")
 
 def run_tune(split: Split, config: Config, output_dir: Path) -> str:
     """Tune ``λ`` as `config["tune"]` says, write TUNE_FILES, return the printed report."""
+    refuse_glmnet_options(config, "`jaxlogreg tune` (it tunes λ and [tune] penalty_factors)")
     settings, max_iter = config["tune"], config["model"]["max_iter"]
     if settings["grid_lambda_min"] >= settings["grid_lambda_max"]:
         raise ValueError(

@@ -191,3 +191,22 @@ def test_bad_offset_column_is_a_one_line_error(tmp_path, capsys, command, offset
     code, _, err = run_cli(capsys, *argv)
     assert code == 2
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "job"),
+    [(("tune",), "jaxlogreg tune"), (("fit", "--chunk-rows", 64), "an out-of-core fit")],
+)
+def test_jobs_without_glmnet_options_refuse_them(tmp_path, capsys, argv, job):
+    """`tune` and out-of-core fits take none of glmnet's [model] keys: a one-line error naming
+    the keys and the jobs that take them, before any work."""
+    data = tmp_path / "X.npy"
+    np.save(data, np.zeros((4, 2)))
+    config = write_toml(tmp_path, "[model]\nstandardize = true\nlower_bounds = 0\n")
+    extra = ("--data", data, "--target", data) if "fit" in argv else ()
+    code, _, err = run_cli(capsys, *argv, *extra, "--config", config, "--output", tmp_path / "out")
+    assert code == 2
+    assert job in err and "model.standardize, model.lower_bounds" in err
+    assert "`jaxlogreg fit`, `jaxlogreg cv` or `jaxlogreg path`" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
