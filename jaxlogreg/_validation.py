@@ -9,6 +9,7 @@ scikit-learn's ``NotFittedError`` (a ``ValueError``) for predictions before ``fi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import mmap
 import numbers
 import warnings
@@ -327,9 +328,17 @@ def check_finite_result(*arrays) -> None:
         )
 
 
+def _is_sparse_design(x) -> bool:
+    """Whether ``x`` is a sparse design laid out for the solvers (``core.design.SparseDesign``:
+    a dataclass whose stored values are the JAX array ``data``)."""
+    return dataclasses.is_dataclass(x) and isinstance(getattr(x, "data", None), jax.Array)
+
+
 def _concrete(x) -> bool:
     """Whether ``x``'s values can be read here: not traced, and (a multi-process global array
     is not) held by this process's devices."""
+    if _is_sparse_design(x):
+        x = x.data
     if x is None or isinstance(x, jax.core.Tracer):
         return False
     return not isinstance(x, jax.Array) or x.is_fully_addressable
@@ -346,7 +355,7 @@ def _is_finite(x) -> bool:
     """Whether every value of the concrete array ``x`` is finite: a NumPy array on the host (its
     sum is finite exactly when every value is, unless the sum overflows: then value by value), a
     JAX array where it lives, also while a caller's function is traced (``x`` a constant of it)."""
-    if scipy.sparse.issparse(x):
+    if scipy.sparse.issparse(x) or _is_sparse_design(x):
         x = x.data
     if isinstance(x, np.ndarray):
         return bool(np.isfinite(np.sum(x)) or np.all(np.isfinite(x)))

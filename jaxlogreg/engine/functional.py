@@ -34,7 +34,7 @@ from ..core.losses import Loss, get_loss
 from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
 from ..precision import precise_jit
-from ..solvers import Solver, get_solver, iterative_solve
+from ..solvers import CoordinateDescent, Solver, get_solver, iterative_solve
 from ..solvers.auto import Purpose, auto_solver
 from .duality import duality_gap
 from .fit_types import FitArrays, FitResult
@@ -239,6 +239,17 @@ def _check_hyperparameters(lam, l1_ratio, tol) -> None:
         raise ValueError(f"tol must be > 0, got {tol!r}")
 
 
+def _check_row_wise(method: Solver, working_sets: bool) -> None:
+    """A ``SparseDesign`` without column access (rows sharded over devices,
+    ``jaxlogreg.sharding``) takes only the methods that read ``X`` by rows."""
+    if working_sets or isinstance(method, CoordinateDescent):
+        raise ValueError(
+            "this sparse X keeps no columns (its rows are sharded over devices), which "
+            "solver='cd' and working_sets=True walk: use solver='prox' (any penalty), 'lbfgs' "
+            "or 'newton-cg' (smooth penalties), with working_sets=False"
+        )
+
+
 def _offset_columns(offset, n: int, K: int, loss: Loss, dtype):
     """A user's ``offset`` as ``solve`` takes it: ``(n,)`` becomes one column ``(n, 1)`` shared by
     the ``K`` outputs, ``(n, K)`` is one per output; values checked when concrete."""
@@ -284,7 +295,9 @@ def fit(
 
     Args:
         X: ``(n, p)`` design matrix: dense, or ``scipy.sparse`` / ``jax.experimental.sparse.BCOO``
-            (kept sparse: ``jaxlogreg.core.design.SparseDesign``; no derivatives in ``X``).
+            (kept sparse: ``jaxlogreg.core.design.SparseDesign``; no derivatives in ``X``), or a
+            ``SparseDesign`` laid out already (e.g. sharded by
+            ``jaxlogreg.sharding.shard_sparse_rows``).
         y: targets: ``(n,)`` in ``[0, 1]`` for ``loss="binary"``; ``(n, K)`` one-hot rows for
             ``"multinomial"``; ``(n,)`` or ``(n, K)`` for ``"squared"``.
         lam: penalty strength ``λ ≥ 0``.
@@ -324,8 +337,10 @@ def fit(
         A ``FitResult``; ``coef`` has shape ``(K, p)`` with ``K = 1`` for binary models.
     """
     loss = get_loss(loss)
-    csr = as_sparse_csr(X)
-    X = as_float_array(X) if csr is None else csr
+    laid_out = is_sparse(X)  # a SparseDesign already placed on its devices
+    csr = None if laid_out else as_sparse_csr(X)
+    if not laid_out:
+        X = as_float_array(X) if csr is None else csr
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
     targets = as_float_array(y, "y").astype(X.dtype)
@@ -343,14 +358,19 @@ def fit(
     box = constraints_of(*box, multinomial=loss.shift_invariant)
     if isinstance(solver, str) and solver == "auto":
         K = targets.shape[1]
-        options = dict(platform=jax.default_backend(), sparse=csr is not None)
+        options = dict(platform=jax.default_backend(), sparse=csr is not None or laid_out)
         n_params = K * (p + int(fit_intercept))
         options.update(l1=l1 or box.proximal, purpose=Purpose.DIFFERENTIABLE)
         solver = auto_solver(n_params=n_params, **options)
-    get_solver(solver, l1=l1, bounds=box.bounded, grouped=box.grouped)
+    method = get_solver(solver, l1=l1, bounds=box.bounded, grouped=box.grouped)
+    if laid_out and X.col_order is None:
+        _check_row_wise(method, working_sets)
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
-    X = to_device(X) if csr is None else SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
+    if csr is not None:
+        X = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
+    elif not laid_out:
+        X = to_device(X)
     targets = to_device(targets)
     d = p + int(fit_intercept)
     init = np.zeros((targets.shape[1], d), X.dtype) if init is None else init

@@ -17,6 +17,14 @@ padded rows and so follow a different random path.
 
 Batch axis. A mesh axis named ``"batch"`` shards the leading axis of batched problems (one-vs-rest
 targets ``(B, n, K)``) when ``B`` is a multiple of its size, and is replicated otherwise.
+
+Sparse ``X`` (SciPy). The padded rows are cut into ``D`` blocks of ``b = n'/D`` rows; block
+``d``'s nonzeros fill a slab of ``c`` slots (``c`` the most nonzeros of a block, empty slots
+zeros on the block's last row), so the stored values of the ``core.design.SparseDesign``
+(``row_blocks = D``) split over the devices like the rows: each device holds its rows'
+nonzeros and no others, its products run on them alone, and a gradient pass ends with one
+all-reduce of ``Rᵀ X (K, p)``. There is no column-major copy (it would mix the devices'
+nonzeros): the methods that walk columns (``"cd"``, working sets) refuse such an ``X``.
 """
 
 from __future__ import annotations
@@ -26,9 +34,12 @@ from collections.abc import Sequence
 
 import jax
 import numpy as np
+import scipy.sparse
 from jax.experimental import multihost_utils
 from jax.sharding import AxisType, Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
+
+from ..core.design import SparseDesign
 
 __all__ = [
     "BATCH",
@@ -40,6 +51,7 @@ __all__ = [
     "row_axes",
     "shard_data",
     "shard_rows",
+    "shard_sparse_rows",
 ]
 
 #: Mesh axis names: rows of the data, and the batch of problems (optional).
@@ -136,49 +148,137 @@ def shard_rows(mesh: Mesh, array, *, axis: int = 0) -> jax.Array:
     return _put(array, tuple(shape), NamedSharding(mesh, P(*spec)))
 
 
-def shard_data(mesh: Mesh, X, targets, sample_weight) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """``X (n, p)``, ``targets (n, K)`` or batched ``(B, n, K)`` and ``sample_weight (n,)`` with
-    their rows padded (zero weight) and sharded over ``mesh``; see the module docstring."""
+def shard_data(mesh: Mesh, X, targets, sample_weight) -> tuple:
+    """``X (n, p)`` (dense, or SciPy sparse: a ``SparseDesign``), ``targets (n, K)`` or batched
+    ``(B, n, K)`` and ``sample_weight (n,)`` with their rows padded (zero weight) and sharded
+    over ``mesh``; see the module docstring."""
     targets = np.asarray(targets)
-    X = shard_rows(mesh, X)
+    X = shard_sparse_rows(mesh, X) if scipy.sparse.issparse(X) else shard_rows(mesh, X)
     sample_weight = shard_rows(mesh, sample_weight)
     targets = shard_rows(mesh, targets, axis=targets.ndim - 2)
     return X, targets, sample_weight
 
 
-def process_local_rows(
-    mesh: Mesh, X, targets, sample_weight=None
-) -> tuple[jax.Array, jax.Array, jax.Array]:
+def process_local_rows(mesh: Mesh, X, targets, sample_weight=None) -> tuple:
     """Global arrays from the rows each process holds (multi-host: call it in every process).
 
-    Every process passes its own rows ``X (nₚ, p)``, ``targets (nₚ,)`` or ``(nₚ, K)`` and
-    optionally ``sample_weight (nₚ,)`` (default ones); the global arrays stack them in process
-    order. Each process's rows are zero-padded, with zero weight, to a common count that its
-    devices divide (``jax.make_array_from_process_local_data`` needs equal shards), so the fit
-    equals that of the concatenated rows. The mesh's row axes must span every process's devices.
+    Every process passes its own rows ``X (nₚ, p)`` (dense, or SciPy sparse: a
+    ``SparseDesign``, module docstring), ``targets (nₚ,)`` or ``(nₚ, K)`` and optionally
+    ``sample_weight (nₚ,)`` (default ones); the global arrays stack them in process order. Each
+    process's rows are zero-padded, with zero weight, to a common count that its devices divide
+    (``jax.make_array_from_process_local_data`` needs equal shards), so the fit equals that of
+    the concatenated rows. The mesh's row axes must span every process's devices.
     """
     mesh = _check_mesh(mesh)
-    X = np.asarray(X)
+    sparse = scipy.sparse.issparse(X)
+    X = scipy.sparse.csr_matrix(X) if sparse else np.asarray(X)
     targets = np.asarray(targets)
     n_local = X.shape[0]
     if targets.shape[0] != n_local:
         raise ValueError(f"targets has {targets.shape[0]} rows but X has {n_local}")
     weights = np.ones(n_local, X.dtype) if sample_weight is None else np.asarray(sample_weight)
-    counts = np.asarray(multihost_utils.process_allgather(np.asarray([n_local]))).reshape(-1)
-    n_processes = counts.size
+    n_processes = jax.process_count()
     local_shards = _n_shards(mesh, row_axes(mesh)) // n_processes
     if local_shards * n_processes != _n_shards(mesh, row_axes(mesh)):
         raise ValueError("the mesh's row shards must be spread evenly over the processes")
-    per_process = -(-int(counts.max()) // local_shards) * local_shards
+    per_process = -(-_largest(n_local) // local_shards) * local_shards
     sharding = NamedSharding(mesh, P(row_axes(mesh)))
 
-    def global_array(local: np.ndarray) -> jax.Array:
-        padded = np.zeros((per_process, *local.shape[1:]), local.dtype)
-        padded[:n_local] = local
-        shape = (per_process * n_processes, *local.shape[1:])
+    def global_array(local: np.ndarray, rows: int = per_process) -> jax.Array:
+        padded = np.zeros((rows, *local.shape[1:]), local.dtype)
+        padded[: local.shape[0]] = local
+        shape = (rows * n_processes, *local.shape[1:])
         return jax.make_array_from_process_local_data(sharding, padded, shape)
 
-    return global_array(X), global_array(targets), global_array(weights)
+    if not sparse:
+        X = global_array(X)
+    else:  # each process's row blocks, in slabs of a capacity common to all processes
+        blocks = _row_blocks(X, local_shards, per_process // local_shards)
+        capacity = max(1, _largest(max(values.size for values, _, _ in blocks)))
+        shape = (per_process * n_processes, X.shape[1])
+        index = _index_dtype(capacity * local_shards * n_processes, *shape)
+        first_row = jax.process_index() * per_process
+        slabs = _slabs(blocks, capacity, first_row, per_process // local_shards, index)
+        stored = [global_array(a, capacity * local_shards) for a in slabs[:3]]
+        ptr = slabs[3] + jax.process_index() * capacity * local_shards  # global positions
+        ptr = np.asarray(multihost_utils.process_allgather(ptr, tiled=True)).reshape(-1)
+        X = _sparse_design(mesh, *stored, ptr, shape, blocks)
+    return X, global_array(targets), global_array(weights)
+
+
+def _largest(value: int) -> int:
+    """The largest of every process's ``value`` (a collective: call it in every process)."""
+    return int(np.asarray(multihost_utils.process_allgather(np.asarray([value]))).max())
+
+
+def shard_sparse_rows(mesh: Mesh, X) -> SparseDesign:
+    """A SciPy sparse ``X (n, p)`` as a ``SparseDesign`` of ``padded_rows(n, mesh)`` rows whose
+    nonzeros are split over ``mesh``'s row axes by row block (module docstring)."""
+    mesh = _check_mesh(mesh)
+    X = scipy.sparse.csr_matrix(X)
+    n_blocks = _n_shards(mesh, row_axes(mesh))
+    n_rows = padded_rows(X.shape[0], mesh)
+    blocks = _row_blocks(X, n_blocks, n_rows // n_blocks)
+    capacity = max(1, max(values.size for values, _, _ in blocks))
+    index = _index_dtype(capacity * n_blocks, n_rows, X.shape[1])
+    slabs = _slabs(blocks, capacity, 0, n_rows // n_blocks, index)
+    sharded = NamedSharding(mesh, P(row_axes(mesh)))
+    stored = [_put(a, a.shape, sharded) for a in slabs[:3]]  # each process reads its slabs
+    return _sparse_design(mesh, *stored, slabs[3], (n_rows, X.shape[1]), blocks)
+
+
+def _index_dtype(*sizes: int):
+    """int32, or int64 from ``2³¹`` stored values, rows or columns (as ``core.design``)."""
+    return np.int32 if max(sizes) < 2**31 else np.int64
+
+
+def _row_blocks(X: scipy.sparse.csr_matrix, n_blocks: int, block_rows: int) -> list:
+    """``X``'s rows as ``n_blocks`` blocks of ``block_rows`` rows (the last ones padded with
+    empty rows): ``(data, indices, indptr)`` of each, ``indptr`` local to the block."""
+    X = X.sorted_indices()
+    blocks = []
+    for d in range(n_blocks):
+        start, stop = min(d * block_rows, X.shape[0]), min((d + 1) * block_rows, X.shape[0])
+        lo, hi = X.indptr[start], X.indptr[stop]
+        indptr = X.indptr[start : stop + 1] - lo
+        indptr = np.concatenate([indptr, np.full(block_rows - (stop - start), indptr[-1])])
+        blocks.append((X.data[lo:hi], X.indices[lo:hi], indptr))
+    return blocks
+
+
+def _slabs(blocks: list, capacity: int, first_row: int, block_rows: int, index) -> list:
+    """The blocks in slabs of ``capacity`` slots: ``data``, global ``rows``, ``cols`` and the
+    row pointers of the blocks' rows from 0 (the end pointer left out), indices in ``index``."""
+    parts = {"data": [], "rows": [], "cols": [], "ptr": []}
+    for d, (values, indices, indptr) in enumerate(blocks):
+        empty = capacity - values.size
+        counts = np.diff(indptr)
+        counts[-1] += empty  # the empty slots belong to the block's last row
+        start = first_row + d * block_rows
+        parts["data"].append(np.concatenate([values, np.zeros(empty, values.dtype)]))
+        parts["rows"].append(np.repeat(np.arange(start, start + block_rows), counts))
+        parts["cols"].append(np.concatenate([indices, np.zeros(empty, indices.dtype)]))
+        parts["ptr"].append(d * capacity + indptr[:-1])
+    data, rows, cols, ptr = (np.concatenate(part) for part in parts.values())
+    return [data, rows.astype(index), cols.astype(index), ptr.astype(index)]
+
+
+def _sparse_design(mesh, data, rows, cols, ptr, shape, blocks) -> SparseDesign:
+    """The ``SparseDesign`` of sharded slabs; ``ptr``: every row's start (replicated)."""
+    longest = _largest(max(int(np.diff(indptr).max(initial=0)) for _, _, indptr in blocks))
+    row_ptr = np.concatenate([ptr, [data.shape[0]]]).astype(rows.dtype)
+    return SparseDesign(
+        data=data,
+        rows=rows,
+        cols=cols,
+        row_ptr=jax.device_put(row_ptr, NamedSharding(mesh, P())),
+        col_order=None,
+        col_ptr=None,
+        shape=shape,
+        max_row_nnz=longest,
+        column_chunk=8,
+        row_blocks=_n_shards(mesh, row_axes(mesh)),
+    )
 
 
 def _to_host(x):
