@@ -3,9 +3,9 @@
 This file runs itself twice (``python tests/scale/test_distributed.py PROCESS_ID PORT OUTPUT``): two
 processes, each with 2 CPU devices, join through a coordinator on 127.0.0.1 (CPU collectives by
 gloo), so a mesh spans 4 devices in 2 processes. Each process holds only its own rows for the
-functional fit (``process_local_rows``; unequal row counts, so the padding differs), and the
-estimator, given the full data in every process, reads only the rows of its own devices. Both
-processes must finish within the timeout, or the test fails (no hang).
+functional fits (``process_local_rows``, dense and sparse; unequal row counts, so the padding
+differs), and the estimator, given the full data in every process, reads only the rows of its
+own devices. Both processes must finish within the timeout, or the test fails (no hang).
 """
 
 import json
@@ -34,6 +34,13 @@ def data():
     )
 
 
+def sparse_rows(X):
+    """``X`` with its small entries dropped, as a CSR matrix."""
+    import scipy.sparse
+
+    return scipy.sparse.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+
+
 def _process(process_id: int, port: int, output: str) -> None:
     import jax
 
@@ -54,6 +61,9 @@ def _process(process_id: int, port: int, output: str) -> None:
     rows = slice(0, 300) if process_id == 0 else slice(300, None)
     X, y, w = process_local_rows(mesh, Xb[rows], yb[rows])
     functional = fetch(jaxlogreg.fit(X, y, lam=LAM, sample_weight=w, tol=1e-12))
+    X, y, w = process_local_rows(mesh, sparse_rows(Xb)[rows], yb[rows])
+    options = dict(lam=LAM, sample_weight=w, solver="newton-cg", tol=1e-12)
+    sparse = fetch(jaxlogreg.fit(X, y, **options))
     estimator = jaxlogreg.LogisticRegression(C=0.5, tol=1e-10, mesh=mesh).fit(Xi, yi)
     if process_id == 0:
         result = {
@@ -61,6 +71,8 @@ def _process(process_id: int, port: int, output: str) -> None:
             "global_rows": X.shape[0],
             "coef": np.asarray(functional.coef).tolist(),
             "intercept": np.asarray(functional.intercept).tolist(),
+            "sparse_coef": np.asarray(sparse.coef).tolist(),
+            "sparse_row_blocks": X.row_blocks,
             "estimator_coef": estimator.coef_.tolist(),
             "estimator_intercept": estimator.intercept_.tolist(),
         }
@@ -119,6 +131,16 @@ def test_functional_fit_from_process_local_rows(distributed_result):
     np.testing.assert_allclose(
         distributed_result["intercept"], reference.intercept, rtol=0, atol=1e-10
     )
+
+
+def test_sparse_fit_from_process_local_rows(distributed_result):
+    """Each process's CSR rows stay on its devices (one row block per device)."""
+    import jaxlogreg
+
+    Xb, yb, _, _ = data()
+    reference = jaxlogreg.fit(sparse_rows(Xb), yb, lam=LAM, solver="newton", tol=1e-12)
+    assert distributed_result["sparse_row_blocks"] == 4
+    np.testing.assert_allclose(distributed_result["sparse_coef"], reference.coef, atol=1e-10)
 
 
 def test_estimator_over_two_processes(distributed_result):
