@@ -70,11 +70,9 @@ def cancer():
     return X, y
 
 
-@pytest.mark.parametrize("l1_ratio", [1.0, 0.0])
-def test_bounded_binary_fit_equals_glmnet(cancer, l1_ratio):
+def glmnet_bounded(X, y, lam, l1_ratio):
+    """glmnet's ``(coef, intercept)`` at ``λ`` with the bounds ``LOWER``/``UPPER``."""
     glmnet = pytest.importorskip("glmnet")
-    X, y = cancer
-    lam = 0.005
     reference = glmnet.LogitNet(
         alpha=l1_ratio,
         lambda_path=np.array([2 * lam, lam]),
@@ -84,7 +82,14 @@ def test_bounded_binary_fit_equals_glmnet(cancer, l1_ratio):
         tol=1e-14,
         max_iter=10**6,
     ).fit(X, y)
-    expected = np.r_[reference.coef_path_[0, :, -1], reference.intercept_path_[0, -1]]
+    return np.r_[reference.coef_path_[0, :, -1], reference.intercept_path_[0, -1]]
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.0])
+def test_bounded_binary_fit_equals_glmnet(cancer, l1_ratio):
+    X, y = cancer
+    lam = 0.005
+    expected = glmnet_bounded(X, y, lam, l1_ratio)
     problem = problem_of(
         X, y[:, None], "binary", lam, l1_ratio, lower=LOWER[None], upper=UPPER[None]
     )
@@ -262,19 +267,9 @@ def _check_history(problem, solver, start=None):
 def test_projected_lbfgs_equals_glmnet(cancer):
     """Bounds on a ridge fit by the projected quasi-Newton ``"lbfgs"``: glmnet's coefficients,
     several held on a bound, from a start at zero and from one outside the box."""
-    glmnet = pytest.importorskip("glmnet")
     X, y = cancer
     lam = 0.005
-    reference = glmnet.LogitNet(
-        alpha=0.0,
-        lambda_path=np.array([2 * lam, lam]),
-        standardize=False,
-        lower_limits=LOWER,
-        upper_limits=UPPER,
-        tol=1e-14,
-        max_iter=10**6,
-    ).fit(X, y)
-    expected = np.r_[reference.coef_path_[0, :, -1], reference.intercept_path_[0, -1]]
+    expected = glmnet_bounded(X, y, lam, 0.0)
     problem = problem_of(X, y[:, None], "binary", lam, 0.0, lower=LOWER[None], upper=UPPER[None])
     outside = jnp.full(problem.zeros().shape, 3.0).at[:, :-1].set(-3.0)
     for start in (None, outside):
