@@ -92,6 +92,7 @@ class Workload:
 #: (``jaxlogreg.solvers.auto``): L-BFGS for ridge (exact Newton is for at most 100 coefficients
 #: on sparse data), coordinate descent with an L1 part; and FISTA (``prox``) beside it.
 L2_OURS = "jaxlogreg/lbfgs"
+SPARSE_L2_OURS = "jaxlogreg/newton-cg"  # solver="auto" on sparse X beyond Newton's size
 L1_OURS = ("jaxlogreg/cd", "jaxlogreg/prox")
 
 WORKLOADS: dict[str, Workload] = {
@@ -137,7 +138,10 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "S1", "text-like binary L2, λ = 1/n", "fit", 20_000, 200_000, (400, 2_000),
             design="text", nnz_per_row=50, n_informative=100,
-            methods=(L2_OURS, "scikit-learn/lbfgs", "scikit-learn/liblinear", "scikit-learn/saga"),
+            methods=(
+                L2_OURS, SPARSE_L2_OURS, "scikit-learn/lbfgs", "scikit-learn/liblinear",
+                "scikit-learn/saga",
+            ),
         ),
         Workload(
             "S2", "rcv1-sized binary L1 path, λ_max to 1e-2·λ_max", "path", 20_000, 47_000,
@@ -153,7 +157,7 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "S4", "click-through-like binary L2 (hashed one-hot), λ = 1/n", "fit", 1_000_000,
             2**20, (2_000, 2**12), design="hashed", nnz_per_row=30, n_informative=100,
-            methods=(L2_OURS, "scikit-learn/lbfgs", "scikit-learn/saga"),
+            methods=(L2_OURS, SPARSE_L2_OURS, "scikit-learn/lbfgs", "scikit-learn/saga"),
         ),
     ]
 }  # fmt: skip

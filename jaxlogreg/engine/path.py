@@ -330,7 +330,7 @@ def path(
         proximal = lower is not None or upper is not None or grouped
         l1 = True if proximal else has_l1_part(l1_ratio)
         n_params = targets.shape[1] * (p + int(fit_intercept))
-        solver = auto_solver(l1=l1, n_params=n_params)
+        solver = auto_solver(l1=l1, n_params=n_params, sparse=is_sparse(X))
     if transposed is None:
         transposed = reads_transposed(screening, l1_ratio)
     return _path(

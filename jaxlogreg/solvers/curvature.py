@@ -6,7 +6,10 @@ step sizes; each costs about as much as a few gradients and forms no Hessian:
   ``L = c·λ_max(AᵀSA) + max Λ``, with ``λ_max`` estimated by power iterations on the design;
 - a local estimate of ``λ_max(∇²f(Θ))`` by power iterations with Hessian-vector products;
 - the exact curvature ``Dᵀ∇²f D`` along a direction, ``Σᵢ s̃ᵢ ⟨Aᵢ D, ℓ''(zᵢ) Aᵢ D⟩ + Σ Λ D²``,
-  from the closed-form loss curvature (two products with the design, like one gradient).
+  from the closed-form loss curvature (two products with the design, like one gradient);
+- Hessian-vector products ``∇²f V = Aᵀ(s̃ ⊙ Cᵢ (A V)ᵢ) + Λ ⊙ V`` with the per-sample curvatures
+  ``Cᵢ = ∂²ℓ/∂z²`` of one iterate evaluated once, each product one pass ``A V`` and one ``Aᵀ(·)``;
+  and the Hessian's diagonal ``Σᵢ s̃ᵢ (Cᵢ)ₖₖ a²ᵢⱼ + Λⱼ`` (one pass over ``A ⊙ A``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ import jax.numpy as jnp
 from ..core.linalg import power_iteration
 from ..core.problem import Problem
 
-__all__ = ["directional_curvature", "largest_curvature", "lipschitz_bound"]
+__all__ = [
+    "directional_curvature",
+    "hessian_diagonal",
+    "hessian_matvec",
+    "largest_curvature",
+    "lipschitz_bound",
+]
 
 
 def lipschitz_bound(problem: Problem, n_power_iter: int = 20) -> jax.Array:
@@ -66,3 +75,29 @@ def directional_curvature(problem: Problem, coef: jax.Array, direction: jax.Arra
     ZD = problem.design_matmul(direction)  # the change of Z along D (linear in D)
     risk = jnp.dot(problem.weights, jnp.sum(ZD * problem.loss.curvature_matvec(Z, ZD), axis=1))
     return risk + jnp.sum(problem.penalty.l2_weights() * jnp.square(direction))
+
+
+def hessian_matvec(problem: Problem, Z: jax.Array):
+    """``V ↦ (∇²f(Θ) V, A Vᵀ)`` at the point ``Θ`` of linear predictors ``Z``, for ``V`` of the
+    shape of ``Θ`` (see the module docstring); the image ``A Vᵀ (n, K)``, the change of ``Z``
+    along ``V``, comes with the product.
+
+    The curvature map ``U ↦ s̃ᵢ Cᵢ uᵢ`` is the linearization in ``Z`` of the risk's gradient
+    ``s̃ ⊙ ∂ℓ/∂z``: what it needs of ``Z`` (``μ``) is evaluated here once, so that a product
+    costs the two passes over the design and ``O(n·K)`` more.
+    """
+    _, curvature = jax.linearize(jax.grad(problem.risk_given_Z), Z)
+    ridge = problem.penalty.l2_weights()
+
+    def matvec(V: jax.Array) -> tuple[jax.Array, jax.Array]:
+        AV = problem.design_matmul(V)
+        return problem.design_rmatmul(curvature(AV)) + ridge * V, AV
+
+    return matvec
+
+
+def hessian_diagonal(problem: Problem, Z: jax.Array) -> jax.Array:
+    """The diagonal of ``∇²f`` at the linear predictors ``Z``, ``(K, d)``:
+    ``Σᵢ s̃ᵢ (Cᵢ)ₖₖ a²ᵢⱼ + Λⱼ``."""
+    weighted = problem.weights[:, None] * problem.loss.curvature_diagonal(Z)
+    return problem.design_squares_rmatmul(weighted) + problem.penalty.l2_weights()

@@ -138,8 +138,8 @@ def test_text_pipeline_equals_the_densified_one(no_dense_copy):
     pipeline.fit(documents[train], labels[train])
     densified.fit(documents[train], labels[train])
     model, reference = pipeline[-1], densified[-1]
-    assert model.n_features_in_ == reference.n_features_in_ > 100  # "auto": L-BFGS
-    assert model.solver_ == reference.solver_ == "lbfgs"
+    assert model.n_features_in_ == reference.n_features_in_ > 100  # "auto": beyond Newton
+    assert (model.solver_, reference.solver_) == ("newton-cg", "lbfgs")
     np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-8)
     held_out = documents[test]
     np.testing.assert_array_equal(pipeline.predict(held_out), densified.predict(held_out))
@@ -150,7 +150,7 @@ def test_text_pipeline_equals_the_densified_one(no_dense_copy):
 
 def test_wide_sparse_fit_is_never_dense(no_dense_copy):
     """20,000 × 200,000 with 50 nonzeros a row: its dense form would need 30 GiB. The default
-    solver ("auto": L-BFGS beyond Newton's size) fits it in float64."""
+    solver ("auto": truncated Newton beyond Newton's size) fits it in float64."""
     rng = np.random.default_rng(0)
     n, p, k = 20_000, 200_000, 50
     X = sp.csr_matrix(
@@ -162,7 +162,7 @@ def test_wide_sparse_fit_is_never_dense(no_dense_copy):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    assert model.solver_ == "lbfgs"
+    assert model.solver_ == "newton-cg"
     assert model.coef_.shape == (1, p) and model.coef_.dtype == np.float64
     assert model.n_features_in_ == p
     assert model.score(X, y) > 0.9  # the fit learned the training labels
@@ -203,7 +203,7 @@ def test_newton_on_a_wide_sparse_problem_is_refused_and_auto_avoids_it():
         with pytest.raises(ValueError, match=r"sparse X allows up to 100 .*'lbfgs'.*'cd'"):
             model.fit(X, y)
         assert not hasattr(model, "coef_")  # left as it was
-    assert LogisticRegression().fit(X, y).solver_ == "lbfgs"
+    assert LogisticRegression().fit(X, y).solver_ == "newton-cg"
     with pytest.warns(ConvergenceWarning):  # dense: no limit
         assert LogisticRegression(solver="newton", max_iter=2).fit(dense(X), y).solver_ == "newton"
 
