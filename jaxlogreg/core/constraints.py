@@ -109,12 +109,6 @@ class Constraints(NamedTuple):
     def bounded(self) -> bool:
         return self.lower is not None or self.upper is not None
 
-    @property
-    def proximal(self) -> bool:
-        """Whether ``solver="auto"`` picks a solver with a proximal step (``"cd"``; bounds on a
-        smooth penalty are also kept by the projected ``"lbfgs"``)."""
-        return self.bounded or self.grouped
-
 
 def constraints_of(
     lower_bounds,
@@ -150,11 +144,6 @@ class ModelConstraints(NamedTuple):
     @property
     def grouped(self) -> bool:
         return self.checked.grouped
-
-    @property
-    def proximal(self) -> bool:
-        """Whether the fit needs a solver with a proximal step."""
-        return self.checked.proximal
 
     def bounds(self, scales: np.ndarray, dtype) -> tuple | None:
         """``(lower, upper)`` as the solvers take them for the columns divided by

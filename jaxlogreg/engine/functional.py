@@ -360,7 +360,8 @@ def fit(
         K = targets.shape[1]
         options = dict(platform=jax.default_backend(), sparse=csr is not None or laid_out)
         n_params = K * (p + int(fit_intercept))
-        options.update(l1=l1 or box.proximal, purpose=Purpose.DIFFERENTIABLE)
+        options.update(l1=l1 or box.grouped, bounds=box.bounded, purpose=Purpose.DIFFERENTIABLE)
+        options.update(columns=not laid_out or X.col_order is not None)
         solver = auto_solver(n_params=n_params, **options)
     method = get_solver(solver, l1=l1, bounds=box.bounded, grouped=box.grouped)
     if laid_out and X.col_order is None:

@@ -326,11 +326,11 @@ def path(
     p = X_T.shape[0] if X is None else X.shape[1]
     if is_sparse(X):  # no Xᵀ: working sets scatter a sparse X's columns into dense blocks
         transposed = False
-    if solver == "auto":  # bounds and grouping need a proximal step, as an L1 part does
-        proximal = lower is not None or upper is not None or grouped
-        l1 = True if proximal else has_l1_part(l1_ratio)
+    if solver == "auto":  # grouping is an L1 part; bounds need a solver that keeps them
+        bounds = lower is not None or upper is not None
+        l1 = True if grouped else has_l1_part(l1_ratio)
         n_params = targets.shape[1] * (p + int(fit_intercept))
-        solver = auto_solver(l1=l1, n_params=n_params, sparse=is_sparse(X))
+        solver = auto_solver(l1=l1, n_params=n_params, sparse=is_sparse(X), bounds=bounds)
     if transposed is None:
         transposed = reads_transposed(screening, l1_ratio)
     return _path(

@@ -6,7 +6,8 @@ The checks and the layout of the bounds (``core.constraints.model_constraints``)
 ``regularization_path`` too: bounds on the original scale of the features, one row per
 one-vs-rest class, refused for two classes fitted as a softmax; the grouped lasso needs the
 softmax. Both need a solver with a proximal step (``"prox"``, ``"cd"``; ``"auto"`` picks
-``"cd"``); bounds on a smooth penalty also take the projected quasi-Newton ``"lbfgs"``.
+``"cd"``); bounds on a smooth penalty also take the projected quasi-Newton ``"lbfgs"``, which
+``"auto"`` picks for them (``solvers.auto``).
 """
 
 from __future__ import annotations

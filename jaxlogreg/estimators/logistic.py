@@ -138,7 +138,9 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
     densified: the fit solves on its nonzeros (``jaxlogreg.core.design.SparseDesign``), and
     exact Newton (``"newton"``, ``"irls"``) takes it up to
     ``jaxlogreg.solvers.auto.NEWTON_MAX_PARAMS`` coefficients (``"auto"`` picks accordingly).
-    ``mesh`` and ``summary`` take a dense ``X`` only.
+    ``mesh`` shards a sparse ``X`` by row blocks (``jaxlogreg.sharding``; the row-wise solvers
+    ``"lbfgs"``, ``"newton-cg"``, ``"prox"``, ``"gd"``, ``"cg"`` take it); ``summary`` takes a
+    dense ``X`` only.
     """
 
     #: What ``solver="auto"`` picks a solver for (``jaxlogreg.solvers.auto``).
@@ -207,8 +209,9 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         sparse = scipy.sparse.issparse(X)
         mode = choose_mode(self.multi_class, len(classes))
         constraints = fit_constraints(self, mode, len(classes), X.shape[1])
-        proximal = l1_ratio > 0 or constraints.proximal
-        solver = self._solver_for(proximal, len(classes), X.shape[1], sparse=sparse)
+        l1 = l1_ratio > 0 or constraints.grouped
+        bounded = constraints.checked.bounded
+        solver = self._solver_for(l1, len(classes), X.shape[1], sparse=sparse, bounds=bounded)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         weights = weights * class_weights(self.class_weight, classes, y, weights)[y_index]
         lam = float(lam_of_C(C, weights.sum()))
@@ -243,7 +246,7 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         self.objective_ = float(np.sum(np.asarray(result.objective)))
         if result.history is not None:  # (max_iter + 1,), or (K, max_iter + 1) one-vs-rest
             self.objective_history_ = np.asarray(result.history, np.float64)
-        self._report(solver, result, tol, max_iter, proximal)
+        self._report(solver, result, tol, max_iter, l1 or bounded)
 
     def _standardized(self, X, weights) -> tuple:
         """``(X / σ, σ)`` with ``standardize``, else ``(X, 1)``: ``σ (p,)`` the columns' weighted
@@ -275,17 +278,16 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         return check_solver_options(*options, l1=l1, allow_zero_iter=True)
 
     def _solver_for(
-        self, l1: bool, n_classes: int, n_features: int, *, sparse: bool = False
+        self, l1: bool, n_classes: int, n_features: int, *, sparse: bool, bounds: bool
     ) -> str:
         """``solver``, or the one ``"auto"`` stands for with ``K·(p + 1)`` coefficients (of a
-        sparse ``X`` when ``sparse``)."""
+        sparse ``X`` when ``sparse``: sharded over ``mesh``, without column access)."""
         if self.solver != "auto":
             return self.solver
         n_params = (1 if n_classes == 2 else n_classes) * (n_features + 1)
-        platform = jax.default_backend()
-        return auto_solver(
-            l1=l1, n_params=n_params, platform=platform, purpose=self._auto_purpose, sparse=sparse
-        )
+        options = dict(platform=jax.default_backend(), purpose=self._auto_purpose)
+        options.update(sparse=sparse, bounds=bounds, columns=not (sparse and self.mesh))
+        return auto_solver(l1=l1, n_params=n_params, **options)
 
     def _seeded(self, solver: str):
         """``solver``, or for the minibatch solvers (``"sgd"``, ``"adam"``) with a

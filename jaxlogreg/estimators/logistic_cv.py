@@ -116,7 +116,7 @@ class LogisticRegressionCV(LogisticRegression):
         lower_bounds, upper_bounds, multinomial_l1: as in ``LogisticRegression`` (box
             constraints on ``coef_``, the grouped multinomial lasso), in every fold fit and the
             refit; they need ``solver`` ``"prox"`` or ``"cd"``, bounds without an L1 part also
-            ``"lbfgs"`` (``"auto"`` picks ``"cd"``).
+            ``"lbfgs"`` (``"auto"`` picks ``"cd"`` with an L1 part, else ``"lbfgs"``).
 
     ``fit(X, y, sample_weight=None, offset=None, **params)`` and the prediction methods take
     ``LogisticRegression``'s ``offset``: each row keeps its own in the fold fits, in the
@@ -236,8 +236,9 @@ class LogisticRegressionCV(LogisticRegression):
         sparse = scipy.sparse.issparse(X)
         mode = choose_mode(self.multi_class, len(classes))
         constraints = fit_constraints(self, mode, len(classes), X.shape[1])
-        proximal = l1 or constraints.proximal
-        solver = self._solver_for(proximal, len(classes), X.shape[1], sparse=sparse)
+        bounded = constraints.checked.bounded
+        l1_part = l1 or constraints.grouped
+        solver = self._solver_for(l1_part, len(classes), X.shape[1], sparse=sparse, bounds=bounded)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         # computed once on all data, as scikit-learn does
         per_class = class_weights(self.class_weight, classes, y, sample_weight)

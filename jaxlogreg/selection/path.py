@@ -205,7 +205,8 @@ def _solver_and_constraints(
     if solver == "auto":
         n_params = data.targets.shape[-1] * (data.X.shape[1] + int(fit_intercept))
         sparse = scipy.sparse.issparse(data.X)
-        solver = auto_solver(l1=l1 or checked.proximal, n_params=n_params, sparse=sparse)
+        options = dict(l1=l1 or checked.grouped, bounds=checked.bounded, sparse=sparse)
+        solver = auto_solver(n_params=n_params, **options)
     get_solver(solver, l1=l1, bounds=checked.bounded, grouped=checked.grouped)
     lower, upper = constraints.bounds(data.scales, data.X.dtype) or (None, None)
     return solver, checked.grouped, dict(lower=lower, upper=upper)
@@ -322,7 +323,8 @@ def regularization_path(
         multinomial_l1: ``"ungrouped"`` or ``"grouped"`` (glmnet's ``type.multinomial``): the
             ``K`` coefficients of a feature enter or leave the model together (multinomial
             only; not with bounds). Bounds and grouping need ``solver`` ``"prox"`` or ``"cd"``
-            (``"auto"`` picks ``"cd"``); bounds without an L1 part also ``"lbfgs"``.
+            (``"auto"`` picks ``"cd"``); bounds without an L1 part also ``"lbfgs"`` (which
+            ``"auto"`` picks for them).
 
     Returns:
         A ``RegularizationPath``. A ``ConvergenceWarning`` names the ``λ`` values whose solve did

@@ -32,6 +32,13 @@ S4 at 1%: 10,000 × 2²⁰ hashed one-hot, 3·10⁵ nnz   3.4 s, 8 steps   23 s,
 
 The other picks (``"cd"``, ``"newton-cg"``) take a sparse ``X`` at any size; a dense ``X`` beyond
 ``NEWTON_MAX_PARAMS`` keeps L-BFGS (not measured against truncated Newton).
+
+Box constraints without an L1 part take the projected quasi-Newton ``"lbfgs"`` for every purpose
+(Newton does not take bounds). Measured against ``"cd"`` (2-core CPU, shared, float64, tol 1e-6
+to 1e-8, warm): 100,000 × 100 ridge 0.61 against 1.22 s, 2,000 × 5,000 ridge 0.56 against 8.8 s,
+``LogisticRegressionCV`` (10 C, 5 folds) on digits (650 coefficients) 4.1 against 146 s, on
+breast_cancer 0.24 against 0.14 s. A sparse ``X`` sharded over devices keeps no columns
+(``scale.sharding``): the row-wise ``"prox"`` (L1) or ``"newton-cg"``.
 """
 
 from __future__ import annotations
@@ -63,6 +70,8 @@ def auto_solver(
     platform: str = "cpu",
     purpose: Purpose = Purpose.FIT,
     sparse: bool = False,
+    bounds: bool = False,
+    columns: bool = True,
 ) -> str:
     """The solver ``"auto"`` stands for.
 
@@ -73,9 +82,20 @@ def auto_solver(
         purpose: what the fit is for.
         sparse: whether ``X`` is sparse (Newton then at most ``NEWTON_MAX_PARAMS``, beyond it
             truncated Newton).
+        bounds: whether the coefficients have box constraints: without an L1 part, the
+            projected quasi-Newton ``"lbfgs"`` (Newton does not take bounds).
+        columns: whether the solver may walk ``X``'s columns or build its Hessian (``False``
+            for a sparse ``X`` sharded over devices: ``"prox"`` with an L1 part, else
+            ``"newton-cg"``).
     """
-    if purpose is Purpose.LEAST_SQUARES or l1 is None or l1:
+    if purpose is Purpose.LEAST_SQUARES:
         return "cd"
+    if l1 is None or l1:
+        return "cd" if columns else "prox"
+    if bounds:
+        return "lbfgs"
+    if not columns:
+        return "newton-cg"
     if purpose is Purpose.DIFFERENTIABLE and not (sparse and n_params > NEWTON_MAX_PARAMS):
         return "newton"
     if purpose is Purpose.CROSS_VALIDATION and platform == "cpu" and n_params <= CV_CD_MAX_PARAMS:

@@ -68,3 +68,23 @@ def test_auto_solver_picks_by_penalty_and_sparsity():
     auto = jaxlogreg.fit(wide, labels, lam=0.05, solver="auto", tol=1e-10)
     newton_cg = jaxlogreg.fit(wide, labels, lam=0.05, solver="newton-cg", tol=1e-10)
     np.testing.assert_allclose(auto.coef, newton_cg.coef)
+
+
+def test_auto_solver_with_bounds_and_without_columns():
+    """Bounds on a smooth penalty: the projected quasi-Newton for every purpose but least
+    squares; a sparse ``X`` without column access (sharded): the row-wise methods."""
+    from jaxlogreg.solvers.auto import Purpose, auto_solver
+
+    for purpose in (Purpose.FIT, Purpose.CROSS_VALIDATION, Purpose.DIFFERENTIABLE):
+        for n_params in (10, 10_000):
+            assert auto_solver(l1=False, n_params=n_params, bounds=True, purpose=purpose) == "lbfgs"
+            assert auto_solver(l1=True, n_params=n_params, bounds=True, purpose=purpose) == "cd"
+    sharded = dict(n_params=10, sparse=True, columns=False)
+    assert auto_solver(l1=True, **sharded) == "prox"
+    assert auto_solver(l1=False, **sharded) == "newton-cg"
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(float)
+    options = dict(lam=0.05, tol=1e-10, lower_bounds=-0.1, upper_bounds=0.2)
+    auto = jaxlogreg.fit(X, y, solver="auto", **options)
+    np.testing.assert_allclose(auto.coef, jaxlogreg.fit(X, y, solver="lbfgs", **options).coef)

@@ -58,7 +58,8 @@ def test_bounds_equal_glmnet(cancer, l1_ratio, solver):
     np.testing.assert_allclose(model.coef_[0], coef, atol=1e-5)
     np.testing.assert_allclose(model.intercept_[0], intercept, atol=1e-5)
     assert np.sum(np.isin(coef, np.r_[LOWER, UPPER])) >= 3  # bounds that bind
-    assert model.solver_ == ("cd" if solver == "auto" else solver)
+    auto = "cd" if l1_ratio > 0 else "lbfgs"  # bounds on a ridge: projected quasi-Newton
+    assert model.solver_ == (auto if solver == "auto" else solver)
 
 
 def test_bounds_on_the_original_scale_with_standardize():
