@@ -5,7 +5,10 @@ include importing, tracing and compiling, as a user running the script feels the
 runs twice: ``cold`` (no persistent compilation cache: every program is compiled) and
 ``cached`` (``jaxlogreg.enable_compilation_cache`` on a folder a previous, untimed run of the same
 script filled). Each process reports its whole wall time and the time of its work alone (after
-the imports and the data); the figures are medians over ``--repeats`` processes.
+the imports and the data); the figures are medians over ``--repeats`` processes. Each also
+reports its imports (the script's first line to its data), and a jaxlogreg process where its
+work went, from JAX's monitoring events: tracing to jaxprs, lowering to StableHLO, compiling or
+loading from the cache (``compile / load``), and how many programs it compiled or loaded.
 
 Scenarios:
 - ``cross_val_score``: scikit-learn's ``cross_val_score`` (5 folds, a ``StandardScaler``
@@ -34,11 +37,17 @@ from .report import table, write_table
 
 _PRELUDE = """
 import json, time, warnings
+first_line = time.perf_counter()
 warnings.simplefilter("ignore")
 LIB, CACHE = {lib!r}, {cache!r}
+events = {{}}
 if LIB == "jaxlogreg":
     import jax
     jax.config.update("jax_enable_x64", True)
+    def record(event, duration, **kwargs):
+        events[event] = events.get(event, 0.0) + duration
+        events[event + "#"] = events.get(event + "#", 0) + 1
+    jax.monitoring.register_event_duration_secs_listener(record)
     import jaxlogreg
     if CACHE:
         jaxlogreg.enable_compilation_cache(CACHE)
@@ -118,8 +127,17 @@ _SCENARIOS = {
 }
 
 _EPILOGUE = """
-print(json.dumps({"work_s": time.perf_counter() - start, "score": float(sum(scores))}))
+phases = {"trace_s": "jaxpr_trace_duration", "lower_s": "jaxpr_to_mlir_module_duration",
+          "compile_s": "backend_compile_duration"}
+print(json.dumps({
+    "work_s": time.perf_counter() - start, "score": float(sum(scores)),
+    "imports_s": start - first_line,
+    "programs": events.get("/jax/core/compile/backend_compile_duration#", 0),
+    **{key: events.get("/jax/core/compile/" + name, 0.0) for key, name in phases.items()},
+}))
 """
+#: Per-process figures, each a median over the repeats.
+_FIGURES = ("process_s", "work_s", "imports_s", "trace_s", "lower_s", "compile_s", "programs")
 
 
 def _script(scenario: str, lib: str, cache: str | None) -> str:
@@ -154,15 +172,9 @@ def measure(scenario: str, repeats: int) -> list[dict]:
             ("jaxlogreg", "cached", cache),
         ):
             runs = [run_process(scenario, lib, folder) for _ in range(repeats)]
-            rows.append(
-                {
-                    "scenario": scenario,
-                    "library": f"{lib} ({mode})" if mode else lib,
-                    "process_s": statistics.median(r["process_s"] for r in runs),
-                    "work_s": statistics.median(r["work_s"] for r in runs),
-                    "score": runs[0]["score"],
-                }
-            )
+            row = {"scenario": scenario, "library": f"{lib} ({mode})" if mode else lib}
+            row |= {key: statistics.median(r[key] for r in runs) for key in _FIGURES}
+            rows.append(row | {"score": runs[0]["score"]})
     base = rows[0]
     for row in rows:
         row["process_ratio"] = row["process_s"] / base["process_s"]
@@ -172,6 +184,7 @@ def measure(scenario: str, repeats: int) -> list[dict]:
 
 def as_markdown(rows: list[dict]) -> str:
     header = ["scenario", "library", "whole process (s)", "ratio", "work alone (s)", "ratio"]
+    header += ["imports (s)", "trace (s)", "lower (s)", "compile / load (s)", "programs"]
     cells = [
         [
             r["scenario"],
@@ -180,6 +193,9 @@ def as_markdown(rows: list[dict]) -> str:
             f"{r['process_ratio']:.2f}x",
             f"{r['work_s']:.3f}",
             f"{r['work_ratio']:.2f}x",
+            f"{r['imports_s']:.2f}",
+            *(f"{r[key]:.3f}" for key in ("trace_s", "lower_s", "compile_s")),
+            f"{r['programs']:g}",
         ]
         for r in rows
     ]
