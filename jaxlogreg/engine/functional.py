@@ -239,7 +239,7 @@ def _check_hyperparameters(lam, l1_ratio, tol) -> None:
         raise ValueError(f"tol must be > 0, got {tol!r}")
 
 
-def _check_row_wise(method: Solver, working_sets: bool) -> None:
+def check_row_wise(method: Solver, working_sets: bool) -> None:
     """A ``SparseDesign`` without column access (rows sharded over devices,
     ``jaxlogreg.sharding``) takes only the methods that read ``X`` by rows."""
     if working_sets or isinstance(method, CoordinateDescent):
@@ -357,15 +357,14 @@ def fit(
     box = (lower_bounds, upper_bounds, multinomial_l1, targets.shape[1], p, X.dtype)
     box = constraints_of(*box, multinomial=loss.shift_invariant)
     if isinstance(solver, str) and solver == "auto":
-        K = targets.shape[1]
         options = dict(platform=jax.default_backend(), sparse=csr is not None or laid_out)
-        n_params = K * (p + int(fit_intercept))
+        n_params = targets.shape[1] * (p + int(fit_intercept))
         options.update(l1=l1 or box.grouped, bounds=box.bounded, purpose=Purpose.DIFFERENTIABLE)
         options.update(columns=not laid_out or X.col_order is not None)
         solver = auto_solver(n_params=n_params, **options)
     method = get_solver(solver, l1=l1, bounds=box.bounded, grouped=box.grouped)
     if laid_out and X.col_order is None:
-        _check_row_wise(method, working_sets)
+        check_row_wise(method, working_sets)
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
     if csr is not None:

@@ -138,9 +138,8 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
     densified: the fit solves on its nonzeros (``jaxlogreg.core.design.SparseDesign``), and
     exact Newton (``"newton"``, ``"irls"``) takes it up to
     ``jaxlogreg.solvers.auto.NEWTON_MAX_PARAMS`` coefficients (``"auto"`` picks accordingly).
-    ``mesh`` shards a sparse ``X`` by row blocks (``jaxlogreg.sharding``; the row-wise solvers
-    ``"lbfgs"``, ``"newton-cg"``, ``"prox"``, ``"gd"``, ``"cg"`` take it); ``summary`` takes a
-    dense ``X`` only.
+    ``mesh`` shards a sparse ``X`` by row blocks, for the row-wise solvers (``jaxlogreg.sharding``);
+    ``summary`` takes a dense ``X`` only.
     """
 
     #: What ``solver="auto"`` picks a solver for (``jaxlogreg.solvers.auto``).

@@ -98,6 +98,22 @@ def _report(output: str) -> None:
         jaxlogreg.fit(design, residual[:, 0], lam=1e-3, l1_ratio=1.0, solver="cd")
     except ValueError as error:
         report["cd_error"] = str(error)
+    report["estimators"] = {}
+    for name, params in (("auto l2", {}), ("auto l1", dict(penalty="l1", C=0.5))):
+        models = [
+            jaxlogreg.LogisticRegression(tol=1e-10, max_iter=3000, mesh=on, **params).fit(
+                X, classes
+            )
+            for on in (None, mesh)
+        ]
+        report["estimators"][name] = {
+            "solver": models[1].solver_,
+            "difference": float(np.max(np.abs(models[0].coef_ - models[1].coef_))),
+        }
+    try:
+        jaxlogreg.LogisticRegression(penalty="l1", solver="cd", mesh=mesh).fit(X, classes)
+    except ValueError as error:
+        report["estimator_cd_error"] = str(error)
     with open(output, "w") as file:
         json.dump(report, file)
 
@@ -138,7 +154,16 @@ def test_a_gradient_pass_reduces_only_the_coefficients(report):
 
 
 def test_coordinate_descent_is_refused_with_the_fix(report):
-    assert "solver='prox'" in report["cd_error"] and "keeps no columns" in report["cd_error"]
+    for error in (report["cd_error"], report["estimator_cd_error"]):
+        assert "solver='prox'" in error and "keeps no columns" in error
+
+
+def test_estimator_with_a_mesh_on_a_sparse_x(report):
+    """``auto`` picks a row-wise solver; the multinomial fits equal the single-device ones
+    (newton-cg to round-off, FISTA to its tolerance)."""
+    l2, l1 = report["estimators"]["auto l2"], report["estimators"]["auto l1"]
+    assert l2["solver"] == "newton-cg" and l2["difference"] <= TOLERANCE["newton-cg"]
+    assert l1["solver"] == "prox" and l1["difference"] <= TOLERANCE["prox"]
 
 
 if __name__ == "__main__":
