@@ -170,8 +170,9 @@ class Chunks:
         self.sparse = getattr(self.X, "sparse", False)
         if self.sparse and self.mesh is not None:
             raise ValueError(
-                "mesh= shards the rows of a dense X only (sparse chunks are not sharded): pass "
-                "mesh=None to fit the sparse X on one device"
+                "an out-of-core fit takes mesh= with dense chunks only: pass mesh=None to fit "
+                "the sparse chunks on one device, or LogisticRegression(mesh=...) on a sparse X "
+                "held in memory"
             )
         if self.sparse:  # one shape for every chunk (scale.sparse_chunks)
             self.capacity = nnz_capacity(self.X.indptr, self.rows)

@@ -168,9 +168,9 @@ def _on_device(data: _Data, mesh, transposed: bool) -> tuple:
     sparse = scipy.sparse.issparse(data.X)
     if sparse and mesh is not None:
         raise ValueError(
-            "mesh= shards the rows of a dense X only (sparse rows are not sharded): pass "
-            "mesh=None to run the path on the sparse X on one device, or X.toarray() if it "
-            "fits in memory"
+            "a path takes mesh= with a dense X only (a sparse X sharded over devices keeps no "
+            "columns, which the path's screening and coordinate descent walk): pass mesh=None "
+            "to run the path on one device, or fit each λ with LogisticRegression(mesh=...)"
         )
     offset = data.offset
     if mesh is not None:

@@ -267,16 +267,18 @@ def test_unpenalized_fit_checks_separation_on_the_sparse_x(no_dense_copy):
             assert warned == separable
 
 
-def test_summary_and_mesh_refuse_sparse_input_and_a_sparse_fit_saves(tmp_path):
+def test_summary_refuses_sparse_input_a_mesh_takes_it_and_a_sparse_fit_saves(tmp_path):
     X, y = sparse_data()
     model = LogisticRegression().fit(X, y)
     with pytest.raises(TypeError, match=r"summary\(\) needs a dense X.*X\.toarray\(\)"):
         model.summary(X, y)
     with pytest.warns(InferenceWarning, match="penalized"):  # dense X: inference runs
         assert model.summary(dense(X), y).frame.shape[0] == X.shape[1] + 1
-    mesh = jaxlogreg.sharding.make_mesh()
-    with pytest.raises(ValueError, match=r"mesh= shards the rows of a dense X only"):
-        LogisticRegression(mesh=mesh).fit(X, y)
+    mesh = jaxlogreg.sharding.make_mesh()  # row blocks over the devices (here one)
+    on_mesh = LogisticRegression(mesh=mesh, solver=model.solver_).fit(X, y)
+    np.testing.assert_allclose(on_mesh.coef_, model.coef_, atol=1e-6)
+    with pytest.raises(ValueError, match=r"keeps no columns.*solver='prox'"):
+        LogisticRegression(mesh=mesh, solver="cd").fit(X, y)
     model.save(tmp_path / "model.npz")
     loaded = jaxlogreg.load(tmp_path / "model.npz")
     np.testing.assert_array_equal(loaded.coef_, model.coef_)

@@ -195,7 +195,7 @@ def test_regularization_path_of_a_wide_sparse_x_beyond_the_densification_limit()
 
 def test_what_a_sparse_path_cannot_do_is_a_clear_error():
     X, y = sparse_data()
-    with pytest.raises(ValueError, match=r"mesh= shards the rows of a dense X only.*mesh=None"):
+    with pytest.raises(ValueError, match=r"a path takes mesh= with a dense X only.*mesh=None"):
         regularization_path(X, y, n_lambdas=3, mesh=make_mesh())
 
 
