@@ -210,7 +210,8 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         constraints = fit_constraints(self, mode, len(classes), X.shape[1])
         l1 = l1_ratio > 0 or constraints.grouped
         bounded = constraints.checked.bounded
-        solver = self._solver_for(l1, len(classes), X.shape[1], sparse=sparse, bounds=bounded)
+        options = dict(sparse=sparse, bounds=bounded, columns=not sparse or self.mesh is None)
+        solver = self._solver_for(l1, len(classes), X.shape[1], **options)
         weights = check_sample_weight(sample_weight, X.shape[0], np.float64)
         weights = weights * class_weights(self.class_weight, classes, y, weights)[y_index]
         lam = float(lam_of_C(C, weights.sum()))
@@ -277,16 +278,15 @@ class LogisticRegression(AtomicFit, OffsetClassifierMixin, SparseCoefMixin, Base
         return check_solver_options(*options, l1=l1, allow_zero_iter=True)
 
     def _solver_for(
-        self, l1: bool, n_classes: int, n_features: int, *, sparse: bool, bounds: bool
+        self, l1: bool, n_classes: int, n_features: int, *, sparse, bounds, columns=True
     ) -> str:
         """``solver``, or the one ``"auto"`` stands for with ``K·(p + 1)`` coefficients (of a
-        sparse ``X`` when ``sparse``: sharded over ``mesh``, without column access)."""
+        sparse ``X`` when ``sparse``; without column access unless ``columns``)."""
         if self.solver != "auto":
             return self.solver
         n_params = (1 if n_classes == 2 else n_classes) * (n_features + 1)
-        options = dict(platform=jax.default_backend(), purpose=self._auto_purpose)
-        options.update(sparse=sparse, bounds=bounds, columns=not (sparse and self.mesh))
-        return auto_solver(l1=l1, n_params=n_params, **options)
+        options = dict(platform=jax.default_backend(), purpose=self._auto_purpose, sparse=sparse)
+        return auto_solver(l1=l1, n_params=n_params, bounds=bounds, columns=columns, **options)
 
     def _seeded(self, solver: str):
         """``solver``, or for the minibatch solvers (``"sgd"``, ``"adam"``) with a
