@@ -9,8 +9,10 @@ dispatches on its type; the dense branches are the products the solvers always r
 - ``squares_rmatmul``: ``Vᵀ (X ⊙ X) (K, p)`` (coordinate curvatures, Jacobi preconditioners);
 - ``sparse_weighted_gram``: ``Xᵀ diag(v) X (p, p)`` for a small ``p`` (the dense one is
   ``losses._weighted_gram``); ``take_rows``: ``X[rows]`` (minibatches);
-- ``columns`` with ``column_dot`` / ``column_add``: ``aⱼᵀ r`` and ``R += f(aⱼ)`` for a column
-  ``aⱼ`` of the design ``A = [X | 1]`` (coordinate descent).
+- ``columns`` with ``column_step``: ``aⱼᵀ R`` and ``R += f(aⱼ)`` for a column ``aⱼ`` of the
+  design ``A = [X | 1]`` (coordinate descent). Sparse columns are padded to a static ladder of
+  widths, each read by one slice, one loop per width class: 0.8 µs an update on a 2-core CPU,
+  where a loop over a column's chunks took 2.6–3.3 (a ``lax.switch`` per update copies ``R``).
 
 Sparse format. A ``SparseDesign`` keeps the nonzeros once, in row-major (CSR) order, as
 coordinates ``(data, rows, cols)`` with ``rows`` sorted, plus the row pointers (row gathers) and
@@ -65,8 +67,8 @@ import scipy.sparse
 __all__ = [
     "SparseColumns",
     "SparseDesign",
-    "column_add",
-    "column_dot",
+    "column_classes",
+    "column_step",
     "columns",
     "is_sparse",
     "matmul_t",
@@ -96,9 +98,9 @@ class SparseDesign:
     ``col_ptr (p + 1,)`` for column access (``None`` for a minibatch from ``take_rows``).
 
     Static: ``shape``, ``max_row_nnz`` (most nonzeros of a row, the capacity of a row gather),
-    ``column_chunk`` (nonzeros a column pass handles at a time) and ``row_blocks``: ``B > 1``
-    when the rows come in ``B`` equal blocks whose nonzeros fill equal slabs of the stored
-    arrays, in order (``scale.sharding``: one block per device); the products then run
+    ``column_chunk`` (the narrowest padded width of a column, ``columns``) and ``row_blocks``:
+    ``B > 1`` when the rows come in ``B`` equal blocks whose nonzeros fill equal slabs of the
+    stored arrays, in order (``scale.sharding``: one block per device); the products then run
     block by block, so that a device reads only its own rows. Build with ``from_csr``.
     """
 
@@ -315,59 +317,62 @@ def take_rows(X, rows: jax.Array):
 
 
 class SparseColumns(NamedTuple):
-    """The columns of a sparse design ``A`` in column-major order: ``rows`` and ``values`` of
-    the nonzeros, column ``j`` at ``ptr[j]:ptr[j+1]``, read ``chunk`` at a time (static)."""
+    """A sparse ``A`` by columns: ``j`` at ``start[j] : start[j] + widths[width_class[j]]`` of
+    ``rows``, ``values`` (nonzeros, then zeros); static ``widths``: ``column_chunk``·2ᵏ to ``n``."""
 
     rows: jax.Array
     values: jax.Array
-    ptr: jax.Array
-    chunk: int
+    start: jax.Array
+    width_class: jax.Array
+    widths: tuple[int, ...]
 
 
 def columns(X, fit_intercept: bool, X_T: jax.Array | None = None):
-    """The columns of the design ``A = [X | 1]`` (``X`` without an intercept): dense, ``Aᵀ (d, n)``;
-    sparse, ``SparseColumns`` (the column of ones as ``n`` stored entries)."""
+    """The columns of ``A = [X | 1]`` (``X`` without an intercept): dense, ``Aᵀ (d, n)``; sparse,
+    ``SparseColumns`` (the ones as ``n`` stored entries), column ``j`` of ``lⱼ`` nonzeros in the
+    smallest width ``w ≥ lⱼ``: ``Σⱼ w ≤ 2·nnz + d·widths[0]`` slots, and ``widths[-1]`` more."""
     if not is_sparse(X):
         A_T = X.T if X_T is None else X_T
         if not fit_intercept:
             return A_T
         return jnp.concatenate([A_T, jnp.ones((1, A_T.shape[1]), A_T.dtype)], axis=0)
+    n = X.shape[0]
     rows, values, ptr = X.rows[X.col_order], X.data[X.col_order], X.col_ptr
     if fit_intercept:
-        n = X.shape[0]
         rows = jnp.concatenate([rows, jnp.arange(n, dtype=rows.dtype)])
         values = jnp.concatenate([values, jnp.ones(n, values.dtype)])
         ptr = jnp.concatenate([ptr, ptr[-1:] + n])
-    return SparseColumns(rows, values, ptr, X.column_chunk)
+    chunk = X.column_chunk  # widths chunk·2ᵏ, the last one ≥ n
+    widths = tuple(chunk << k for k in range((-(-n // chunk) - 1).bit_length() + 1))
+    lengths = jnp.diff(ptr)
+    width_class = jnp.searchsorted(jnp.asarray(widths, ptr.dtype), lengths).astype(ptr.dtype)
+    padded = jnp.asarray(widths, ptr.dtype)[width_class]
+    start = jnp.cumsum(padded) - padded
+    size = 2 * rows.shape[0] + lengths.shape[0] * widths[0] + widths[-1]
+    column = jnp.repeat(jnp.arange(lengths.shape[0]), lengths, total_repeat_length=rows.shape[0])
+    slot = start[column] + jnp.arange(rows.shape[0], dtype=ptr.dtype) - ptr[column]
+    rows = jnp.zeros(size, rows.dtype).at[slot].set(rows, unique_indices=True)
+    values = jnp.zeros(size, values.dtype).at[slot].set(values, unique_indices=True)
+    return SparseColumns(rows, values, start, width_class, widths)
 
 
-def _fold_column(A: SparseColumns, j, body, init):
-    """``body(carry, rows, values)`` over the chunks of column ``j`` (empty slots: zero values)."""
-    stop = A.ptr[j + 1]
-    offsets = jnp.arange(A.chunk, dtype=A.ptr.dtype)
-
-    def step(state):
-        start, carry = state
-        at = start + offsets
-        filled = at < stop
-        at = jnp.where(filled, at, 0)
-        return start + A.chunk, body(carry, A.rows[at], jnp.where(filled, A.values[at], 0.0))
-
-    return jax.lax.while_loop(lambda state: state[0] < stop, step, (A.ptr[j], init))[1]
-
-
-def column_dot(A, j, r: jax.Array) -> jax.Array:
-    """``aⱼᵀ r`` for ``r (n,)``; ``A`` from ``columns``."""
+def column_classes(A) -> tuple[int, jax.Array]:
+    """The number of width classes of ``A`` and each column's class ``(d,)`` (dense: one)."""
     if not isinstance(A, SparseColumns):
-        return jnp.dot(A[j], r)
-    zero = jnp.zeros((), r.dtype)
-    return _fold_column(A, j, lambda total, rows, a: total + jnp.dot(a, r[rows]), zero)
+        return 1, jnp.zeros(A.shape[0], jnp.int32)
+    return len(A.widths), A.width_class
 
 
-def column_add(A, j, R: jax.Array, change) -> jax.Array:
-    """``R`` plus ``change(rows, aⱼ)`` on the rows of column ``j``: every row for a dense ``A``
-    (``rows = slice(None)``), the column's nonzeros (in chunks) for a sparse one. ``change``
-    must be linear in ``aⱼ`` (empty slots hold zeros)."""
+def column_step(A, j, R: jax.Array, solve, width_class: int = 0):
+    """``out, change = solve(rows, aⱼ, R[rows])`` for column ``j`` of ``A`` (from ``columns``),
+    then ``R[rows] += change``: returns ``out`` and ``R``. Dense: every row (``slice(None)``);
+    sparse: the ``widths[width_class]`` slots of column ``j`` (its class, static), no loop.
+    ``change`` must be linear in ``aⱼ`` (padding slots hold zeros, at row 0)."""
     if not isinstance(A, SparseColumns):
-        return R + change(slice(None), A[j])
-    return _fold_column(A, j, lambda R, rows, a: R.at[rows].add(change(rows, a)), R)
+        out, change = solve(slice(None), A[j], R)
+        return out, R + change
+    width = A.widths[width_class]
+    rows = jax.lax.dynamic_slice_in_dim(A.rows, A.start[j], width)
+    a = jax.lax.dynamic_slice_in_dim(A.values, A.start[j], width)
+    out, change = solve(rows, a, R[rows])
+    return out, R.at[rows].add(change)

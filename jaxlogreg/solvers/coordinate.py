@@ -21,7 +21,11 @@ Two ways to keep ``q`` up to date, chosen by a static rule on the shapes:
   ``q = g + H(Θ⁺ − Θ)``; a coordinate update costs ``O(m)``, a sweep ``O(m²)``.
 - Residual form (otherwise, e.g. ``p ≫ n``): never form ``H``; keep the ``(n, K)`` matrix
   ``R = s̃ ⊙ [(μ − T) + C(ΔZ)]`` (``C`` the loss curvature, ``ΔZ = A(Θ⁺ − Θ)ᵀ``) so that
-  ``q_{kj} = aⱼᵀR₍:,k₎ + λ(1−α)ϖⱼΘ⁺_{kj}``; an update costs ``O(nK)``.
+  ``q_{kj} = aⱼᵀR₍:,k₎ + λ(1−α)ϖⱼΘ⁺_{kj}``; an update costs ``O(nK)``. The per-sample
+  curvature columns ``s̃ᵢCᵢeₖ`` are formed once per step, so an update only reads them. On a
+  sparse ``X`` an update reads the column's nonzeros, padded to a width of a static ladder, and
+  a sweep visits the columns width class by width class (``design.column_step``), which
+  changes the order of the updates, not their minimizer.
 
 Active sets (glmnet): a full sweep over all coordinates, then sweeps over the nonzero ones only
 until they settle, then a full sweep again to check; the inner solve stops when a full sweep
@@ -69,7 +73,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..core.design import column_add, column_dot, columns, is_sparse
+from ..core.design import column_classes, column_step, columns, is_sparse
 from ..core.losses import GRAM_BLOCK_ROWS
 from ..core.penalties import soft_threshold
 from ..core.problem import Problem
@@ -278,35 +282,41 @@ class CoordinateDescent(Solver):
 
     def _residual_solve(self, problem, coef, grad, inner_tol):
         """Inner CD on the ``(n, K)`` residual ``R``; never forms a ``d × d`` matrix. A column
-        update reads the column's nonzeros only when ``X`` is sparse (``design.column_add``)."""
+        update reads the column's nonzeros only when ``X`` is sparse (``design.column_step``)."""
         K, d = coef.shape
         A = columns(problem.X, problem.fit_intercept, problem.X_T)  # the columns of the design
         Z = problem.linear_predictor(coef)
         s = problem.weights
         l2 = jnp.tile(problem.penalty.l2_weights(), K)
         l1, lower, upper = _flat_constraints(problem.penalty, coef.shape)
-        eye = jnp.eye(K, dtype=coef.dtype)
+        # weighted[k, i] = s̃ᵢ Cᵢ eₖ (K, n, K): a step δ on Θ_{kj} adds δ aᵢⱼ s̃ᵢ Cᵢ eₖ to Rᵢ.
+        curvature = problem.loss.curvature_matrix(Z)  # (n, K, K)
+        weighted = jnp.moveaxis(s[:, None, None] * curvature, 2, 0)
         # hᵢ = Σ s̃ a_{·j}² C_kk + λ(1−α)ϖⱼ from the per-sample diagonal curvature C_kk (n, K).
-        diag_curv = problem.loss.curvature_diagonal(Z)
+        diag_curv = jnp.diagonal(curvature, axis1=1, axis2=2)
         h = problem.design_squares_rmatmul(s[:, None] * diag_curv).reshape(-1) + l2
         h = safe_curvature(h)
         residual = s[:, None] * (problem.loss.mean(Z) - problem.targets)
         theta0, g = coef.reshape(-1), grad.reshape(-1)
 
-        def update(i, old, R):
+        def update(width_class, i, old, R):
             k, j = i // d, i % d
-            q = column_dot(A, j, R[:, k]) + l2[i] * old
-            new = jnp.clip(soft_threshold(h[i] * old - q, l1[i]) / h[i], lower[i], upper[i])
-            delta = new - old
 
-            def change(rows, a):
-                curvature = problem.loss.curvature_matvec(Z[rows], a[:, None] * eye[k])
-                return (delta * s[rows])[:, None] * curvature
+            def solve(rows, a, R_rows):
+                q = a @ R_rows[:, k] + l2[i] * old
+                new = jnp.clip(soft_threshold(h[i] * old - q, l1[i]) / h[i], lower[i], upper[i])
+                delta = new - old
+                return (new, h[i] * jnp.abs(delta)), (delta * a)[:, None] * weighted[k, rows]
 
-            return new, column_add(A, j, R, change), h[i] * jnp.abs(delta)
+            (new, moved), R = column_step(A, j, R, solve, width_class)
+            return new, R, moved
 
+        n_classes, classes = column_classes(A)
+        updates = tuple(partial(update, c) for c in range(n_classes))
         tol = inner_tol(g, h, theta0)
-        theta, _, _ = coordinate_descent(update, theta0, residual, tol, self.max_sweeps)
+        theta, _, _ = coordinate_descent(
+            updates, theta0, residual, tol, self.max_sweeps, jnp.tile(classes, K)
+        )
         return theta
 
 

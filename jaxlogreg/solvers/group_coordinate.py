@@ -16,10 +16,12 @@ The Gram and residual forms keep ``q`` up to date as ``coordinate`` does.
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 
-from ..core.design import column_add, column_dot, columns
+from ..core.design import column_classes, column_step, columns
 from ..core.penalties import block_soft_threshold
 from ..core.problem import Problem
 from ._sweeps import coordinate_descent, safe_curvature
@@ -75,18 +77,19 @@ def grouped_residual_solve(problem: Problem, coef, grad, inner_tol, max_sweeps: 
     h = _largest_eigenvalues(blocks)
     residual = s[:, None] * (problem.loss.mean(Z) - problem.targets)
 
-    def update(j, old, R):
-        q = jax.vmap(lambda r: column_dot(A, j, r), in_axes=1)(R) + l2[j] * old
-        new, change = _block_step(h[j], old, q, weights[j])
-        delta = new - old
+    def update(width_class, j, old, R):
+        def solve(rows, a, R_rows):
+            q = a @ R_rows + l2[j] * old
+            new, change = _block_step(h[j], old, q, weights[j])
+            step = problem.loss.curvature_matvec(Z[rows], a[:, None] * (new - old)[None, :])
+            return (new, change), s[rows][:, None] * step
 
-        def shift(rows, a):
-            step = problem.loss.curvature_matvec(Z[rows], a[:, None] * delta[None, :])
-            return s[rows][:, None] * step
+        (new, change), R = column_step(A, j, R, solve, width_class)
+        return new, R, change
 
-        return new, column_add(A, j, R, shift), change
-
+    n_classes, classes = column_classes(A)
+    updates = tuple(partial(update, c) for c in range(n_classes))
     g = grad.reshape(-1)
     tol = inner_tol(g, jnp.broadcast_to(h, (K, d)).reshape(-1), coef.reshape(-1))
-    theta, _, _ = coordinate_descent(update, coef.T, residual, tol, max_sweeps)
+    theta, _, _ = coordinate_descent(updates, coef.T, residual, tol, max_sweeps, classes)
     return theta.T.reshape(-1)

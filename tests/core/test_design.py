@@ -11,9 +11,6 @@ import scipy.sparse as sp
 from jaxlogreg.core import design
 from jaxlogreg.core.design import (
     SparseDesign,
-    column_add,
-    column_dot,
-    columns,
     is_sparse,
     matmul_t,
     rmatmul,
@@ -130,29 +127,6 @@ def test_take_rows():
     np.testing.assert_allclose(sub.todense(), X.toarray()[rows])
     W = np.random.default_rng(2).standard_normal((2, 9))
     np.testing.assert_allclose(matmul_t(sub, jnp.asarray(W)), X.toarray()[rows] @ W.T)
-
-
-@pytest.mark.parametrize("fit_intercept", [False, True])
-def test_columns(fit_intercept):
-    X = random_csr(60, 8, seed=7)
-    A = X.toarray()
-    if fit_intercept:
-        A = np.hstack([A, np.ones((60, 1))])
-    D = design_of(X)
-    D = dataclasses.replace(D, column_chunk=4)  # several chunks a column
-    sparse_columns = columns(D, fit_intercept)
-    dense_columns = columns(jnp.asarray(X.toarray()), fit_intercept)
-    rng = np.random.default_rng(3)
-    r, R = rng.standard_normal(60), rng.standard_normal((60, 2))
-
-    def change(rows, a):
-        return 2.0 * a[:, None] * jnp.ones(2)
-
-    for j in range(A.shape[1]):
-        for cols in (sparse_columns, dense_columns):
-            np.testing.assert_allclose(column_dot(cols, j, jnp.asarray(r)), A[:, j] @ r)
-            updated = column_add(cols, j, jnp.asarray(R), change)
-            np.testing.assert_allclose(updated, R + 2.0 * A[:, j][:, None], atol=1e-12)
 
 
 def test_empty_matrix():

@@ -93,8 +93,9 @@ def test_sparse_path_equals_the_dense_one(wide_sparse, budget, monkeypatch):
     sparse = _path(design_of(X), y, screening=True)
     dense = _path(jnp.asarray(X.toarray()), y, screening=True)
     assert np.all(np.asarray(sparse.converged)) and np.all(np.asarray(dense.converged))
-    np.testing.assert_allclose(sparse.coef, dense.coef, atol=1e-8)
-    np.testing.assert_allclose(sparse.intercept, dense.intercept, atol=1e-8)
+    # Sparse columns are visited by width class, dense ones in order: equal at the tolerance.
+    np.testing.assert_allclose(sparse.coef, dense.coef, atol=1e-6)
+    np.testing.assert_allclose(sparse.intercept, dense.intercept, atol=1e-6)
     np.testing.assert_array_equal(sparse.screening.n_discarded, dense.screening.n_discarded)
     assert np.all(np.asarray(sparse.screening.n_discarded)[1:] > 0)
     assert 0 < np.count_nonzero(np.asarray(sparse.coef)[-1]) < 128

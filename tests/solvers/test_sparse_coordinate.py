@@ -1,0 +1,139 @@
+"""Coordinate descent on a sparse design: the residual form reads each column through
+``design.column_step`` (columns padded to a static width, one loop per width class); it must
+reach the dense residual form's solution, whatever the columns' lengths."""
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+
+from jaxlogreg.core.design import (  # noqa: E402
+    SparseDesign,
+    column_classes,
+    column_step,
+    columns,
+)
+from jaxlogreg.engine.functional import make_problem  # noqa: E402
+from jaxlogreg.losses import BINARY, MULTINOMIAL  # noqa: E402
+from jaxlogreg.solvers import CoordinateDescent, iterative_solve  # noqa: E402
+
+TOL = 1e-11
+
+
+def uneven_csr(n=150, p=30, seed=0):
+    """Columns of every length: full, dense-ish, a few values, one value, and empty ones."""
+    rng = np.random.default_rng(seed)
+    densities = np.concatenate([[1.0, 0.7, 0.4], np.geomspace(0.25, 0.01, p - 5), [0.0, 0.0]])
+    mask = rng.random((n, p)) < densities
+    mask[rng.integers(n), p - 3] = True  # a column of one value
+    X = np.where(mask, rng.standard_normal((n, p)), 0.0)
+    return sp.csr_matrix(X)
+
+
+def targets(X, K, seed=1):
+    rng = np.random.default_rng(seed)
+    n, p = X.shape
+    W = np.zeros((max(K, 1), p))
+    W[:, :6] = rng.standard_normal((max(K, 1), 6))
+    Z = X @ W.T + 0.2 * rng.standard_normal((n, max(K, 1)))
+    if K == 1:
+        return (rng.random(n) < 1 / (1 + np.exp(-Z[:, 0]))).astype(float)[:, None]
+    return np.eye(K)[np.argmax(Z + rng.gumbel(size=Z.shape), axis=1)]
+
+
+def problem(X, T, *, lam, l1_ratio, grouped=False):
+    n, p = X.shape
+    loss = BINARY if T.shape[1] == 1 else MULTINOMIAL
+    return make_problem(
+        X,
+        jnp.asarray(T),
+        jnp.ones(n),
+        lam,
+        l1_ratio,
+        jnp.ones(p),
+        loss=loss,
+        fit_intercept=True,
+        grouped=grouped,
+    )
+
+
+def design(X):
+    return SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape, max_row_nnz=X.shape[1])
+
+
+@jax.jit
+def residual_cd(problem):
+    solution = iterative_solve(
+        CoordinateDescent(form="residual"), problem, problem.zeros(), max_iter=100, tol=TOL
+    )
+    return solution.coef, solution.kkt_violation
+
+
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_sparse_coordinate_descent_equals_the_dense_one(K, l1_ratio):
+    X = uneven_csr()
+    T = targets(X.toarray(), K)
+    kwargs = dict(lam=0.01, l1_ratio=l1_ratio)
+    sparse_coef, sparse_kkt = residual_cd(problem(design(X), T, **kwargs))
+    dense_coef, dense_kkt = residual_cd(problem(jnp.asarray(X.toarray()), T, **kwargs))
+    assert sparse_kkt <= TOL and dense_kkt <= TOL
+    assert np.count_nonzero(dense_coef[:, :-1]) > 3  # some features enter, some do not
+    assert np.any(dense_coef[:, :-1] == 0)
+    np.testing.assert_allclose(sparse_coef, dense_coef, atol=1e-8, rtol=0)
+    np.testing.assert_array_equal(sparse_coef[:, -3:-1], 0.0)  # the empty columns
+
+
+def test_grouped_sparse_coordinate_descent_equals_the_dense_one():
+    X = uneven_csr(seed=2)
+    T = targets(X.toarray(), 3, seed=3)
+    kwargs = dict(lam=0.01, l1_ratio=0.8, grouped=True)
+    sparse_coef, sparse_kkt = residual_cd(problem(design(X), T, **kwargs))
+    dense_coef, dense_kkt = residual_cd(problem(jnp.asarray(X.toarray()), T, **kwargs))
+    assert sparse_kkt <= TOL and dense_kkt <= TOL
+    zero_columns = np.all(dense_coef[:, :-1] == 0, axis=0)
+    assert 0 < np.sum(zero_columns) < X.shape[1]
+    np.testing.assert_allclose(sparse_coef, dense_coef, atol=1e-8, rtol=0)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_column_step_reads_each_column_at_its_width(fit_intercept):
+    X = uneven_csr(n=70, p=12, seed=4)
+    D = design(X)
+    A = X.toarray()
+    if fit_intercept:
+        A = np.hstack([A, np.ones((70, 1))])
+    sparse_columns = columns(D, fit_intercept)
+    n_classes, classes = column_classes(sparse_columns)
+    lengths = np.count_nonzero(A, axis=0)
+    widths = np.asarray(sparse_columns.widths)[np.asarray(classes)]
+    assert n_classes == len(sparse_columns.widths) > 1
+    assert np.all(lengths <= widths) and np.all((widths == widths.min()) | (widths < 2 * lengths))
+    R = np.random.default_rng(5).standard_normal((70, 2))
+
+    def solve(rows, a, R_rows):
+        return a @ R_rows, 3.0 * a[:, None] * jnp.ones(2)
+
+    for j in range(A.shape[1]):
+        dot, updated = column_step(sparse_columns, j, jnp.asarray(R), solve, int(classes[j]))
+        np.testing.assert_allclose(dot, A[:, j] @ R, atol=1e-12)
+        np.testing.assert_allclose(updated, R + 3.0 * A[:, j][:, None], atol=1e-12)
+
+
+def test_column_lengths_do_not_change_the_compiled_program():
+    """The width classes depend on the shapes only: designs of one shape and one number of
+    stored values, whatever their columns' lengths, share one compiled solve."""
+    n, p, nnz = 120, 25, 600
+    rng = np.random.default_rng(6)
+    T = targets(np.zeros((n, p)), 1)
+    flat = [rng.choice(n * p, nnz, replace=False), rng.choice(n * 5, nnz, replace=False)]
+    residual_cd.clear_cache()
+    for positions in flat:  # spread over all columns, then all in the first five
+        X = sp.csr_matrix((rng.standard_normal(nnz), np.unravel_index(positions, (n, p))), (n, p))
+        X.sort_indices()
+        residual_cd(problem(design(X), T, lam=0.01, l1_ratio=1.0))
+    assert residual_cd._cache_size() == 1
