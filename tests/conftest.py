@@ -30,6 +30,27 @@ def standardized(name: str, columns=slice(None)):
     return StandardScaler().fit_transform(X[:, columns]), y
 
 
+#: Box constraints of 10 features of breast_cancer: some bind, some do not, one fixes a sign.
+BOX_LOWER = np.array([-0.5, -np.inf, 0.0, 0.0, -1.0, -np.inf, -0.2, -np.inf, -np.inf, 0.0])
+BOX_UPPER = np.array([np.inf, 0.8, np.inf, 1.0, 0.0, np.inf, 0.5, np.inf, 0.1, np.inf])
+
+
+def glmnet_fit(X, y, lam, l1_ratio, *, standardize=False, lower=BOX_LOWER, upper=BOX_UPPER):
+    """python-glmnet's bounded binary fit at ``λ`` (``lower_limits``/``upper_limits``):
+    ``(coef (p,), intercept)``; skips the test when glmnet is not installed."""
+    glmnet = pytest.importorskip("glmnet")
+    model = glmnet.LogitNet(
+        alpha=l1_ratio,
+        lambda_path=np.array([2 * lam, lam]),
+        standardize=standardize,
+        lower_limits=lower,
+        upper_limits=upper,
+        tol=1e-14,
+        max_iter=10**6,
+    ).fit(X, y)
+    return model.coef_path_[0, :, -1], model.intercept_path_[0, -1]
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _release_compiled_programs():
     yield

@@ -7,34 +7,18 @@ import jax
 import numpy as np
 import pytest
 import scipy.sparse
-from conftest import standardized
+from conftest import BOX_LOWER, BOX_UPPER, glmnet_fit, standardized
 from sklearn.datasets import load_breast_cancer
 
 import jaxlogreg
 
 INF = np.inf
-LOWER = np.array([-0.5, -INF, 0.0, 0.0, -1.0, -INF, -0.2, -INF, -INF, 0.0])
-UPPER = np.array([INF, 0.8, INF, 1.0, 0.0, INF, 0.5, INF, 0.1, INF])
+LOWER, UPPER = BOX_LOWER, BOX_UPPER
 
 
 @pytest.fixture(scope="module")
 def cancer():
     return standardized("breast_cancer", slice(0, 10))
-
-
-def glmnet_fit(X, y, lam, l1_ratio, *, standardize=False, lower=LOWER, upper=UPPER):
-    """glmnet's ``(coef (p,), intercept)`` at ``λ``, bounded."""
-    glmnet = pytest.importorskip("glmnet")
-    model = glmnet.LogitNet(
-        alpha=l1_ratio,
-        lambda_path=np.array([2 * lam, lam]),
-        standardize=standardize,
-        lower_limits=lower,
-        upper_limits=upper,
-        tol=1e-14,
-        max_iter=10**6,
-    ).fit(X, y)
-    return model.coef_path_[0, :, -1], model.intercept_path_[0, -1]
 
 
 @pytest.mark.parametrize(

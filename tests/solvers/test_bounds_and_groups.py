@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.sparse
-from conftest import standardized
+from conftest import BOX_LOWER, BOX_UPPER, glmnet_fit, standardized
 
 from jaxlogreg.core.design import SparseDesign
 from jaxlogreg.core.losses import get_loss
@@ -21,9 +21,7 @@ from jaxlogreg.solvers import SOLVERS, CoordinateDescent, get_solver, iterative_
 INF = np.inf
 SOLVER_FORMS = {"prox": SOLVERS["prox"], "cd-gram": CoordinateDescent(form="gram")}
 RESIDUAL = CoordinateDescent(form="residual")
-# Bounds of the 10 features of the binary problem: some bind, some do not, one fixes a sign.
-LOWER = np.array([-0.5, -INF, 0.0, 0.0, -1.0, -INF, -0.2, -INF, -INF, 0.0])
-UPPER = np.array([INF, 0.8, INF, 1.0, 0.0, INF, 0.5, INF, 0.1, INF])
+LOWER, UPPER = BOX_LOWER, BOX_UPPER  # bounds of the 10 features of the binary problem
 
 
 def problem_of(X, T, loss, lam, l1_ratio, *, lower=None, upper=None, grouped=False):
@@ -71,18 +69,8 @@ def cancer():
 
 
 def glmnet_bounded(X, y, lam, l1_ratio):
-    """glmnet's ``(coef, intercept)`` at ``λ`` with the bounds ``LOWER``/``UPPER``."""
-    glmnet = pytest.importorskip("glmnet")
-    reference = glmnet.LogitNet(
-        alpha=l1_ratio,
-        lambda_path=np.array([2 * lam, lam]),
-        standardize=False,
-        lower_limits=LOWER,
-        upper_limits=UPPER,
-        tol=1e-14,
-        max_iter=10**6,
-    ).fit(X, y)
-    return np.r_[reference.coef_path_[0, :, -1], reference.intercept_path_[0, -1]]
+    """glmnet's ``[coef, intercept]`` at ``λ`` with the bounds ``LOWER``/``UPPER``."""
+    return np.r_[glmnet_fit(X, y, lam, l1_ratio)]
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.0])
