@@ -25,6 +25,9 @@ from benchmarks.__main__ import main as bench_main
 from benchmarks.objective import GAP_TOL, objective, relative_gaps
 from benchmarks.workloads import DENSE, SPARSE, WORKLOADS, build
 
+# Its module-scoped fixtures start processes: one worker runs them all (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_benchmarks")
+
 ROOT = Path(__file__).resolve().parent.parent
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",

@@ -150,7 +150,9 @@ def test_a_padded_sparse_design_is_the_padded_matrix():
 def test_large_sparse_data_are_padded_by_their_stored_values(monkeypatch):
     """Sparse ``X`` is large when its stored values are, whatever its dense form: then neither
     rows nor values are padded."""
-    X = scipy.sparse.random(1000, 10**6, density=1e-5, random_state=0, format="csr")  # 8 GB dense
+    rng = np.random.default_rng(0)  # 10 values a row at random columns of 10⁶: 8 GB dense
+    rows, cols = np.repeat(np.arange(1000), 10), rng.integers(0, 10**6, 10_000)
+    X = scipy.sparse.csr_matrix((rng.random(10_000), (rows, cols)), shape=(1000, 10**6))
     assert bucket_rows(X) == row_bucket(1000, -(-X.nnz // 1000) + 1) > 1000
     monkeypatch.setattr(shapes, "MAX_PADDED_BYTES", X.data.nbytes - 1)
     assert bucket_rows(X) == 1000

@@ -20,6 +20,9 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.preprocessing import StandardScaler
 
+# Its module-scoped fixtures start processes: one worker runs them all (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_distributed")
+
 TIMEOUT = 240
 LAM = 1e-3
 

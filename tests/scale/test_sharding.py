@@ -17,6 +17,9 @@ import sys
 import numpy as np
 import pytest
 
+# Its module-scoped fixtures start processes: one worker runs them all (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_sharding")
+
 TOLERANCE = 1e-10
 
 #: Case -> the meshes it runs on.

@@ -16,6 +16,9 @@ import sys
 import numpy as np
 import pytest
 
+# Its module-scoped fixtures start processes: one worker runs them all (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_sparse_sharding")
+
 #: Largest coefficient difference from the single-device fit: Newton-CG solves to round-off;
 #: L-BFGS and FISTA stop on the gradient (``tol``), so their iterates may differ by
 #: ``‖H⁻¹‖·tol`` once sums are taken in another order.
