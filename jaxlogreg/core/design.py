@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import dataclasses
 from functools import partial
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -316,9 +315,16 @@ def take_rows(X, rows: jax.Array):
     )
 
 
-class SparseColumns(NamedTuple):
+@partial(
+    jax.tree_util.register_dataclass,
+    data_fields=["rows", "values", "start", "width_class"],
+    meta_fields=["widths"],
+)
+@dataclasses.dataclass(frozen=True)
+class SparseColumns:
     """A sparse ``A`` by columns: ``j`` at ``start[j] : start[j] + widths[width_class[j]]`` of
-    ``rows``, ``values`` (nonzeros, then zeros); static ``widths``: ``column_chunk``·2ᵏ to ``n``."""
+    ``rows``, ``values`` (nonzeros, then zeros); static ``widths``: ``column_chunk``·2ᵏ to ``n``
+    (static under ``jit`` and in a loop's carry: each is a slice size)."""
 
     rows: jax.Array
     values: jax.Array

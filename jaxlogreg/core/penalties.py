@@ -169,7 +169,9 @@ class ElasticNetPenalty:
         factors: ``ϖ``, shape ``(d,)``; zero for the intercept column.
         lower, upper: ``None`` (no bound) or the bounds ``l ≤ 0 ≤ u`` of ``Θ``, ``(K, d)``, with
             ``∓∞`` for the intercept column (never bounded) and wherever a coefficient is free.
-        grouped: static; the grouped L1 part (not together with bounds).
+        grouped: static; the grouped L1 part. Not together with bounds, except pins: a column
+            held whole at zero (``l = u = 0`` for its ``K`` coefficients, a working set's
+            left-out column).
     """
 
     lam: jax.Array
@@ -187,6 +189,13 @@ class ElasticNetPenalty:
     def bounded(self) -> bool:
         """Whether the penalty carries box constraints (static: ``None`` or arrays)."""
         return self.lower is not None or self.upper is not None
+
+    def fixed(self) -> jax.Array:
+        """Coefficients whose bounds coincide (``l = u``), ``(K, d)`` bool: they cannot move.
+        Only with bounds."""
+        if self.lower is None or self.upper is None:
+            return jnp.zeros_like(self.upper if self.lower is None else self.lower, bool)
+        return self.lower == self.upper
 
     def l2_weights(self) -> jax.Array:
         """Per-column curvature of the smooth part, ``λ(1 − α)ϖ``: shape ``(d,)``."""
@@ -221,8 +230,8 @@ class ElasticNetPenalty:
         projection onto the box (exact: a convex function of one variable restricted to an
         interval is least at its free minimizer clipped to the interval); grouped, block
         soft-thresholding of the columns ``Θ₍:,ⱼ₎ · max(1 − step·λαϖⱼ/‖Θ₍:,ⱼ₎‖₂, 0)``."""
-        if self.grouped:
-            return block_soft_threshold(coef, step * self.l1_weights())
+        if self.grouped:  # clipped: a pinned column stays zero
+            return self.clip(block_soft_threshold(coef, step * self.l1_weights()))
         return self.clip(soft_threshold(coef, step * self.l1_weights()))
 
     def free(self, coef: jax.Array) -> jax.Array:
@@ -257,10 +266,11 @@ class ElasticNetPenalty:
         pushing outward is optimal). The distance is ``max(a, 0) + max(−b, 0)``; without an L1
         part and bounds, ``|g|``. Grouped: the column's residual, ``max(‖g₍:,ⱼ₎‖ − λαϖⱼ, 0)``
         for a zero column and ``‖g₍:,ⱼ₎ + λαϖⱼ Θ₍:,ⱼ₎/‖Θ₍:,ⱼ₎‖‖`` otherwise, on each of its
-        ``K`` coefficients.
+        ``K`` coefficients; zero on a pinned column.
         """
         if self.grouped:
-            return jnp.broadcast_to(_group_residual(self, coef, smooth_grad), coef.shape)
+            residual = jnp.broadcast_to(_group_residual(self, coef, smooth_grad), coef.shape)
+            return jnp.where(self.fixed(), 0.0, residual) if self.bounded else residual
         w = self.l1_weights()
         at_zero = coef == 0
         a = jnp.where(at_zero, smooth_grad - w, smooth_grad + w * jnp.sign(coef))

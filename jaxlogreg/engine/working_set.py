@@ -103,12 +103,15 @@ def strong_rule_keep(
 
 def ranked_keep(coef: jax.Array, column_violation: jax.Array, ladder) -> jax.Array:
     """``(p,)`` mask of a single fit's working set: the support, then the columns of the largest
-    KKT violations ``column_violation (p,)``, ``max(16, 2·|support|)`` rounded up to a capacity."""
+    KKT violations ``column_violation (p,)``, ``max(16, 2·|support|)`` rounded up to a capacity
+    of ``ladder``; with a ladder of ``p`` alone (a sparse ``X``, whose sweeps cost what the set
+    holds), not rounded."""
     p = column_violation.shape[0]
     support = jnp.any(coef[:, :p] != 0, axis=0)
     size = jnp.maximum(MIN_CAPACITY, 2 * jnp.sum(support))
     sizes = jnp.asarray(ladder)
     capacity = sizes[jnp.minimum(jnp.searchsorted(sizes, size), len(ladder) - 1)]
+    capacity = size if len(ladder) == 1 else capacity
     score = jnp.where(support, jnp.inf, column_violation)
     rank = jnp.zeros(p, jnp.int32).at[jnp.argsort(-score)].set(jnp.arange(p, dtype=jnp.int32))
     return rank < capacity

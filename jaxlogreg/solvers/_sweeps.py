@@ -18,7 +18,7 @@ def safe_curvature(h: jax.Array) -> jax.Array:
     return jnp.where(h > floor, h, floor + h)
 
 
-def coordinate_descent(update, theta, aux, tol, max_sweeps: int, classes=None):
+def coordinate_descent(update, theta, aux, tol, max_sweeps: int, classes=None, fixed=None):
     """Cyclic coordinate descent with glmnet's active-set strategy.
 
     ``update(i, old, aux) -> (new, aux, change)`` minimizes over coordinate ``i`` at value
@@ -33,12 +33,16 @@ def coordinate_descent(update, theta, aux, tol, max_sweeps: int, classes=None):
     updates each coordinate (e.g. sparse columns by padded width, ``design.column_step``); a
     sweep then visits the coordinates class by class, each class in one loop of its own (a
     branch per coordinate would copy ``aux``, its operand, at every update).
+
+    ``fixed (m,)``: coordinates that cannot move (e.g. a working set's left-out columns, pinned
+    at zero by bounds ``l = u``); no sweep visits them, so a sweep costs what the others do.
     """
     updates = update if isinstance(update, tuple) else (update,)
     m, n_classes = theta.shape[0], len(updates)
     classes = jnp.zeros(m, jnp.int32) if classes is None else classes
     sweep = partial(_sweep, updates)
-    everything = _by_class(jnp.ones(m, bool), classes, n_classes)
+    movable = jnp.ones(m, bool) if fixed is None else ~fixed
+    everything = _by_class(movable, classes, n_classes)
 
     def not_done(carry):
         _, _, sweeps, done = carry
@@ -72,10 +76,15 @@ def coordinate_descent(update, theta, aux, tol, max_sweeps: int, classes=None):
 
 def _by_class(visit: jax.Array, classes: jax.Array, n_classes: int):
     """The coordinates to visit (``visit``), class by class (stable), and where each class ends
-    in that order."""
+    in that order: a counting sort (a running count per class), linear in the coordinates where
+    an ``argsort`` of 47,000 took 6 ms."""
     key = jnp.where(visit, classes, n_classes)
-    counts = jnp.zeros(n_classes + 1, jnp.int32).at[key].add(1)
-    return jnp.argsort(key, stable=True), jnp.cumsum(counts)[:n_classes]
+    one_hot = key[:, None] == jnp.arange(n_classes + 1)
+    rank = jnp.cumsum(one_hot, axis=0, dtype=jnp.int32)[jnp.arange(key.shape[0]), key] - 1
+    counts = jnp.sum(one_hot, axis=0, dtype=jnp.int32)
+    position = (jnp.cumsum(counts) - counts)[key] + rank
+    order = jnp.zeros_like(key).at[position].set(jnp.arange(key.shape[0], dtype=key.dtype))
+    return order, jnp.cumsum(counts)[:n_classes]
 
 
 def _sweep(updates, theta, aux, order, ends):

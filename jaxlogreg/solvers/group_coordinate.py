@@ -21,7 +21,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
-from ..core.design import column_classes, column_step, columns
+from ..core.design import column_classes, column_step
 from ..core.penalties import block_soft_threshold
 from ..core.problem import Problem
 from ._sweeps import coordinate_descent, safe_curvature
@@ -40,11 +40,12 @@ def _block_step(h, old, q, weight):
     return new, h * jnp.max(jnp.abs(new - old))
 
 
-def grouped_gram_solve(H, coef, grad, weights, inner_tol, max_sweeps: int) -> jax.Array:
+def grouped_gram_solve(H, coef, grad, weights, inner_tol, max_sweeps: int, fixed=None) -> jax.Array:
     """Block CD on ``q = g + H(Θ⁺ − Θ)`` with the ``K·d × K·d`` Hessian ``H`` (ridge included).
 
     ``weights``: ``λαϖ (d,)``; ``inner_tol(g, h, Θ)`` the stopping level of the sweeps. Returns
-    ``Θ⁺`` flattened in the row-major layout of ``coef (K, d)``.
+    ``Θ⁺`` flattened in the row-major layout of ``coef (K, d)``. ``fixed (d,)``: pinned columns,
+    never visited.
     """
     K, d = coef.shape
     blocks = jnp.diagonal(H.reshape(K, d, K, d), axis1=1, axis2=3)  # (K, K, d)
@@ -58,15 +59,17 @@ def grouped_gram_solve(H, coef, grad, weights, inner_tol, max_sweeps: int) -> ja
 
     g = grad.reshape(-1)
     tol = inner_tol(g, jnp.broadcast_to(h, (K, d)).reshape(-1), coef.reshape(-1))
-    theta, _, _ = coordinate_descent(update, coef.T, g, tol, max_sweeps)
+    theta, _, _ = coordinate_descent(update, coef.T, g, tol, max_sweeps, None, fixed)
     return theta.T.reshape(-1)
 
 
-def grouped_residual_solve(problem: Problem, coef, grad, inner_tol, max_sweeps: int) -> jax.Array:
+def grouped_residual_solve(
+    problem: Problem, A, coef, grad, inner_tol, max_sweeps: int
+) -> jax.Array:
     """Block CD on the ``(n, K)`` residual ``R`` (``coordinate``'s residual form): never forms a
-    ``d × d`` matrix; the ``K × K`` curvature blocks come from one pass ``(s̃ ⊙ C)ᵀ(A ⊙ A)``."""
+    ``d × d`` matrix; the ``K × K`` curvature blocks come from one pass ``(s̃ ⊙ C)ᵀ(A ⊙ A)``.
+    ``A``: the columns of the design (``design.columns``)."""
     K, d = coef.shape
-    A = columns(problem.X, problem.fit_intercept, problem.X_T)
     Z = problem.linear_predictor(coef)
     s = problem.weights
     l2 = problem.penalty.l2_weights()
@@ -91,5 +94,6 @@ def grouped_residual_solve(problem: Problem, coef, grad, inner_tol, max_sweeps: 
     updates = tuple(partial(update, c) for c in range(n_classes))
     g = grad.reshape(-1)
     tol = inner_tol(g, jnp.broadcast_to(h, (K, d)).reshape(-1), coef.reshape(-1))
-    theta, _, _ = coordinate_descent(updates, coef.T, residual, tol, max_sweeps, classes)
+    fixed = jnp.all(problem.penalty.fixed(), axis=0) if problem.penalty.bounded else None
+    theta, _, _ = coordinate_descent(updates, coef.T, residual, tol, max_sweeps, classes, fixed)
     return theta.T.reshape(-1)

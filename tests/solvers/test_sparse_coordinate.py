@@ -20,6 +20,7 @@ from jaxlogreg.core.design import (  # noqa: E402
 from jaxlogreg.engine.functional import make_problem  # noqa: E402
 from jaxlogreg.losses import BINARY, MULTINOMIAL  # noqa: E402
 from jaxlogreg.solvers import CoordinateDescent, iterative_solve  # noqa: E402
+from jaxlogreg.solvers._sweeps import coordinate_descent  # noqa: E402
 
 TOL = 1e-11
 
@@ -137,3 +138,21 @@ def test_column_lengths_do_not_change_the_compiled_program():
         X.sort_indices()
         residual_cd(problem(design(X), T, lam=0.01, l1_ratio=1.0))
     assert residual_cd._cache_size() == 1
+
+
+def test_sweeps_visit_neither_fixed_coordinates_nor_leave_the_class_order():
+    """A sweep visits the movable coordinates once each, class by class in the order of
+    ``classes`` (stable); fixed ones never."""
+    classes = jnp.asarray([2, 0, 1, 0, 2, 1, 0, 1])
+    fixed = jnp.asarray([False, True, False, False, True, False, False, False])
+
+    def update(i, old, visits):  # minimizes nothing: records the order of the visits
+        return old, visits.at[jnp.sum(visits >= 0)].set(i.astype(visits.dtype)), jnp.zeros(())
+
+    visits = -jnp.ones(16, jnp.int32)
+    theta = jnp.zeros(8)
+    updates = tuple(update for _ in range(3))
+    _, visits, sweeps = coordinate_descent(updates, theta, visits, 1.0, 1, classes, fixed)
+    assert int(sweeps) == 1
+    np.testing.assert_array_equal(np.asarray(visits)[:6], [3, 6, 2, 5, 7, 0])
+    assert np.all(np.asarray(visits)[6:] == -1)
