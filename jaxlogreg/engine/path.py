@@ -324,7 +324,7 @@ def path(
     """
     loss = get_loss(loss)
     p = X_T.shape[0] if X is None else X.shape[1]
-    if is_sparse(X):  # no Xᵀ: working sets scatter a sparse X's columns into dense blocks
+    if is_sparse(X):  # no Xᵀ: working sets on a sparse X pin columns, never gather them
         transposed = False
     if solver == "auto":  # grouping is an L1 part; bounds need a solver that keeps them
         bounds = lower is not None or upper is not None

@@ -14,9 +14,10 @@ Sparse ``X`` (a ``SparseDesign``). Nothing is gathered: the ladder is ``p`` alon
 sub-problem is ``X`` itself, with the left-out columns pinned at zero by bounds ``l = u = 0``.
 Coordinate descent never visits a pinned coefficient (``solvers._sweeps``), so a sweep reads
 the stored values of the kept columns only, as glmnet's sweeps over its active set do. A dense
-block of the kept columns (tried before) made each update read all ``n`` rows of a column that
-holds a few values: a 50-λ lasso path on 1,000 × 47,000 text-like rows (72 values a row) took
-14.5 s so, 28 s with every sweep over all columns.
+block of the kept columns makes each update read all ``n`` rows of a column that holds a few
+values: the benchmark's 50-λ lasso path S2 at 5% of its rows (1,000 × 47,000, 72 values a row)
+took 19 s so, 10.3 s pinned (its sweeps' class order by a counting sort, the columns laid out
+once per path).
 """
 
 from __future__ import annotations

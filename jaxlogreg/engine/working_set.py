@@ -17,7 +17,8 @@ growth loop (``_grow_until_kkt``) and one sub-problem code:
 - Single fits (``ranked_working_set_solve``, after skglm, Bertrand et al. 2022): from one full
   gradient, ``W`` holds the support (columns with a nonzero coefficient) and the columns of the
   largest KKT violations ``maxₖ (|∇ₖⱼ F| − λαϖⱼ)₊``, ``max(16, 2·|support|)`` of them rounded
-  up to the capacity that holds them (wider sets cost no more). Each sub-problem is solved to
+  up to the capacity that holds them (wider sets cost no more; on a sparse ``X``, whose sweeps
+  cost what the set holds, not rounded). Each sub-problem is solved to
   ``0.3×`` the full problem's violation, so that early sets are solved roughly; the loop stops
   when the full problem's KKT conditions hold at ``tol``.
 
@@ -29,10 +30,10 @@ branch is a solver of its own in the compiled program, so the ladder is short (W
 lasso path, 100,000 × 100: capacities 16, 32, 64, 100 took 10.5–12.3 s of CPU time to compile
 and run once, 16, 100 6.6–6.9 s; warm, both ran in 1.6–1.9 s, 2.5 s without working sets).
 
-The columns are gathered into a dense ``X_W_T (c, n)`` (``engine.working_columns``): from
-``Xᵀ`` held in memory for a dense ``X``, by one scatter of the stored values for a sparse one,
-whose ladder leaves out the capacities a dense block of which would be too large. The full
-problem's gradients and KKT checks stay products with ``X`` itself, sparse or dense.
+For a dense ``X`` the columns are gathered into a dense ``X_W_T (c, n)`` from ``Xᵀ`` held in
+memory; a sparse ``X`` is solved on as it is, its left-out columns pinned at zero, and its
+ladder is ``p`` alone (``engine.working_columns``). The full problem's gradients and KKT checks
+stay products with ``X`` itself, sparse or dense.
 
 Left-out coefficients are zero, so the objective on ``X_W`` equals the full one, and the full
 gradient at the result (one pass over ``X``) gives each left-out column's KKT violation
