@@ -16,6 +16,9 @@ from sklearn.preprocessing import StandardScaler
 
 jax.config.update("jax_enable_x64", True)
 
+#: The feature names of the bundled iris set, as the command line reads them.
+IRIS = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
+
 LOADERS = {
     "breast_cancer": load_breast_cancer,
     "iris": load_iris,
@@ -74,3 +77,19 @@ def cache_calls(monkeypatch):
     calls = []
     monkeypatch.setattr(commands, "enable_compilation_cache", calls.append)
     return calls
+
+
+def write_toml(tmp_path, text):
+    """A job configuration file ``job.toml`` holding ``text``."""
+    path = tmp_path / "job.toml"
+    path.write_text(text)
+    return path
+
+
+def run_cli(capsys, *argv):
+    """``jaxlogreg ARGV`` in this process: its exit code, standard output and error."""
+    from jaxlogreg.cli.commands import main
+
+    code = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return code, out, err

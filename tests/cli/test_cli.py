@@ -10,12 +10,12 @@ import jax
 import matplotlib.image
 import numpy as np
 import pytest
+from conftest import run_cli
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 import jaxlogreg
 from jaxlogreg.cli import config as cli_config
-from jaxlogreg.cli.commands import main
 from jaxlogreg.cli.config import default_config
 from jaxlogreg.cli.datasets import load_builtin, load_table
 from jaxlogreg.cli.outputs import output_directory
@@ -47,12 +47,6 @@ def signal_csv(path, n=200, seed=0):
     labels = np.where(signal + 0.3 * rng.normal(size=n) > 0, "yes", "no")
     rows = zip(noise.round(4), labels, signal.round(4), strict=True)
     return write_csv(path, ["noise", "answer", "signal"], rows)
-
-
-def run_cli(capsys, *argv):
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --- datasets ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Tests of the TOML job configuration: defaults, merging, and validation errors."""
 
 import pytest
+from conftest import write_toml
 
 from jaxlogreg.cli.config import (
     DEFAULT_CONFIG_PATH,
@@ -10,12 +11,6 @@ from jaxlogreg.cli.config import (
     load_config,
     validate_config,
 )
-
-
-def write_toml(tmp_path, text):
-    path = tmp_path / "job.toml"
-    path.write_text(text)
-    return path
 
 
 def test_shipped_default_file_matches_builtin_defaults():

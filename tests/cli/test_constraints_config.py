@@ -6,27 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from conftest import IRIS, run_cli, write_toml
 
 import jaxlogreg
 from jaxlogreg import LogisticRegression, LogisticRegressionCV
-from jaxlogreg.cli.commands import main
 from jaxlogreg.cli.config import ConfigError, constraint_options, load_config, validate_config
 from jaxlogreg.cli.datasets import load_builtin
 from jaxlogreg.cli.split import split_of
-
-IRIS = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
-
-
-def write_toml(tmp_path, text):
-    path = tmp_path / "job.toml"
-    path.write_text(text)
-    return path
-
-
-def run_cli(capsys, *argv):
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_defaults_are_no_bounds_and_ungrouped():

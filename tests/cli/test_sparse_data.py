@@ -10,13 +10,13 @@ import json
 import numpy as np
 import pytest
 import scipy.sparse
+from conftest import run_cli
 from sklearn.datasets import dump_svmlight_file, load_svmlight_file
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import jaxlogreg
-from jaxlogreg.cli.commands import main
 from jaxlogreg.cli.sparse_data import load_sparse
 
 CONFIG = "[model]\ntol = 1e-10\n[compilation]\ncache = false\n"
@@ -47,12 +47,6 @@ def files(tmp_path_factory):
     (folder / "labels.txt").write_text("\n".join(str(int(v)) for v in y) + "\n")
     (folder / "job.toml").write_text(CONFIG)
     return folder, X, y
-
-
-def run_cli(capsys, *argv):
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def split_reference(X, y):

@@ -6,10 +6,10 @@ import json
 import matplotlib.image
 import numpy as np
 import pytest
+from conftest import run_cli
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from jaxlogreg.cli.commands import main
 from jaxlogreg.cli.config import DEFAULT_CONFIG_PATH, load_config
 from jaxlogreg.cli.datasets import load_builtin
 from jaxlogreg.cli.split import prepare_split
@@ -28,12 +28,6 @@ n_grid = 12
 grid_lambda_min = 1e-4
 grid_lambda_max = 1.0
 """
-
-
-def run_cli(capsys, *argv):
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_tune_command_on_a_multiclass_dataset(tmp_path, capsys):
