@@ -8,13 +8,19 @@ limit (``vm.max_map_count``, 65,530 by default) and crash the compiler. The comp
 test module are released after it.
 """
 
+import contextlib
+
 import jax
 import numpy as np
 import pytest
+from jax import monitoring
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.preprocessing import StandardScaler
 
 jax.config.update("jax_enable_x64", True)
+
+#: The event JAX reports for each XLA compilation (``counted_compiles``).
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
 #: The feature names of the bundled iris set, as the command line reads them.
 IRIS = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
@@ -93,3 +99,22 @@ def run_cli(capsys, *argv):
     code = main([str(arg) for arg in argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@contextlib.contextmanager
+def counted_compiles():
+    """Counts the XLA compilations inside the block (``count[0]``). The library's once-per-process
+    probe of the compiler options is made first: the count does not depend on test order."""
+    from jaxlogreg.precision import compiler_options
+
+    compiler_options(False), compiler_options(True)
+    count = [0]
+
+    def listener(event, duration, **kwargs):
+        count[0] += event == COMPILE_EVENT
+
+    monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield count
+    finally:
+        monitoring.unregister_event_duration_listener(listener)

@@ -5,13 +5,11 @@ programs down: a refit on a new row count inside a bucket compiles nothing. Comp
 with JAX's own compilation events, never timed.
 """
 
-import contextlib
-
 import jax
 import numpy as np
 import pytest
 import scipy.sparse
-from jax import monitoring
+from conftest import counted_compiles
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -30,24 +28,6 @@ from jaxlogreg.engine.shapes import (
     padded_sparse_design,
     row_bucket,
 )
-
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-@contextlib.contextmanager
-def counted_compiles():
-    """Counts the XLA compilations inside the block (``count[0]``)."""
-    count = [0]
-
-    def listener(event, duration, **kwargs):
-        if event == COMPILE_EVENT:
-            count[0] += 1
-
-    monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield count
-    finally:
-        monitoring.unregister_event_duration_listener(listener)
 
 
 @pytest.mark.parametrize("d", [2, 31, 101, 1001, 20_001])

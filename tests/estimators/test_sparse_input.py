@@ -1,13 +1,12 @@
 """``LogisticRegression`` on sparse ``X``: the fit of its dense form, scikit-learn's answer, and
 never a dense copy (validation, solve, warnings, predictions)."""
 
-import contextlib
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from jax import monitoring
+from conftest import counted_compiles
 from jax.experimental import sparse as jsparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -20,23 +19,6 @@ from jaxlogreg import LogisticRegression
 from jaxlogreg.engine.shapes import bucket_rows, padded_sparse_design
 from jaxlogreg.inference.separation import PerfectSeparationWarning
 from jaxlogreg.inference.wald import InferenceWarning
-
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-@contextlib.contextmanager
-def counted_compiles():
-    """Counts the XLA compilations inside the block (``count[0]``), as tests/engine/test_shapes."""
-    count = [0]
-
-    def listener(event, duration, **kwargs):
-        count[0] += event == COMPILE_EVENT
-
-    monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield count
-    finally:
-        monitoring.unregister_event_duration_listener(listener)
 
 
 def sparse_data(n=240, p=20, density=0.15, n_classes=2, seed=0):

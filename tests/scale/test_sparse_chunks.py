@@ -11,6 +11,7 @@ import contextlib
 import numpy as np
 import pytest
 import scipy.sparse
+from conftest import COMPILE_EVENT
 from jax import monitoring
 from sklearn.datasets import dump_svmlight_file, load_svmlight_file
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
@@ -21,7 +22,6 @@ from jaxlogreg.scale import sparse_chunks
 from jaxlogreg.scale.sparse_chunks import SvmlightRows
 
 LAM = 1e-2
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
 
 def make_sparse(seed=0, n=503, p=40, density=0.1, n_classes=2):

@@ -2,12 +2,10 @@
 tuning give the answers of the dense form of ``X`` (other products, so equal to rounding), and
 never densify it."""
 
-import contextlib
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from jax import monitoring
+from conftest import counted_compiles
 
 from jaxlogreg import LogisticRegressionCV, regularization_path
 from jaxlogreg.scale.sharding import make_mesh
@@ -15,7 +13,6 @@ from jaxlogreg.selection.tuning import holdout, kfold, tune_penalty, validation_
 
 #: Fits solved to this KKT tolerance agree with their dense twins far below it.
 TOL = 1e-10
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 #: Sparse matrices of more columns than this (every X here) must never be densified.
 MAX_DENSIFIED_COLUMNS = 4
 
@@ -58,21 +55,6 @@ def no_dense_copy(monkeypatch):
                 return original(self, *args, **kwargs)
 
             monkeypatch.setattr(kind, method, guarded)
-
-
-@contextlib.contextmanager
-def counted_compiles():
-    """Counts the XLA compilations inside the block (``count[0]``), as tests/engine/test_shapes."""
-    count = [0]
-
-    def listener(event, duration, **kwargs):
-        count[0] += event == COMPILE_EVENT
-
-    monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield count
-    finally:
-        monitoring.unregister_event_duration_listener(listener)
 
 
 CV_CASES = {
