@@ -326,6 +326,9 @@ def path(
     p = X_T.shape[0] if X is None else X.shape[1]
     if is_sparse(X):  # no Xᵀ: working sets on a sparse X pin columns, never gather them
         transposed = False
+    # Without an L1 part the strong rule keeps every column: no working sets (whose pins would
+    # hand a sparse X's solves bounds they do not need).
+    screening = bool(screening) and has_l1_part(l1_ratio) is not False
     if solver == "auto":  # grouping is an L1 part; bounds need a solver that keeps them
         bounds = lower is not None or upper is not None
         l1 = True if grouped else has_l1_part(l1_ratio)
