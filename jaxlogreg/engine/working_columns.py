@@ -16,8 +16,8 @@ Coordinate descent never visits a pinned coefficient (``solvers._sweeps``), so a
 the stored values of the kept columns only, as glmnet's sweeps over its active set do. A dense
 block of the kept columns makes each update read all ``n`` rows of a column that holds a few
 values: the benchmark's 50-λ lasso path S2 at 5% of its rows (1,000 × 47,000, 72 values a row)
-took 19 s so, 10.3 s pinned (its sweeps' class order by a counting sort, the columns laid out
-once per path).
+took 19 s with dense blocks and 10.3 s with pins (with its sweeps' class order by a counting
+sort and the columns laid out once per path).
 """
 
 from __future__ import annotations
