@@ -208,10 +208,10 @@ class CoordinateDescent(Solver):
         coef, grad, lazy = state.coef, state.grad, state.extra
         K, d = coef.shape
         inner_tol = partial(self._inner_tol, state.kkt_violation)
-        if not isinstance(lazy, LazyHessian):  # the residual form: ``lazy`` holds the columns
+        gram = isinstance(lazy, LazyHessian)  # else the residual form: ``extra`` is the columns
+        if not gram:
             solve = grouped_residual_solve if problem.penalty.grouped else self._residual_solve
-            theta = solve(problem, lazy, coef, grad, inner_tol, self.max_sweeps)
-            lazy = None
+            theta = solve(problem, state.extra, coef, grad, inner_tol, self.max_sweeps)
         else:
             rebuild = lazy.rebuild
             if self.batch_axes:  # one decision for the batch, so that the branch stays one
@@ -230,17 +230,18 @@ class CoordinateDescent(Solver):
             new_coef = jnp.where(jnp.all(found.coef == coef + direction), theta, found.coef)
         optimality = problem.kkt_violation(new_coef, found.grad)
         stalled = ~found.accepted
-        if lazy is not None:
+        extra = state.extra
+        if gram:
             stalled = stalled & rebuild  # with an earlier Hessian: retry with a fresh one
             progressed = found.accepted & (optimality <= self.refresh_ratio * state.kkt_violation)
-            lazy = LazyHessian(H_risk, ~progressed)
+            extra = LazyHessian(H_risk, ~progressed)
         return state._replace(
             coef=new_coef,
             objective=found.objective,
             grad=found.grad,
             kkt_violation=optimality,
             stalled=stalled,
-            extra=state.extra if lazy is None else lazy,
+            extra=extra,
         )
 
     def _model_minimizer(self, problem, H, coef, grad, inner_tol) -> jax.Array:
