@@ -224,7 +224,7 @@ def _path(
         # each product and gather in it, which would read X by columns again.
         X_T = jax.lax.optimization_barrier(X.T)
     dtype = X.dtype
-    method = solver if isinstance(solver, Solver) else get_solver(solver)
+    method = (solver if isinstance(solver, Solver) else get_solver(solver)).along_path()
     l1_ratio = jnp.asarray(l1_ratio, dtype)
     penalty_factor = penalty_factor.astype(dtype)
     arrays = (X, targets, sample_weight)

@@ -100,6 +100,12 @@ class Solver(abc.ABC):
         """Hand what the sub-problem's solve carried (``sub``) back to ``full``."""
         return carried
 
+    def along_path(self) -> Solver:
+        """This method for a sequence of warm-started problems (a path), where what ``carry``
+        hands on serves many of them: a method whose choices weigh a cost that the problems
+        can share returns a copy that chooses for a path; the others return themselves."""
+        return self
+
     def batched(self, axis_names: tuple[str, ...]) -> Solver:
         """This method for problems batched by ``jax.vmap`` over the named axes.
 

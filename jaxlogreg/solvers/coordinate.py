@@ -18,7 +18,12 @@ defined; the model is exact along each coordinate, and the line search is the sa
 Two ways to keep ``q`` up to date, chosen by a static rule on the shapes:
 
 - Gram form (``m ≤ n`` and ``m ≤ max_gram``): build ``H`` (``m × m``) once per step and keep
-  ``q = g + H(Θ⁺ − Θ)``; a coordinate update costs ``O(m)``, a sweep ``O(m²)``.
+  ``q = g + H(Θ⁺ − Θ)``; a coordinate update costs ``O(m)``, a sweep ``O(m²)``. A build costs
+  ``n·m²``, which a path shares among many ``λ`` (the lazy Hessian below) and a single fit
+  pays two or three times, so ``max_gram`` is 256 for a single problem and 2048 along a path
+  (``along_path``). Elastic net, 100,000 rows: ``m = 501`` fitted in 2.8 s by the Gram form
+  and 1.5 s by the residual form, ``m = 1,001`` in 9.5 s and 2.9 s; a 50-``λ`` lasso path on
+  50,000 × 400 took 3.1 s by the Gram form and 11.9 s by the residual form.
 - Residual form (otherwise, e.g. ``p ≫ n``): never form ``H``; keep the ``(n, K)`` matrix
   ``R = s̃ ⊙ [(μ − T) + C(ΔZ)]`` (``C`` the loss curvature, ``ΔZ = A(Θ⁺ − Θ)ᵀ``) so that
   ``q_{kj} = aⱼᵀR₍:,k₎ + λ(1−α)ϖⱼΘ⁺_{kj}``; an update costs ``O(nK)``. The per-sample
@@ -124,6 +129,7 @@ class CoordinateDescent(Solver):
     Args:
         form: ``"auto"`` (the static shape rule), ``"gram"`` or ``"residual"``.
         max_gram: largest ``K·d`` for which ``"auto"`` builds the ``K·d × K·d`` Hessian.
+        path_max_gram: ``max_gram`` along a path (``along_path``), whose ``λ`` share builds.
         max_sweeps: most coordinate sweeps (full or active-set) per outer iteration.
         forcing: largest ratio of the inner tolerance to the current KKT violation.
         refresh_ratio: the Gram form rebuilds the Hessian after a step whose KKT violation is
@@ -138,7 +144,8 @@ class CoordinateDescent(Solver):
     def __init__(
         self,
         form: str = "auto",
-        max_gram: int = 2048,
+        max_gram: int = 256,
+        path_max_gram: int = 2048,
         max_sweeps: int = 1000,
         forcing: float = 0.1,
         refresh_ratio: float = 0.1,
@@ -150,6 +157,7 @@ class CoordinateDescent(Solver):
             raise ValueError(f"refresh_ratio must be in [0, 1), got {refresh_ratio!r}")
         self.form = form
         self.max_gram = max_gram
+        self.path_max_gram = path_max_gram
         self.max_sweeps = max_sweeps
         self.forcing = forcing
         self.refresh_ratio = refresh_ratio
@@ -159,6 +167,11 @@ class CoordinateDescent(Solver):
         joint = copy.copy(self)
         joint.batch_axes = (*self.batch_axes, *axis_names)
         return joint
+
+    def along_path(self) -> CoordinateDescent:
+        shared = copy.copy(self)
+        shared.max_gram = self.path_max_gram
+        return shared
 
     def gram_form(self, problem: Problem) -> bool:
         if self.form == "auto":

@@ -389,3 +389,18 @@ def test_zero_coefficients_at_lambda_max():
         assert np.count_nonzero(above.coef) == 0
         assert float(above.intercept[0]) == pytest.approx(np.log(p_bar / (1 - p_bar)), rel=1e-9)
         assert np.count_nonzero(below.coef) >= 1
+
+
+def test_a_path_builds_the_hessian_where_a_single_fit_keeps_residuals():
+    """A Gram build costs ``n·m²``: a single fit pays it two or three times, a path shares it
+    among its ``λ``; so a single fit of ``m = 301`` coefficients keeps residuals and a path
+    builds the Hessian."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((400, 300))
+    y = (rng.random(400) < 0.5).astype(float)
+    problem = make_problem(X, y, 0.02, 1.0, BINARY)
+    single = SOLVERS["cd"]
+    assert not single.gram_form(problem)
+    assert single.along_path().gram_form(problem)
+    assert single.along_path() == single.along_path().along_path()
+    assert SOLVERS["lbfgs"].along_path() is SOLVERS["lbfgs"]
