@@ -214,8 +214,8 @@ def _solver_and_constraints(
 
 def _check_screening(screening, *, l1: bool, batched: bool) -> bool:
     """Whether the path uses working sets: by default with an L1 part, except one-vs-rest (working
-    sets branch on the data, and under ``vmap`` every branch would run). A sparse ``X`` gives
-    its working sets as dense column blocks (``engine.working_columns``)."""
+    sets branch on the data, and under ``vmap`` every branch would run). A sparse ``X`` is
+    solved on as it is, its left-out columns pinned at zero (``engine.working_columns``)."""
     if screening is None:
         return l1 and not batched
     return bool(screening)

@@ -222,14 +222,23 @@ class CoordinateDescent(Solver):
         K, d = coef.shape
         inner_tol = partial(self._inner_tol, state.kkt_violation)
         gram = isinstance(lazy, LazyHessian)  # else the residual form: ``extra`` is the columns
+        block_rows = GRAM_BLOCK_ROWS if self.batch_axes else None
         if not gram:
             solve = grouped_residual_solve if problem.penalty.grouped else self._residual_solve
-            theta = solve(problem, state.extra, coef, grad, inner_tol, self.max_sweeps)
+            cd = partial(solve, problem, state.extra, coef, grad, inner_tol, self.max_sweeps)
+            if uses_gram(problem, self.path_max_gram):  # a Hessian fits: Newton's step if smooth
+
+                def hessian():
+                    ridge = jnp.diag(problem.ridge_diagonal())
+                    return problem.risk_hessian(coef, block_rows) + ridge
+
+                theta = self._newton_or(problem, coef, grad, hessian, cd)
+            else:
+                theta = cd()
         else:
             rebuild = lazy.rebuild
             if self.batch_axes:  # one decision for the batch, so that the branch stays one
                 rebuild = jax.lax.pmax(rebuild, self.batch_axes)
-            block_rows = GRAM_BLOCK_ROWS if self.batch_axes else None
             H_risk = jax.lax.cond(
                 rebuild, lambda: problem.risk_hessian(coef, block_rows), lambda: lazy.matrix
             )
@@ -269,14 +278,20 @@ class CoordinateDescent(Solver):
             )
         else:
             cd = partial(self._gram_solve, H, coef, grad, penalty, inner_tol)
-        if penalty.bounded:
+        return self._newton_or(problem, coef, grad, lambda: H, cd)
+
+    def _newton_or(self, problem, coef, grad, hessian, cd) -> jax.Array:
+        """The model's minimizer (flattened) by Newton's solve with ``hessian()`` (ridge
+        included) when the penalty has no L1 part and no bound, else by ``cd()``: coordinate
+        descent converges slowly on a smooth, ill-conditioned model that one solve settles."""
+        if problem.penalty.bounded:
             return cd()
-        smooth = jnp.all(penalty.l1_weights() == 0)
+        smooth = jnp.all(problem.penalty.l1_weights() == 0)
         if self.batch_axes:
             smooth = ~jax.lax.pmax(~smooth, self.batch_axes)
 
         def newton():
-            return (coef + solve_newton_system(problem, H, -grad)).reshape(-1)
+            return (coef + solve_newton_system(problem, hessian(), -grad)).reshape(-1)
 
         return jax.lax.cond(smooth, newton, cd)
 

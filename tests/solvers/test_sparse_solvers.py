@@ -295,11 +295,13 @@ def test_lazy_hessian_reaches_the_fresh_hessian_solution(kind):
         assert np.all(np.diff(steps) <= 64 * np.finfo(float).eps * np.abs(steps[1:]))
 
 
+@pytest.mark.parametrize("form", ["gram", "residual"])
 @pytest.mark.parametrize("kind", sorted(PROBLEMS))
-def test_cd_without_an_l1_part_takes_newton_steps(kind):
-    """For a ridge penalty the Gram form solves its model exactly: with a Hessian rebuilt at
-    every step its iterates are Newton's (same count, same point; Newton's line search is on the
-    smooth objective, which is then the whole objective)."""
+def test_cd_without_an_l1_part_takes_newton_steps(kind, form):
+    """For a ridge penalty the Gram form solves its model exactly, and so does the residual form
+    where a Hessian fits: with a Hessian rebuilt at every step the iterates are Newton's (same
+    count, same point; Newton's line search is on the smooth objective, which is then the whole
+    objective)."""
     problem = PROBLEMS[kind]()
     ridge = problem.penalty._replace(l1_ratio=jnp.asarray(0.0))
     problem = Problem(**{**vars(problem), "penalty": ridge})
@@ -309,7 +311,8 @@ def test_cd_without_an_l1_part_takes_newton_steps(kind):
     def run(solver, problem):
         return iterative_solve(solver, problem, start, max_iter=100, tol=1e-10)
 
-    cd = run(CoordinateDescent(form="gram", refresh_ratio=0.0), problem)
+    assert uses_gram(problem, CoordinateDescent().path_max_gram)
+    cd = run(CoordinateDescent(form=form, refresh_ratio=0.0), problem)
     newton = run(SOLVERS["newton"], problem)
     assert bool(cd.converged) and bool(newton.converged)
     assert int(cd.n_iter) == int(newton.n_iter)
