@@ -32,9 +32,12 @@ Two ways to keep ``q`` up to date, chosen by a static rule on the shapes:
   a sweep visits the columns width class by width class (``design.column_step``), which
   changes the order of the updates, not their minimizer.
 
-Active sets (glmnet): a full sweep over all coordinates, then sweeps over the nonzero ones only
-until they settle, then a full sweep again to check; the inner solve stops when a full sweep
-moves no coordinate by more than the inner tolerance, measured as ``hᵢ|ΔΘᵢ|`` (gradient units).
+Active sets (glmnet's, with a vectorized check): every coordinate's would-be move is computed
+at once (the Gram form has all of ``q``; the residual form forms it by one product with the
+design), the sweeps visit the nonzero coordinates and those that would move until they settle,
+and the check repeats; the inner solve stops when no coordinate would move by more than the
+inner tolerance, measured as ``hᵢ|ΔΘᵢ|`` (gradient units). glmnet checks by full sweeps, whose
+``m`` sequential updates cost far more than one product (``_sweeps.coordinate_descent``).
 The inner tolerance is ``η·opt`` with ``η = min(0.1, √opt)``, ``opt`` the current KKT
 violation (inexact proximal Newton), but no less than a round-off floor ``1000·ε`` times the
 scale of ``g`` and ``hᵢΘᵢ``. Finally a backtracking line search on ``F`` along
