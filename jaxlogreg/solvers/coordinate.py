@@ -139,8 +139,6 @@ class CoordinateDescent(Solver):
             above ``refresh_ratio`` times the previous one (0: after every step).
         batch_axes: names of enclosing ``jax.vmap`` axes over which the rebuild is decided
             jointly: every member rebuilds when one needs to (see ``batched``).
-        anderson: sweeps per Anderson extrapolation of the inner iterates (0: none; see
-            ``_sweeps.anderson_step``).
     """
 
     supports_l1 = True
@@ -155,7 +153,6 @@ class CoordinateDescent(Solver):
         forcing: float = 0.1,
         refresh_ratio: float = 0.1,
         batch_axes: tuple[str, ...] = (),
-        anderson: int = 5,
     ):
         if form not in ("auto", "gram", "residual"):
             raise ValueError(f"form must be 'auto', 'gram' or 'residual', got {form!r}")
@@ -168,7 +165,6 @@ class CoordinateDescent(Solver):
         self.forcing = forcing
         self.refresh_ratio = refresh_ratio
         self.batch_axes = tuple(batch_axes)
-        self.anderson = anderson
 
     def batched(self, axis_names: tuple[str, ...]) -> CoordinateDescent:
         joint = copy.copy(self)
@@ -302,11 +298,6 @@ class CoordinateDescent(Solver):
 
         return jax.lax.cond(smooth, newton, cd)
 
-    def _anderson(self) -> int:
-        """Iterates per Anderson extrapolation of the sweeps; none under ``jax.vmap``, where its
-        branch would run at every sweep (two products with the design in the residual form)."""
-        return 0 if self.batch_axes else self.anderson
-
     def _inner_tol(self, opt, g, h, theta):
         eps = jnp.finfo(theta.dtype).eps
         floor = 10 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
@@ -323,14 +314,17 @@ class CoordinateDescent(Solver):
             new = minimizer(i, old, q[i])
             return new, q + H[i] * (new - old), h[i] * jnp.abs(new - old)
 
-        model = _model(minimizer, h, g, theta0, l1, lower, upper)
+        def moves(theta, q):
+            return h * jnp.abs(minimizer(slice(None), theta, q) - theta)
+
         tol = inner_tol(g, h, theta0)
         theta, _, _ = coordinate_descent(
-            update, theta0, g, tol, self.max_sweeps, None, lower == upper, model, self._anderson()
+            update, theta0, g, tol, self.max_sweeps, None, lower == upper, moves
         )
         return theta
 
-    def _residual_solve(self, problem, A, coef, grad, inner_tol, max_sweeps: int):
+    @staticmethod
+    def _residual_solve(problem, A, coef, grad, inner_tol, max_sweeps: int):
         """Inner CD on the ``(n, K)`` residual ``R``; never forms a ``d × d`` matrix. ``A``: the
         columns of the design (``design.columns``); a column update reads the column's nonzeros
         only when ``X`` is sparse (``design.column_step``)."""
@@ -362,42 +356,18 @@ class CoordinateDescent(Solver):
             (new, moved), R = column_step(A, j, R, solve, width_class)
             return new, R, moved
 
-        model_of_q = _model(minimizer, h, g, theta0, l1, lower, upper)
-
-        def model(theta, R):  # every q at once: one product with the design
-            return model_of_q(theta, problem.design_rmatmul(R).reshape(-1) + l2 * theta)
+        def moves(theta, R):  # every q at once: one product with the design
+            q = problem.design_rmatmul(R).reshape(-1) + l2 * theta
+            return h * jnp.abs(minimizer(slice(None), theta, q) - theta)
 
         n_classes, classes = column_classes(A)
         updates = tuple(partial(update, c) for c in range(n_classes))
         tol = inner_tol(g, h, theta0)
         fixed = lower == upper
         theta, _, _ = coordinate_descent(
-            updates,
-            theta0,
-            residual,
-            tol,
-            max_sweeps,
-            jnp.tile(classes, K),
-            fixed,
-            model,
-            self._anderson(),
+            updates, theta0, residual, tol, max_sweeps, jnp.tile(classes, K), fixed, moves
         )
         return theta
-
-
-def _model(minimizer, h, g, theta0, l1, lower, upper):
-    """``model(Θ, q) -> (moves, value)`` of the model plus ``P₁`` at ``Θ`` given its gradient
-    there, ``q = g + H(Θ − Θ₀)``: each coordinate's would-be move ``hᵢ|ΔΘᵢ|``, and the value
-    ``½(Θ − Θ₀)ᵀ(g + q) + Σᵢ wᵢ|Θᵢ|`` (the model less its value at ``Θ₀``; ``∞`` outside the
-    bounds)."""
-
-    def model(theta, q):
-        moves = h * jnp.abs(minimizer(slice(None), theta, q) - theta)
-        value = 0.5 * jnp.dot(theta - theta0, g + q) + jnp.dot(l1, jnp.abs(theta))
-        inside = jnp.all((theta >= lower) & (theta <= upper))
-        return moves, jnp.where(inside, value, jnp.inf)
-
-    return model
 
 
 def _coordinate_minimizer(h, l1, lower, upper):

@@ -20,7 +20,7 @@ from jaxlogreg.core.design import (  # noqa: E402
 from jaxlogreg.engine.functional import make_problem  # noqa: E402
 from jaxlogreg.losses import BINARY, MULTINOMIAL  # noqa: E402
 from jaxlogreg.solvers import CoordinateDescent, iterative_solve  # noqa: E402
-from jaxlogreg.solvers._sweeps import anderson_step, coordinate_descent  # noqa: E402
+from jaxlogreg.solvers._sweeps import coordinate_descent  # noqa: E402
 
 TOL = 1e-11
 
@@ -158,79 +158,36 @@ def test_sweeps_visit_neither_fixed_coordinates_nor_leave_the_class_order():
     assert np.all(np.asarray(visits)[6:] == -1)
 
 
-def lasso_model(seed=7, rows=600, m=300, shared=0.0, count=True):
-    """A lasso model ``gᵀθ + ½θᵀHθ + w‖θ‖₁`` (columns correlated by a ``shared`` factor): its
-    Gram-form update (``aux = (q, visits)`` if ``count``, else ``(q,)``), its ``model``
-    callback and its minimizer by proximal gradient (the reference)."""
-    rng = np.random.default_rng(seed)
-    B = rng.standard_normal((rows, m)) + shared * rng.standard_normal((rows, 1))
-    H = jnp.asarray(B.T @ B / rows)
-    g = jnp.asarray(B.T @ rng.standard_normal(rows) / rows)
+def test_a_vectorized_check_visits_only_the_coordinates_that_move():
+    """With ``moves`` (every coordinate's would-be change at once) coordinate descent reaches
+    the minimizer of a lasso model ``gᵀθ + ½θᵀHθ + w‖θ‖₁`` that full sweeps reach, and that
+    proximal gradient reaches independently, with fewer updates: a zero coordinate that would
+    not move is never visited."""
+    rng = np.random.default_rng(7)
+    B = rng.standard_normal((600, 300))
+    H = jnp.asarray(B.T @ B / 600)
+    g = jnp.asarray(B.T @ rng.standard_normal(600) / 600)
     w, h = 0.5 * float(jnp.max(jnp.abs(g))), jnp.diag(H)
 
     def minimizer(i, old, q):
         return jnp.sign(h[i] * old - q) * jnp.maximum(jnp.abs(h[i] * old - q) - w, 0.0) / h[i]
 
     def update(i, old, aux):
-        q, *visits = aux
+        q, visits = aux
         new = minimizer(i, old, q[i])
-        aux = (q + H[i] * (new - old), *(v + 1 for v in visits))
-        return new, aux, h[i] * jnp.abs(new - old)
+        return new, (q + H[i] * (new - old), visits + 1), h[i] * jnp.abs(new - old)
 
-    def model(theta, aux):
-        q = aux[0]
-        moves = h * jnp.abs(minimizer(slice(None), theta, q) - theta)
-        return moves, 0.5 * theta @ (g + q) + w * jnp.sum(jnp.abs(theta))
+    def moves(theta, aux):
+        return h * jnp.abs(minimizer(slice(None), theta, aux[0]) - theta)
 
-    theta, step = np.zeros(m), 1.0 / float(jnp.linalg.eigvalsh(H)[-1])
-    for _ in range(50_000):
+    start, aux = jnp.zeros(300), (g, jnp.zeros((), jnp.int32))
+    full, (_, full_visits), _ = coordinate_descent(update, start, aux, 1e-13, 1000)
+    checked, (_, visits), _ = coordinate_descent(update, start, aux, 1e-13, 1000, moves=moves)
+    theta, step = np.zeros(300), 1.0 / float(jnp.linalg.eigvalsh(H)[-1])
+    for _ in range(20_000):  # proximal gradient, the reference
         z = theta - step * (np.asarray(g) + np.asarray(H) @ theta)
         theta = np.sign(z) * np.maximum(np.abs(z) - step * w, 0.0)
-    start = (jnp.zeros(m), (g, jnp.zeros((), jnp.int32)) if count else (g,))
-    return update, model, start, theta
-
-
-def test_a_vectorized_check_visits_only_the_coordinates_that_move():
-    """With ``model`` (every coordinate's would-be change at once) coordinate descent reaches
-    the minimizer of a lasso model that full sweeps reach, and that proximal gradient reaches
-    independently, with fewer updates: a zero coordinate that would not move is never
-    visited."""
-    update, model, (theta0, aux), reference = lasso_model()
-    full, (_, full_visits), _ = coordinate_descent(update, theta0, aux, 1e-13, 5000)
-    checked, (_, visits), _ = coordinate_descent(update, theta0, aux, 1e-13, 5000, model=model)
-    assert 0 < np.count_nonzero(reference) < 150
-    np.testing.assert_allclose(checked, reference, atol=1e-9, rtol=0)
-    np.testing.assert_allclose(full, reference, atol=1e-9, rtol=0)
-    assert int(visits) < 0.6 * int(full_visits)
-
-
-def test_anderson_extrapolation_reaches_the_minimizer_in_fewer_sweeps():
-    update, model, (theta0, aux), reference = lasso_model(seed=8, shared=0.9, count=False)
-    plain, _, plain_sweeps = coordinate_descent(update, theta0, aux, 1e-12, 5000, model=model)
-    fast, _, sweeps = coordinate_descent(update, theta0, aux, 1e-12, 5000, model=model, anderson=5)
-    np.testing.assert_allclose(plain, reference, atol=1e-9, rtol=0)
-    np.testing.assert_allclose(fast, reference, atol=1e-9, rtol=0)
-    assert int(sweeps) < 0.7 * int(plain_sweeps)
-
-
-def test_anderson_step_solves_a_linear_fixed_point_and_keeps_a_worse_one_out():
-    """For ``Θₖ₊₁ = BΘₖ + b`` in ``d = 3`` dimensions, five iterates span the residuals, and the
-    extrapolation is the fixed point ``(I − B)⁻¹ b``, its ``aux`` combined alike; a model that
-    finds it worse gets the last iterate back, bit for bit."""
-    rng = np.random.default_rng(9)
-    B, b = 0.3 * rng.standard_normal((3, 3)), rng.standard_normal(3)
-    fixed_point = np.linalg.solve(np.eye(3) - B, b)
-    iterates = [np.zeros(3)]
-    for _ in range(5):
-        iterates.append(B @ iterates[-1] + b)
-    thetas = jnp.asarray(np.stack(iterates))
-    kept = (thetas, 2.0 * thetas + 1.0)  # an aux affine in Θ
-
-    def closer(theta, aux):
-        return None, jnp.linalg.norm(theta - fixed_point)
-
-    theta, aux = anderson_step(closer, kept)
-    np.testing.assert_allclose(theta, fixed_point, rtol=0, atol=1e-8)
-    np.testing.assert_allclose(aux, 2.0 * fixed_point + 1.0, rtol=0, atol=1e-8)
-    theta, aux = anderson_step(lambda theta, aux: closer(-theta, aux), kept)
-    np.testing.assert_array_equal(theta, thetas[-1])
+    assert 0 < np.count_nonzero(theta) < 100
+    np.testing.assert_allclose(checked, theta, atol=1e-10, rtol=0)
+    np.testing.assert_allclose(full, theta, atol=1e-10, rtol=0)
+    assert int(visits) < int(full_visits) / 2
