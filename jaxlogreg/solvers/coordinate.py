@@ -314,12 +314,9 @@ class CoordinateDescent(Solver):
             new = minimizer(i, old, q[i])
             return new, q + H[i] * (new - old), h[i] * jnp.abs(new - old)
 
-        def moves(theta, q):
-            return h * jnp.abs(minimizer(slice(None), theta, q) - theta)
-
         tol = inner_tol(g, h, theta0)
         theta, _, _ = coordinate_descent(
-            update, theta0, g, tol, self.max_sweeps, None, lower == upper, moves
+            update, theta0, g, tol, self.max_sweeps, None, lower == upper, _moves(minimizer, h)
         )
         return theta
 
@@ -342,8 +339,8 @@ class CoordinateDescent(Solver):
         h = safe_curvature(h)
         residual = s[:, None] * (problem.loss.mean(Z) - problem.targets)
         theta0, g = coef.reshape(-1), grad.reshape(-1)
-
         minimizer = _coordinate_minimizer(h, l1, lower, upper)
+        moves_given_q = _moves(minimizer, h)
 
         def update(width_class, i, old, R):
             k, j = i // d, i % d
@@ -357,8 +354,7 @@ class CoordinateDescent(Solver):
             return new, R, moved
 
         def moves(theta, R):  # every q at once: one product with the design
-            q = problem.design_rmatmul(R).reshape(-1) + l2 * theta
-            return h * jnp.abs(minimizer(slice(None), theta, q) - theta)
+            return moves_given_q(theta, problem.design_rmatmul(R).reshape(-1) + l2 * theta)
 
         n_classes, classes = column_classes(A)
         updates = tuple(partial(update, c) for c in range(n_classes))
@@ -379,6 +375,16 @@ def _coordinate_minimizer(h, l1, lower, upper):
         return jnp.clip(soft_threshold(h[i] * old - q, l1[i]) / h[i], lower[i], upper[i])
 
     return minimizer
+
+
+def _moves(minimizer, h):
+    """``moves(Θ, q)``: every coordinate's would-be change ``hᵢ|ΔΘᵢ|`` at ``Θ`` given the
+    model's gradient ``q`` there, all at once (``_sweeps.coordinate_descent``'s check)."""
+
+    def moves(theta, q):
+        return h * jnp.abs(minimizer(slice(None), theta, q) - theta)
+
+    return moves
 
 
 def _flat_constraints(penalty, shape) -> tuple[jax.Array, jax.Array, jax.Array]:
