@@ -123,13 +123,14 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "W5", "binary elastic net (alpha = 0.5), λ = λ_max(alpha)/50", "fit", 100_000, 1_000,
             (100, 300), l1_ratio=0.5, lam=1 / 50, n_informative=50,
+            target=Target(0.5, reference="glmnet"),
         ),
         Workload(
             "W6-tall", "binary L2, tall, λ = 1/n", "fit", 1_000_000, 20, (1_000, 10),
         ),
         Workload(
             "W6-wide", "binary L1, wide, λ = λ_max/20", "fit", 2_000, 20_000, (100, 300),
-            l1_ratio=1.0, lam=1 / 20, n_informative=20,
+            l1_ratio=1.0, lam=1 / 20, n_informative=20, target=Target(0.5),
         ),
         Workload(
             "W7", "5-fold CV over C (binary L2, log-loss)", "cv", 100_000, 100,
@@ -142,22 +143,25 @@ WORKLOADS: dict[str, Workload] = {
                 L2_OURS, SPARSE_L2_OURS, "scikit-learn/lbfgs", "scikit-learn/liblinear",
                 "scikit-learn/saga",
             ),
+            target=Target(0.5),
         ),
         Workload(
             "S2", "rcv1-sized binary L1 path, λ_max to 1e-2·λ_max", "path", 20_000, 47_000,
             (400, 1_500), l1_ratio=1.0, n_lambdas=50, quick_lambdas=8, path_ratio=1e-2,
             design="text", nnz_per_row=75, n_informative=100,
-            methods=(*L1_OURS, "glmnet/LogitNet", "scikit-learn/liblinear"),
+            methods=(*L1_OURS, "glmnet/LogitNet", "scikit-learn/liblinear"), target=Target(0.5),
         ),
         Workload(
             "S3", "news20-like multinomial (20 classes) L1, λ = λ_max/20", "fit", 11_000,
             130_000, (200, 500), n_classes=20, l1_ratio=1.0, lam=1 / 20, design="text",
             nnz_per_row=100, n_informative=20, methods=(*L1_OURS, "scikit-learn/saga"),
+            target=Target(0.2, reference="scikit-learn/saga"),
         ),
         Workload(
             "S4", "click-through-like binary L2 (hashed one-hot), λ = 1/n", "fit", 1_000_000,
             2**20, (2_000, 2**12), design="hashed", nnz_per_row=30, n_informative=100,
             methods=(L2_OURS, SPARSE_L2_OURS, "scikit-learn/lbfgs", "scikit-learn/saga"),
+            target=Target(0.5),
         ),
     ]
 }  # fmt: skip

@@ -193,6 +193,25 @@ def test_readme_section_and_tables_render_from_json(quick, tmp_path):
     assert (tmp_path / "cpu-float64-quick.png").stat().st_size > 0
 
 
+def test_targets_are_judged_as_the_workloads_state_them_now(quick, tmp_path):
+    """Rendering scores each target on the run's rows, as ``WORKLOADS`` states it now: a target
+    set after a run is judged on its figures, and a workload without one shows none."""
+    _, json_file = quick
+    stale = json.loads(json_file.read_text())
+    for workload in stale["workloads"]:
+        workload.pop("target", None)
+    (w4,) = [w for w in stale["workloads"] if w["key"] == "W4-l2"]
+    w4["target"] = {"target": "≤ 0.01x nobody", "holds": True, "why": "stale"}
+    copy = tmp_path / json_file.name
+    copy.write_text(json.dumps(stale))
+    assert bench_main(["--from-json", str(copy)]) == 0
+    table = (tmp_path / "cpu-float64-quick.md").read_text()
+    targets = table.split("## Targets", 1)[1].split("\n## ", 1)[0]
+    keys = {line.split(" | ")[0][2:] for line in targets.splitlines() if line.startswith("| W")}
+    assert keys == {key for key in DENSE if WORKLOADS[key].target is not None}
+    assert "W5" in keys and "stale" not in table
+
+
 def test_readme_section_replaces_only_the_performance_section():
     from benchmarks.readme import splice_section
 
