@@ -97,24 +97,22 @@ def _line(workload: dict, sparse: bool) -> str:
     cells += [seconds(best and best.get("first_s"))] + ([_megabytes(best)] if sparse else [])
     cells += [peer_text, seconds(peer and peer["time_s"]), seconds(peer and peer.get("first_s"))]
     cells += [_megabytes(peer)] if sparse else []
-    cells += [ratio, first]
-    if not sparse:
-        target = "-"
-        if "target" in workload:
-            t = workload["target"]
-            target = f"{t['target']}: {VERDICTS[t['holds']].strip('*')}"
-        cells.append(target)
+    target = "-"
+    if "target" in workload:
+        t = workload["target"]
+        target = f"{t['target']}: {VERDICTS[t['holds']].strip('*')}"
+    cells += [ratio, first, target]
     return "| " + " | ".join(cells) + " |"
 
 
 def readme_section(results: dict[str, Any], stem: str) -> str:
-    """The README's performance section: one line per workload (and the targets, for the dense
-    workloads), under ``SPARSE_HEADING`` when every workload is sparse, else ``DENSE_HEADING``."""
+    """The README's performance section: one line per workload with its target, under
+    ``SPARSE_HEADING`` when every workload is sparse, else ``DENSE_HEADING``."""
     sparse = is_sparse(results)
     if sparse:
         header = [
             "jaxlogreg (fastest accurate)", "warm s", "first s", "peak MB", "fastest accurate "
-            "peer", "warm s", "first s", "peak MB", "ratio warm", "ratio first",
+            "peer", "warm s", "first s", "peak MB", "ratio warm", "ratio first", "target",
         ]  # fmt: skip
     else:
         header = [
