@@ -39,7 +39,7 @@ and the check repeats; the inner solve stops when no coordinate would move by mo
 inner tolerance, measured as ``hᵢ|ΔΘᵢ|`` (gradient units). glmnet checks by full sweeps, whose
 ``m`` sequential updates cost far more than one product (``_sweeps.coordinate_descent``).
 The inner tolerance is ``η·opt`` with ``η = min(0.1, √opt)``, ``opt`` the current KKT
-violation (inexact proximal Newton), but no less than a round-off floor ``1000·ε`` times the
+violation (inexact proximal Newton), but no less than a round-off floor ``10·ε`` times the
 scale of ``g`` and ``hᵢΘᵢ``. Finally a backtracking line search on ``F`` along
 ``Θ⁺ − Θ`` (composite Armijo condition) makes sure the objective never increases.
 
