@@ -87,7 +87,7 @@ from ..core.penalties import soft_threshold
 from ..core.problem import Problem
 from ._driver import Solver, SolverState, initial_state
 from ._linesearch import composite_backtracking
-from ._sweeps import coordinate_descent, safe_curvature
+from ._sweeps import coordinate_descent, per_output, safe_curvature
 from .auto import NEWTON_MAX_PARAMS
 from .group_coordinate import grouped_gram_solve, grouped_residual_solve
 from .newton import solve_newton_system
@@ -360,8 +360,10 @@ class CoordinateDescent(Solver):
         updates = tuple(partial(update, c) for c in range(n_classes))
         tol = inner_tol(g, h, theta0)
         fixed = lower == upper
+        classes = per_output(classes, K)
+        start_moves = moves_given_q(theta0, g)  # q = g at the start: no product
         theta, _, _ = coordinate_descent(
-            updates, theta0, residual, tol, max_sweeps, jnp.tile(classes, K), fixed, moves
+            updates, theta0, residual, tol, max_sweeps, classes, fixed, moves, start_moves
         )
         return theta
 

@@ -13,6 +13,7 @@ import scipy.sparse as sp  # noqa: E402
 
 from jaxlogreg.core.design import (  # noqa: E402
     SparseDesign,
+    class_order,
     column_classes,
     column_step,
     columns,
@@ -20,7 +21,7 @@ from jaxlogreg.core.design import (  # noqa: E402
 from jaxlogreg.engine.functional import make_problem  # noqa: E402
 from jaxlogreg.losses import BINARY, MULTINOMIAL  # noqa: E402
 from jaxlogreg.solvers import CoordinateDescent, iterative_solve  # noqa: E402
-from jaxlogreg.solvers._sweeps import coordinate_descent  # noqa: E402
+from jaxlogreg.solvers._sweeps import coordinate_descent, per_output  # noqa: E402
 
 TOL = 1e-11
 
@@ -109,7 +110,12 @@ def test_column_step_reads_each_column_at_its_width(fit_intercept):
     if fit_intercept:
         A = np.hstack([A, np.ones((70, 1))])
     sparse_columns = columns(D, fit_intercept)
-    n_classes, classes = column_classes(sparse_columns)
+    n_classes, by_class = column_classes(sparse_columns)
+    classes = sparse_columns.width_class
+    np.testing.assert_array_equal(by_class.order, np.argsort(classes, kind="stable"))
+    np.testing.assert_array_equal(
+        by_class.ends, np.cumsum(np.bincount(classes, minlength=n_classes))
+    )
     lengths = np.count_nonzero(A, axis=0)
     widths = np.asarray(sparse_columns.widths)[np.asarray(classes)]
     assert n_classes == len(sparse_columns.widths) > 1
@@ -152,10 +158,22 @@ def test_sweeps_visit_neither_fixed_coordinates_nor_leave_the_class_order():
     visits = -jnp.ones(16, jnp.int32)
     theta = jnp.zeros(8)
     updates = tuple(update for _ in range(3))
-    _, visits, sweeps = coordinate_descent(updates, theta, visits, 1.0, 1, classes, fixed)
+    by_class = class_order(classes, 3)
+    _, visits, sweeps = coordinate_descent(updates, theta, visits, 1.0, 1, by_class, fixed)
     assert int(sweeps) == 1
     np.testing.assert_array_equal(np.asarray(visits)[:6], [3, 6, 2, 5, 7, 0])
     assert np.all(np.asarray(visits)[6:] == -1)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+def test_classes_per_output_are_a_stable_sort_of_the_repeated_labels(K):
+    """Coefficient ``i = k·d + j`` takes column ``j``'s class; the order extended to ``K``
+    outputs is the stable sort of those labels, empty classes included."""
+    labels = np.asarray([2, 0, 4, 0, 2, 4, 0, 4, 4])  # classes 1 and 3 empty
+    extended = per_output(class_order(jnp.asarray(labels), 5), K)
+    repeated = np.tile(labels, K)
+    np.testing.assert_array_equal(extended.order, np.argsort(repeated, kind="stable"))
+    np.testing.assert_array_equal(extended.ends, np.cumsum(np.bincount(repeated, minlength=5)))
 
 
 def test_a_vectorized_check_visits_only_the_coordinates_that_move():
