@@ -1,4 +1,4 @@
-"""The benchmark suite: jaxlogreg against its peers on workloads W1–W7 (dense) and S1–S4
+"""The benchmark suite: jaxlogreg against its peers on workloads W1–W7 (dense) and S1–S4, S1-l1
 (sparse), one common objective.
 
 Layout:

@@ -7,7 +7,7 @@ Examples::
     python -m benchmarks --dtype float32 --scale 10 --workloads W1,W6-tall
     python -m benchmarks --from-json benchmarks/results/cpu-float64.json --readme README.md
     python -m benchmarks --from-json run1.json run2.json   # combine runs into one result
-    python -m benchmarks --workloads S1,S2,S3,S4          # sparse data: results cpu-float64-sparse
+    python -m benchmarks --workloads S1,S1-l1,S2,S3,S4    # sparse data: results cpu-float64-sparse
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="jaxlogreg against scikit-learn, glmnet, glum, skglm and statsmodels: "
-        "workloads W1-W7 (dense) and S1-S4 (sparse), every result scored by one objective "
+        "workloads W1-W7 (dense) and S1-S4, S1-l1 (sparse), every result scored by one objective "
         "function.",
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes (CI); one timed run")

@@ -1,6 +1,6 @@
 """The README's performance sections, rendered from a results dictionary (or its JSON file).
 
-Dense workloads (W1–W7) fill ``## Performance``; sparse ones only (S1–S4) fill
+Dense workloads (W1–W7) fill ``## Performance``; sparse ones only (S1–S4, S1-l1) fill
 ``## Performance on sparse data``, with the peak memory of each row and, where no peer is
 accurate, the most accurate peer and its objective gap. A section's heading is its marker:
 ``splice_section`` replaces the section of that heading in the README, up to the next ``## ``

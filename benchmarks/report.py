@@ -30,7 +30,7 @@ VERDICTS = {True: "**holds**", False: "**does not hold**", None: "**not measured
 
 
 def is_sparse(results: dict[str, Any]) -> bool:
-    """Whether every workload of the results has sparse data (S1–S4)."""
+    """Whether every workload of the results has sparse data (S1–S4, S1-l1)."""
     designs = [w.get("design", "dense") for w in results["workloads"]]
     return bool(designs) and "dense" not in designs
 
@@ -78,11 +78,16 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     loads = [part["machine"]["load_average"] for part in parts]
     if all(loads):  # the range over all runs
         machine["load_average"] = [min(a for a, _ in loads), max(b for _, b in loads)]
-    # Workloads split from one run share its machine record: a run is counted once.
-    runs = {json.dumps(part["machine"], sort_keys=True) for part in parts}
+    # Workloads split from one run share its machine record: a run is counted once; a part
+    # combined before counts the runs it records.
+    runs = {}
+    for part in parts:
+        record = {k: v for k, v in part["machine"].items() if k not in ("note", "runs")}
+        runs[json.dumps(record, sort_keys=True)] = part["machine"].get("runs", 1)
+    machine["runs"] = sum(runs.values())
     machine["note"] = (
-        f"Combined from {len(runs)} run{'s' if len(runs) > 1 else ''} on machines of this kind, "
-        "each with its own selection of workloads and methods"
+        f"Combined from {machine['runs']} run{'s' if machine['runs'] > 1 else ''} on machines "
+        "of this kind, each with its own selection of workloads and methods"
     )
     return {**first, "options": options, "machine": machine, "workloads": workloads}
 
