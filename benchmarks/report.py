@@ -73,6 +73,7 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "workloads": keys,
         "libraries": union("libraries"),
         "methods": union("methods"),
+        "repeats": max(part["options"]["repeats"] for part in parts),  # "up to" this many
     }
     machine = dict(first["machine"])
     loads = [part["machine"]["load_average"] for part in parts]

@@ -263,6 +263,12 @@ def test_results_of_several_runs_combine_into_one(quick, tmp_path):
         assert combined["options"]["workloads"] == [w["key"] for w in results["workloads"]]
         assert f"Combined from {runs}" in (out / "cpu-float64-quick.md").read_text()
     assert combined["machine"]["load_average"][1] == 9.5
+    # "up to N timed runs": N is the most any part made
+    second["options"] = {**results["options"], "repeats": results["options"]["repeats"] + 4}
+    files[1].write_text(json.dumps(second))
+    assert bench_main(["--from-json", *map(str, files), "--output", str(out)]) == 0
+    combined = json.loads((out / "cpu-float64-quick.json").read_text())
+    assert combined["options"]["repeats"] == results["options"]["repeats"] + 4
 
     second["options"] = {**results["options"], "dtype": "float32"}
     files[1].write_text(json.dumps(second))

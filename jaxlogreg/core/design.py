@@ -325,6 +325,11 @@ class ClassOrder(NamedTuple):
     order: jax.Array
     ends: jax.Array
 
+    @classmethod
+    def single(cls, m: int) -> ClassOrder:
+        """``m`` coordinates in one class."""
+        return cls(jnp.arange(m, dtype=jnp.int32), jnp.full(1, m, jnp.int32))
+
 
 def class_order(labels: jax.Array, n_classes: int) -> ClassOrder:
     """``labels (m,)`` in ``[0, n_classes)`` grouped by a stable sort, once per fit: one sort
@@ -388,8 +393,7 @@ def columns(X, fit_intercept: bool, X_T: jax.Array | None = None):
 def column_classes(A) -> tuple[int, ClassOrder]:
     """The number of width classes of ``A`` and its columns grouped by class (dense: one)."""
     if not isinstance(A, SparseColumns):
-        d = A.shape[0]
-        return 1, ClassOrder(jnp.arange(d, dtype=jnp.int32), jnp.full(1, d, jnp.int32))
+        return 1, ClassOrder.single(A.shape[0])
     return len(A.widths), A.by_class
 
 

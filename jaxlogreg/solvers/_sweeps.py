@@ -63,8 +63,7 @@ def coordinate_descent(
     """
     updates = update if isinstance(update, tuple) else (update,)
     m = theta.shape[0]
-    if classes is None:
-        classes = ClassOrder(jnp.arange(m, dtype=jnp.int32), jnp.full(1, m, jnp.int32))
+    classes = ClassOrder.single(m) if classes is None else classes
     sweep = partial(_sweep, updates)
     movable = jnp.ones(m, bool) if fixed is None else ~fixed
     ordered = partial(_visiting, classes=classes)
