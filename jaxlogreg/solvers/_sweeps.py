@@ -9,7 +9,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
-from ..core.design import ClassOrder
+from ..core.columns import ClassOrder
 
 __all__ = ["coordinate_descent", "per_output", "safe_curvature"]
 
@@ -42,8 +42,8 @@ def coordinate_descent(
     copy all of ``theta`` at every coordinate (an ``O(m²)`` sweep, 3.5 s at ``m = 10⁵``).
 
     Classes: ``update`` may be a tuple of ``C`` functions and ``classes`` (a
-    ``design.ClassOrder``) group the coordinates by the one that updates them (e.g. sparse
-    columns by padded width, ``design.column_step``); a sweep then visits the coordinates class
+    ``columns.ClassOrder``) group the coordinates by the one that updates them (e.g. sparse
+    columns by padded width, ``columns.column_step``); a sweep then visits the coordinates class
     by class, each class in one loop of its own (a branch per coordinate would copy ``aux``,
     its operand, at every update). The coordinates to visit are picked from that order by one
     running count: a counting sort at every pick took 35–50 ms for ``m = 200,001`` in 13

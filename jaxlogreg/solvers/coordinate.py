@@ -29,7 +29,7 @@ Two ways to keep ``q`` up to date, chosen by a static rule on the shapes:
   ``q_{kj} = aⱼᵀR₍:,k₎ + λ(1−α)ϖⱼΘ⁺_{kj}``; an update costs ``O(nK)``. The per-sample
   curvature columns ``s̃ᵢCᵢeₖ`` are formed once per step, so an update only reads them. On a
   sparse ``X`` an update reads the column's nonzeros, padded to a width of a static ladder, and
-  a sweep visits the columns width class by width class (``design.column_step``), which
+  a sweep visits the columns width class by width class (``columns.column_step``), which
   changes the order of the updates, not their minimizer.
 
 Active sets (glmnet's, with a vectorized check): every coordinate's would-be move is computed
@@ -81,7 +81,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..core.design import column_classes, column_step, columns, is_sparse
+from ..core.columns import column_classes, column_step, columns
+from ..core.design import is_sparse
 from ..core.losses import GRAM_BLOCK_ROWS
 from ..core.penalties import soft_threshold
 from ..core.problem import Problem
@@ -323,8 +324,8 @@ class CoordinateDescent(Solver):
     @staticmethod
     def _residual_solve(problem, A, coef, grad, inner_tol, max_sweeps: int):
         """Inner CD on the ``(n, K)`` residual ``R``; never forms a ``d × d`` matrix. ``A``: the
-        columns of the design (``design.columns``); a column update reads the column's nonzeros
-        only when ``X`` is sparse (``design.column_step``)."""
+        columns of the design (``columns.columns``); a column update reads the column's nonzeros
+        only when ``X`` is sparse (``columns.column_step``)."""
         K, d = coef.shape
         Z = problem.linear_predictor(coef)
         s = problem.weights
@@ -358,9 +359,7 @@ class CoordinateDescent(Solver):
 
         n_classes, classes = column_classes(A)
         updates = tuple(partial(update, c) for c in range(n_classes))
-        tol = inner_tol(g, h, theta0)
-        fixed = lower == upper
-        classes = per_output(classes, K)
+        tol, fixed, classes = inner_tol(g, h, theta0), lower == upper, per_output(classes, K)
         start_moves = moves_given_q(theta0, g)  # q = g at the start: no product
         theta, _, _ = coordinate_descent(
             updates, theta0, residual, tol, max_sweeps, classes, fixed, moves, start_moves

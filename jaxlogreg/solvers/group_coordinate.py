@@ -21,7 +21,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
-from ..core.design import column_classes, column_step
+from ..core.columns import column_classes, column_step
 from ..core.penalties import block_soft_threshold
 from ..core.problem import Problem
 from ._sweeps import coordinate_descent, safe_curvature
@@ -68,7 +68,7 @@ def grouped_residual_solve(
 ) -> jax.Array:
     """Block CD on the ``(n, K)`` residual ``R`` (``coordinate``'s residual form): never forms a
     ``d × d`` matrix; the ``K × K`` curvature blocks come from one pass ``(s̃ ⊙ C)ᵀ(A ⊙ A)``.
-    ``A``: the columns of the design (``design.columns``)."""
+    ``A``: the columns of the design (``columns.columns``)."""
     K, d = coef.shape
     Z = problem.linear_predictor(coef)
     s = problem.weights

@@ -1,5 +1,5 @@
 """Coordinate descent on a sparse design: the residual form reads each column through
-``design.column_step`` (columns padded to a static width, one loop per width class); it must
+``columns.column_step`` (columns padded to a static width, one loop per width class); it must
 reach the dense residual form's solution, whatever the columns' lengths."""
 
 import jax
@@ -11,13 +11,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-from jaxlogreg.core.design import (  # noqa: E402
-    SparseDesign,
+from jaxlogreg.core.columns import (  # noqa: E402
     class_order,
     column_classes,
     column_step,
     columns,
 )
+from jaxlogreg.core.design import SparseDesign  # noqa: E402
 from jaxlogreg.engine.functional import make_problem  # noqa: E402
 from jaxlogreg.losses import BINARY, MULTINOMIAL  # noqa: E402
 from jaxlogreg.solvers import CoordinateDescent, iterative_solve  # noqa: E402
