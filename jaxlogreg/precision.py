@@ -18,6 +18,12 @@ emits its fusions with its older loop emitters: a Newton solve (1,024 × 30) com
 of CPU time instead of 1.7–2.0 s, an L-BFGS one (3 classes) in 1.5 s instead of 2.0 s, and on
 100,000 × 100 both ran as fast (Newton 0.74 against 0.77 s, L-BFGS with 10 classes 2.5–3.1
 against 3.3–3.8 s; all on a busy 2-core machine). Options this XLA does not know are left out.
+Two more options shortened the first calls of the benchmark suite and were left out for what
+they cost warm (A/B runs of its rows on one machine): LLVM's optimizations at level 1 instead
+of 2 (W2–W5's first calls 5–8% shorter, but W1's and W7's Newton fits ran 29–31% slower), and
+no rewrite of long sums into trees of 32-term partial sums (W3's path compiled in 2.9–3.1 s
+instead of 4.2–4.3 s, but W2–W5's fits ran 7–40% slower: the trees' partial sums run on both
+cores, a plain sum on one).
 
 Small programs (``is_small``: at most ``SMALL_PROGRAM_ELEMENTS`` elements in their array
 arguments) compile with ``QUICK_COMPILER_OPTIONS`` as well, without LLVM's optimizations: the
