@@ -359,6 +359,29 @@ def test_to_device_lays_out_x_transposed_in_aligned_memory_the_cpu_uses_as_it_is
     assert aligned_empty((0, 8), np.float64).shape == (0, 8)
 
 
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="host memory is the device's on a CPU")
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_to_device_copies_a_large_unaligned_x_once_into_aligned_memory(monkeypatch, order):
+    """An ``X`` the device cannot use as it is (unaligned, or not C-contiguous) and of at least
+    ``HOST_COPY_MIN_BYTES`` is copied by NumPy into aligned memory, which the device array
+    then uses: equal values, aligned, independent of ``X``."""
+    from jaxlogreg import _validation
+
+    monkeypatch.setattr(_validation, "HOST_COPY_MIN_BYTES", 0)
+    base = _validation.aligned_empty((300 * 8 + 1,), np.float64)
+    base[:] = np.arange(base.size)
+    X = base[1:].reshape(300, 8)  # one element past an aligned start
+    X = np.asfortranarray(X) if order == "F" else X
+    assert not _validation._device_uses_as_is(X)
+    moved = _validation.to_device(X)
+    assert moved.unsafe_buffer_pointer() % _validation.HOST_ALIGNMENT == 0
+    assert moved.unsafe_buffer_pointer() != X.ctypes.data
+    np.testing.assert_array_equal(np.asarray(moved), X)
+    first = X[0, 1]
+    X[0, 1] = -1.0  # the device array is a copy
+    assert float(moved[0, 1]) == first
+
+
 def test_fit_rejects_non_finite_data_also_inside_a_callers_jit():
     X = np.ones((5, 2))
     X[2, 1] = np.inf
