@@ -191,7 +191,7 @@ def to_device(X, *, transposed: bool = False) -> jax.Array:
     ``HOST_ALIGNMENT``-aligned as it is: such an ``X`` is not copied; any other ``X`` of at
     least ``HOST_COPY_MIN_BYTES`` (and every ``Xᵀ``) is laid out by NumPy in aligned memory
     (``aligned_empty``) that the device then uses. A device copy of an unaligned 10⁵ × 1,000
-    float64 ``X`` took 1.1–1.3 s, the aligned copy 0.5 s; ``Xᵀ`` of 10⁵ × 100, 50 ms against
+    float64 ``X`` took 1.1–1.5 s, the aligned copy 0.5 s; ``Xᵀ`` of 10⁵ × 100, 50 ms against
     100–130 ms for a device copy and XLA's transposition."""
     if isinstance(X, jax.Array):
         return X.T if transposed else X
