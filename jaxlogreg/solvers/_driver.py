@@ -38,6 +38,8 @@ class SolverState(NamedTuple):
         n_iter: steps taken.
         stalled: ``True`` once a step could not decrease the objective any further.
         extra: solver-specific state (``None`` when there is none).
+        tol: the KKT violation the loop stops at (set by ``iterative_solve``): a method with an
+            inner solve need not solve it far beyond what the loop asks for.
     """
 
     coef: jax.Array
@@ -47,6 +49,7 @@ class SolverState(NamedTuple):
     n_iter: jax.Array
     stalled: jax.Array
     extra: Any = None
+    tol: jax.Array | None = None
 
 
 class Solution(NamedTuple):
@@ -183,6 +186,7 @@ def iterative_solve(
         state = solver.resume(problem, coef, carried)
     if risk is not None:
         state = _start_with(problem, state, risk)
+    state = state._replace(tol=jnp.asarray(tol, state.objective.dtype))
     record = None
     if history:
         record = jnp.full(max_iter + 1, jnp.nan, state.objective.dtype).at[0].set(state.objective)

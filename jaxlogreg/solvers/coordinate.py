@@ -40,7 +40,11 @@ inner tolerance, measured as ``hᵢ|ΔΘᵢ|`` (gradient units). glmnet checks b
 ``m`` sequential updates cost far more than one product (``_sweeps.coordinate_descent``).
 The inner tolerance is ``η·opt`` with ``η = min(0.1, √opt)``, ``opt`` the current KKT
 violation (inexact proximal Newton), but no less than a round-off floor ``10·ε`` times the
-scale of ``g`` and ``hᵢΘᵢ``. Finally a backtracking line search on ``F`` along
+scale of ``g`` and ``hᵢΘᵢ``, nor than a tenth of the outer loop's ``tol``
+(``OUTER_TOL_FRACTION``): a model solved further buys no step the loop needs, and near the
+solution ``√opt·opt`` is far below it (the last five ``λ`` of a lasso path on a
+20,000 × 47,000 sparse ``X`` at ``tol = 10⁻⁸``: 54 against 90 s, the same Newton steps).
+Finally a backtracking line search on ``F`` along
 ``Θ⁺ − Θ`` (composite Armijo condition) makes sure the objective never increases.
 
 Box constraints ``l ≤ Θ ≤ u`` (``ElasticNetPenalty.lower``/``upper``): a coordinate moves to its
@@ -94,6 +98,9 @@ from .group_coordinate import grouped_gram_solve, grouped_residual_solve
 from .newton import solve_newton_system
 
 __all__ = ["CoordinateDescent", "uses_gram"]
+
+#: The inner tolerance never goes below this fraction of the outer loop's ``tol``.
+OUTER_TOL_FRACTION = 0.1
 
 
 def uses_gram(problem: Problem, max_gram: int) -> bool:
@@ -224,7 +231,7 @@ class CoordinateDescent(Solver):
     def step(self, problem: Problem, state: SolverState) -> SolverState:
         coef, grad, lazy = state.coef, state.grad, state.extra
         K, d = coef.shape
-        inner_tol = partial(self._inner_tol, state.kkt_violation)
+        inner_tol = partial(self._inner_tol, state.kkt_violation, state.tol)
         gram = isinstance(lazy, LazyHessian)  # else the residual form: ``extra`` is the columns
         block_rows = GRAM_BLOCK_ROWS if self.batch_axes else None
         if not gram:
@@ -299,9 +306,11 @@ class CoordinateDescent(Solver):
 
         return jax.lax.cond(smooth, newton, cd)
 
-    def _inner_tol(self, opt, g, h, theta):
+    def _inner_tol(self, opt, outer_tol, g, h, theta):
         eps = jnp.finfo(theta.dtype).eps
         floor = 10 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
+        if outer_tol is not None:
+            floor = jnp.maximum(floor, OUTER_TOL_FRACTION * outer_tol)
         return jnp.maximum(jnp.minimum(self.forcing, jnp.sqrt(opt)) * opt, floor)
 
     def _gram_solve(self, H, coef, grad, penalty, inner_tol):

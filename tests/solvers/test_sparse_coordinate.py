@@ -209,3 +209,32 @@ def test_a_vectorized_check_visits_only_the_coordinates_that_move():
     np.testing.assert_allclose(checked, theta, atol=1e-10, rtol=0)
     np.testing.assert_allclose(full, theta, atol=1e-10, rtol=0)
     assert int(visits) < int(full_visits) / 2
+
+
+def test_the_inner_solve_stops_at_a_tenth_of_the_outer_tolerance(monkeypatch):
+    """Near the solution the inexact-Newton level ``√opt·opt`` falls far below the outer ``tol``;
+    the sweeps then stop at ``tol/10`` instead (``OUTER_TOL_FRACTION``), and the fit still
+    meets ``tol``."""
+    from jaxlogreg.solvers import coordinate
+
+    levels = []
+
+    def recorded(update, theta, aux, tol, *args, **kwargs):
+        jax.debug.callback(lambda t: levels.append(float(t)), tol)
+        return coordinate_descent(update, theta, aux, tol, *args, **kwargs)
+
+    monkeypatch.setattr(coordinate, "coordinate_descent", recorded)
+    X = uneven_csr(n=300, p=40)
+    lasso = problem(design(X), targets(X, 1), lam=0.02, l1_ratio=1.0)
+    outer = 1e-8
+
+    @jax.jit
+    def fit(lasso):
+        method = CoordinateDescent(form="residual")
+        return iterative_solve(method, lasso, lasso.zeros(), max_iter=100, tol=outer)
+
+    solution = fit(lasso)
+    jax.effects_barrier()
+    assert bool(solution.converged) and float(solution.kkt_violation) <= outer
+    assert len(levels) >= 2
+    assert min(levels) == pytest.approx(coordinate.OUTER_TOL_FRACTION * outer, rel=1e-12)
