@@ -22,14 +22,16 @@ from __future__ import annotations
 import enum
 from types import ModuleType
 
+import jax
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from .losses import BINARY, MULTINOMIAL
+from .losses import BINARY, MULTINOMIAL, Loss
 
 __all__ = [
     "MULTI_CLASS",
     "Mode",
+    "check_target_values",
     "choose_mode",
     "class_log_proba",
     "class_weights",
@@ -166,3 +168,38 @@ def class_weights(class_weight, classes, y, sample_weight=None) -> np.ndarray:
     if class_weight is None:
         return np.ones(len(classes))
     return compute_class_weight(class_weight, classes=classes, y=y, sample_weight=sample_weight)
+
+
+def check_target_values(targets, loss: Loss, sample_weight=None) -> None:
+    """Targets ``(n, K)`` given as numbers (the functional ``fit``) in their loss's domain:
+    binary, probabilities in ``[0, 1]``; multinomial, rows of probabilities (non-negative,
+    each summing to 1). Outside it the cross-entropy is unbounded below and a fit diverges.
+    Rows of zero weight (e.g. padding) count for nothing and are not checked, nor are arrays
+    this process cannot read (traced, or held by other processes)."""
+    if loss not in (BINARY, MULTINOMIAL) or not all(map(_readable, (targets, sample_weight))):
+        return
+    T = np.asarray(targets)
+    if sample_weight is not None:
+        T = T[np.asarray(sample_weight) > 0]
+    if T.size == 0:
+        return
+    low, high = float(T.min()), float(T.max())
+    if loss is BINARY and (low < 0 or high > 1):
+        raise ValueError(
+            f"y must lie in [0, 1] for loss='binary' (labels 0/1 or probabilities), got values "
+            f"in [{low:g}, {high:g}]; for more classes pass one-hot rows with "
+            "loss='multinomial', or fit LogisticRegression, which encodes any labels"
+        )
+    sums = T.sum(axis=1)
+    if loss is MULTINOMIAL and (low < 0 or not np.allclose(sums, 1.0, rtol=0, atol=1e-6)):
+        raise ValueError(
+            "multinomial targets must be rows of probabilities (non-negative, each summing to "
+            f"1), e.g. one-hot rows; got values in [{low:g}, {high:g}] and row sums in "
+            f"[{sums.min():g}, {sums.max():g}]"
+        )
+
+
+def _readable(x) -> bool:
+    if isinstance(x, jax.core.Tracer):
+        return False
+    return not isinstance(x, jax.Array) or x.is_fully_addressable

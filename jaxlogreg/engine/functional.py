@@ -33,6 +33,7 @@ from ..core.design import SparseDesign, is_sparse
 from ..core.losses import Loss, get_loss
 from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
+from ..core.targets import check_target_values
 from ..precision import precise_jit
 from ..solvers import CoordinateDescent, Solver, get_solver, iterative_solve
 from ..solvers.auto import Purpose, auto_solver
@@ -353,6 +354,7 @@ def fit(
     n, p = X.shape
     _check_hyperparameters(lam, l1_ratio, tol)
     check_fit_arrays(X, targets, sample_weight, penalty_factor, init, p + int(fit_intercept))
+    check_target_values(targets, loss, sample_weight)
     l1 = not (_is_concrete(l1_ratio) and np.all(np.asarray(l1_ratio) == 0))
     box = (lower_bounds, upper_bounds, multinomial_l1, targets.shape[1], p, X.dtype)
     box = constraints_of(*box, multinomial=loss.shift_invariant)

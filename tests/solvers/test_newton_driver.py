@@ -180,6 +180,31 @@ def test_fit_rejects_bad_hyperparameters(kwargs, message):
         jaxlogreg.fit(X, (X[:, 0] > 0).astype(float), **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("loss", "y", "message"),
+    [
+        ("binary", np.arange(10) % 3, r"y must lie in \[0, 1\] for loss='binary'.*\[0, 2\]"),
+        ("binary", -(np.arange(10) % 2), r"y must lie in \[0, 1\]"),
+        ("multinomial", 2 * np.eye(3)[np.arange(10) % 3], r"row sums in \[2, 2\]"),
+        ("multinomial", np.eye(3)[np.arange(10) % 3] - 0.5, "non-negative"),
+    ],
+)
+def test_fit_rejects_targets_outside_their_loss_domain(loss, y, message):
+    """Class labels 0, 1, 2 passed to the binary loss (or unnormalized multinomial rows) make
+    the cross-entropy unbounded below: a clear error, not a diverged fit."""
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match=message):
+        jaxlogreg.fit(X, y.astype(float), loss=loss, lam=1.0)
+
+
+def test_soft_targets_inside_the_domain_are_accepted():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    soft = np.full(10, 0.3)
+    rows = np.tile([0.2, 0.5, 0.3], (10, 1))
+    assert np.isfinite(float(jaxlogreg.fit(X, soft, lam=1.0).objective))
+    assert np.isfinite(float(jaxlogreg.fit(X, rows, loss="multinomial", lam=1.0).objective))
+
+
 def test_newton_refuses_an_l1_penalty_and_names_what_to_use():
     X = np.random.default_rng(0).normal(size=(10, 2))
     with pytest.raises(ValueError, match="cannot handle an L1 penalty"):
@@ -253,3 +278,16 @@ def test_a_problem_holding_x_transposed_gives_the_same_evaluations(loss):
         rtol=1e-12,
         atol=1e-13,
     )
+
+
+def test_rows_of_zero_weight_are_not_checked_as_targets():
+    """Padding rows (zero weight, all-zero multinomial targets) count for nothing."""
+    X = np.random.default_rng(0).normal(size=(12, 2))
+    T = np.eye(3)[np.arange(12) % 3]
+    T[-2:] = 0.0
+    weights = np.r_[np.ones(10), 0.0, 0.0]
+    result = jaxlogreg.fit(X, T, loss="multinomial", lam=1.0, sample_weight=weights)
+    reference = jaxlogreg.fit(X[:10], T[:10], loss="multinomial", lam=1.0)
+    np.testing.assert_allclose(result.coef, reference.coef, rtol=0, atol=1e-8)
+    with pytest.raises(ValueError, match="row sums"):
+        jaxlogreg.fit(X, T, loss="multinomial", lam=1.0)
