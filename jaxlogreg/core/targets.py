@@ -37,6 +37,7 @@ __all__ = [
     "class_weights",
     "encode_offset",
     "encode_targets",
+    "fit_targets",
     "logit_of_softmax",
     "score_offset",
     "softmax_of_logit",
@@ -168,6 +169,19 @@ def class_weights(class_weight, classes, y, sample_weight=None) -> np.ndarray:
     if class_weight is None:
         return np.ones(len(classes))
     return compute_class_weight(class_weight, classes=classes, y=y, sample_weight=sample_weight)
+
+
+def fit_targets(values, loss: Loss, X_shape: tuple[int, int]):
+    """The functional ``fit``'s ``y`` as targets ``(n, K)``: a vector is one column (binary or
+    squared loss); multinomial targets come as rows."""
+    shape = values.shape
+    if values.ndim == 1:
+        if loss.shift_invariant:
+            raise ValueError("multinomial targets must be one-hot rows of shape (n, K)")
+        values = values[:, None]
+    if values.ndim != 2 or values.shape[0] != X_shape[0]:
+        raise ValueError(f"y of shape {shape} does not match X of shape {X_shape}")
+    return values
 
 
 def check_target_values(targets, loss: Loss, sample_weight=None) -> None:

@@ -33,7 +33,7 @@ from ..core.design import SparseDesign, is_sparse
 from ..core.losses import Loss, get_loss
 from ..core.penalties import ElasticNetPenalty
 from ..core.problem import Problem
-from ..core.targets import check_target_values
+from ..core.targets import check_target_values, fit_targets
 from ..precision import precise_jit
 from ..solvers import CoordinateDescent, Solver, get_solver, iterative_solve
 from ..solvers.auto import Purpose, auto_solver
@@ -344,13 +344,7 @@ def fit(
         X = as_float_array(X) if csr is None else csr
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    targets = as_float_array(y, "y").astype(X.dtype)
-    if targets.ndim == 1:
-        if loss.shift_invariant:
-            raise ValueError("multinomial targets must be one-hot rows of shape (n, K)")
-        targets = targets[:, None]
-    if targets.ndim != 2 or targets.shape[0] != X.shape[0]:
-        raise ValueError(f"y of shape {jnp.shape(y)} does not match X of shape {X.shape}")
+    targets = fit_targets(as_float_array(y, "y").astype(X.dtype), loss, X.shape)
     n, p = X.shape
     _check_hyperparameters(lam, l1_ratio, tol)
     check_fit_arrays(X, targets, sample_weight, penalty_factor, init, p + int(fit_intercept))

@@ -38,15 +38,10 @@ design), the sweeps visit the nonzero coordinates and those that would move unti
 and the check repeats; the inner solve stops when no coordinate would move by more than the
 inner tolerance, measured as ``hᵢ|ΔΘᵢ|`` (gradient units). glmnet checks by full sweeps, whose
 ``m`` sequential updates cost far more than one product (``_sweeps.coordinate_descent``).
-The inner tolerance is ``η·opt`` with ``η = min(0.1, √opt)``, ``opt`` the current KKT
-violation (inexact proximal Newton), but no less than a round-off floor ``10·ε`` times the
-scale of ``g`` and ``hᵢΘᵢ``, nor than a tenth of the outer loop's ``tol``
-(``OUTER_TOL_FRACTION``): a model solved further buys no step the loop needs, and near the
-solution ``√opt·opt`` is far below it (the last five ``λ`` of a lasso path on a
-20,000 × 47,000 sparse ``X`` at ``tol = 10⁻⁸``: 54 against 90 s, the same Newton steps; a
-fixed ``η = 0.1`` took 35 s there but 10–30% longer on single lasso fits, with more steps).
-Finally a backtracking line search on ``F`` along ``Θ⁺ − Θ`` (composite Armijo condition)
-makes sure the objective never increases.
+The inner tolerance is ``η·opt``, ``η = min(0.1, √opt)`` (``opt`` the KKT violation: inexact
+proximal Newton), floored at ``10·ε`` times the scale of ``g`` and ``hᵢΘᵢ`` and at ``tol/10``
+(``OUTER_TOL_FRACTION``: S2's last five ``λ`` took 54 against 90 s, the same Newton steps). A
+line search on ``F`` along ``Θ⁺ − Θ`` (composite Armijo) makes sure the objective never rises.
 
 Box constraints ``l ≤ Θ ≤ u`` (``ElasticNetPenalty.lower``/``upper``): a coordinate moves to its
 1-D minimizer clipped to ``[lᵢ, uᵢ]``, as in glmnet, and a full step of the line search ends on
@@ -54,11 +49,10 @@ Box constraints ``l ≤ Θ ≤ u`` (``ElasticNetPenalty.lower``/``upper``): a co
 (``ElasticNetPenalty.grouped``) runs block coordinate descent over the columns instead
 (``group_coordinate``).
 
-Without an L1 part (ridge, ``α = 0``) and without bounds the Gram form solves the model exactly
-instead, as Newton does (``solve_newton_system``, a Cholesky factorization of ``m³/3``
-operations): the same minimizer, without the ``O(m²)`` sweeps, whose many small updates cost
-more than one factorization. With the lazy Hessian below this is Newton's method with a Hessian
-kept while it serves.
+Without an L1 part (ridge, ``α = 0``) and without bounds the Gram form solves the model exactly,
+as Newton does (``solve_newton_system``, a Cholesky factorization of ``m³/3`` operations): the
+same minimizer, without the many small updates of the ``O(m²)`` sweeps. With the lazy Hessian
+below this is Newton's method with a Hessian kept while it serves.
 
 Lazy Hessian (Gram form): building ``H`` costs ``n·m²``, far more than the ``O(n·m)`` passes of
 a step, and near the solution ``H`` hardly changes from one iterate to the next. A step keeps
@@ -68,9 +62,8 @@ diagonal is added at use), so a path hands it on to the next ``λ`` (``carry``/`
 through working sets (``restrict``/``extend``: the kept columns' rows and columns, rebuilt when
 a column joins that the last build did not cover). Under ``jax.vmap`` (cross-validation
 folds) the choice to rebuild is made for the whole batch (``batched``): a data-dependent
-branch would otherwise run both ways, rebuilding every member's Hessian at every step. The
-batched method also builds the Gram matrix over blocks of rows: batched, the direct product
-would copy ``X`` once per member.
+branch would otherwise run both ways, rebuilding every member's Hessian at every step; it also
+builds the Gram matrix over blocks of rows (the direct product would copy ``X`` per member).
 The model stays convex whatever ``H`` it uses (a Hessian at an earlier iterate is still
 positive semi-definite), so its minimizer is a descent direction and the line search still
 guards every step; a step that the line search rejects with an earlier ``H`` is retried with a
@@ -100,8 +93,7 @@ from .newton import solve_newton_system
 
 __all__ = ["CoordinateDescent", "uses_gram"]
 
-#: The inner tolerance never goes below this fraction of the outer loop's ``tol``.
-OUTER_TOL_FRACTION = 0.1
+OUTER_TOL_FRACTION = 0.1  #: the inner tolerance's floor, as a fraction of the outer ``tol``
 
 
 def uses_gram(problem: Problem, max_gram: int) -> bool:
@@ -310,8 +302,7 @@ class CoordinateDescent(Solver):
     def _inner_tol(self, opt, outer_tol, g, h, theta):
         eps = jnp.finfo(theta.dtype).eps
         floor = 10 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
-        if outer_tol is not None:
-            floor = jnp.maximum(floor, OUTER_TOL_FRACTION * outer_tol)
+        floor = jnp.maximum(floor, OUTER_TOL_FRACTION * outer_tol)
         return jnp.maximum(jnp.minimum(self.forcing, jnp.sqrt(opt)) * opt, floor)
 
     def _gram_solve(self, H, coef, grad, penalty, inner_tol):
