@@ -36,6 +36,7 @@ __all__ = [
     "check_positive_int",
     "check_positive_number",
     "check_sample_weight",
+    "readable_here",
     "to_device",
     "unchanged_on_error",
     "validate_inputs",
@@ -345,7 +346,7 @@ def _is_sparse_design(x) -> bool:
     return dataclasses.is_dataclass(x) and isinstance(getattr(x, "data", None), jax.Array)
 
 
-def _concrete(x) -> bool:
+def readable_here(x) -> bool:
     """Whether ``x``'s values can be read here: not traced, and (a multi-process global array
     is not) held by this process's devices."""
     if _is_sparse_design(x):
@@ -384,13 +385,13 @@ def check_fit_arrays(X, targets, sample_weight, penalty_factor, init, d: int) ->
     if n == 0:
         raise ValueError("X has no samples (shape (0, p)); fit needs at least one sample")
     for name, value in (("X", X), ("y", targets)):
-        if _concrete(value) and not _is_finite(value):
+        if readable_here(value) and not _is_finite(value):
             raise ValueError(f"{name} contains NaN or infinity: remove or impute those values")
-    if _concrete(sample_weight):
+    if readable_here(sample_weight):
         check_sample_weight(np.asarray(sample_weight), n, np.float64)
     elif sample_weight is not None and np.shape(sample_weight) != (n,):
         raise ValueError(f"sample_weight must have shape ({n},), got {np.shape(sample_weight)}")
-    if _concrete(penalty_factor):
+    if readable_here(penalty_factor):
         check_penalty_factor(np.asarray(penalty_factor), p)
     if init is not None and np.shape(init) != (targets.shape[1], d):
         raise ValueError(

@@ -22,10 +22,10 @@ from __future__ import annotations
 import enum
 from types import ModuleType
 
-import jax
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
+from .._validation import readable_here
 from .losses import BINARY, MULTINOMIAL, Loss
 
 __all__ = [
@@ -190,7 +190,8 @@ def check_target_values(targets, loss: Loss, sample_weight=None) -> None:
     each summing to 1). Outside it the cross-entropy is unbounded below and a fit diverges.
     Rows of zero weight (e.g. padding) count for nothing and are not checked, nor are arrays
     this process cannot read (traced, or held by other processes)."""
-    if loss not in (BINARY, MULTINOMIAL) or not all(map(_readable, (targets, sample_weight))):
+    weights_readable = sample_weight is None or readable_here(sample_weight)
+    if loss not in (BINARY, MULTINOMIAL) or not (readable_here(targets) and weights_readable):
         return
     T = np.asarray(targets)
     if sample_weight is not None:
@@ -211,9 +212,3 @@ def check_target_values(targets, loss: Loss, sample_weight=None) -> None:
             f"1), e.g. one-hot rows; got values in [{low:g}, {high:g}] and row sums in "
             f"[{sums.min():g}, {sums.max():g}]"
         )
-
-
-def _readable(x) -> bool:
-    if isinstance(x, jax.core.Tracer):
-        return False
-    return not isinstance(x, jax.Array) or x.is_fully_addressable
