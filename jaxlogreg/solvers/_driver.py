@@ -38,8 +38,8 @@ class SolverState(NamedTuple):
         n_iter: steps taken.
         stalled: ``True`` once a step could not decrease the objective any further.
         extra: solver-specific state (``None`` when there is none).
-        tol: the KKT violation the loop stops at (set by ``iterative_solve``): a method with an
-            inner solve need not solve it far beyond what the loop asks for.
+        tol: the KKT violation the loop stops at (set by ``iterative_solve``, else ``None``): a
+            method with an inner solve need not solve it far beyond what the loop asks for.
     """
 
     coef: jax.Array

@@ -302,7 +302,7 @@ class CoordinateDescent(Solver):
     def _inner_tol(self, opt, outer_tol, g, h, theta):
         eps = jnp.finfo(theta.dtype).eps
         floor = 10 * eps * (jnp.max(jnp.abs(g)) + jnp.max(jnp.abs(h * theta)))
-        floor = jnp.maximum(floor, OUTER_TOL_FRACTION * outer_tol)
+        floor = floor if outer_tol is None else jnp.maximum(floor, OUTER_TOL_FRACTION * outer_tol)
         return jnp.maximum(jnp.minimum(self.forcing, jnp.sqrt(opt)) * opt, floor)
 
     def _gram_solve(self, H, coef, grad, penalty, inner_tol):
