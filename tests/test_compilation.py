@@ -52,6 +52,33 @@ def test_quick_and_optimized_programs_agree():
     np.testing.assert_allclose(float(quick), float(optimized), rtol=1e-14)
 
 
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the options are XLA CPU's")
+def test_programs_on_a_sparse_design_keep_their_scatters():
+    """A program on a sparse design compiles with XLA's fusion emitters: its product ``Rᵀ X``
+    stays one scatter, where the loop emitters of the other programs rewrite it into a loop
+    over the nonzeros, one step a value."""
+    import scipy.sparse as sp
+
+    from jaxlogreg.core.design import SparseDesign, rmatmul
+
+    X = sp.random(2_000, 100, density=0.5, format="csr", random_state=0)
+    design = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
+    R = jnp.linspace(-1.0, 1.0, 2_000)[:, None]
+    assert precision.scatters((design,)) and not precision.scatters((X.toarray(), R))
+    assert not precision.is_small((R, design))  # small programs keep the loop emitters
+    if "xla_cpu_use_fusion_emitters" not in precision.compiler_options(scatter=True):
+        pytest.skip("this XLA does not know the fusion emitters' option")
+    fitted = precision.precise_jit(rmatmul)
+    np.testing.assert_allclose(fitted(R, design), (X.T @ np.asarray(R)).T, rtol=1e-12)
+    assert fitted._top_level(False, scatter=True)._cache_size() == 1  # the call's program
+
+    def loops(program):
+        return program.lower(R, design).compile().as_text().count(" while(")
+
+    assert loops(fitted._top_level(False, scatter=True)) == 0
+    assert loops(fitted._top_level(False, scatter=False)) >= 1
+
+
 def test_the_default_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("JAXLOGREG_CACHE_DIR", str(tmp_path / "mine"))
     assert precision.default_cache_dir() == tmp_path / "mine"

@@ -109,6 +109,10 @@ class SparseDesign:
     column_chunk: int
     row_blocks: int = 1
 
+    #: Its products are scatters and gathers: programs on it compile with XLA's fusion
+    #: emitters (``precision.scatters``).
+    SCATTERS = True
+
     @property
     def dtype(self):
         return self.data.dtype
