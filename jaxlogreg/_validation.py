@@ -217,20 +217,20 @@ def as_sparse_csr(X, name: str = "X"):
     if isinstance(X, jax.experimental.sparse.BCOO):
         if isinstance(X.data, jax.core.Tracer) or X.n_batch or X.n_dense:
             raise TypeError(f"{name}: a BCOO must be concrete (not traced), 2-D, unbatched")
-        row, col = np.asarray(X.indices).T
-        X = scipy.sparse.coo_matrix((np.asarray(X.data), (row, col)), shape=X.shape)
+        X = scipy.sparse.coo_matrix((np.asarray(X.data), tuple(np.asarray(X.indices).T)), X.shape)
     elif not scipy.sparse.issparse(X):
         return None
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else jnp.result_type(float)
+    canonical = X.format == "csr" and X.has_canonical_format  # a copy forgets it: sorted again
     X = scipy.sparse.csr_matrix(X, dtype=jax.dtypes.canonicalize_dtype(dtype), copy=True)
-    X.sum_duplicates()
+    if not canonical:
+        X.sum_duplicates()
     return X
 
 
 def as_float_array(X, name: str = "X"):
-    """``X`` for the functional API as a float32 or float64 array, where it is: a JAX array stays
-    one (traced arrays too), anything else becomes a NumPy array (``to_device`` moves it once
-    the checks have passed, which then read it on the host).
+    """``X`` for the functional API as a float32 or float64 array where it is: a JAX array stays
+    one (traced too), else a NumPy array (``to_device`` moves it after the checks read it here).
 
     ``scipy.sparse`` is refused (the callers keep a sparse ``X`` sparse); integers, booleans,
     numeric objects and float16 are cast to the default float dtype; float64 becomes float32

@@ -89,7 +89,8 @@ PAIR_COST = 6
 class SparseDesign:
     """A sparse ``X (n, p)``: ``data``, ``rows`` (sorted), ``cols`` of its nonzeros in row-major
     order, ``row_ptr (n + 1,)``; ``col_order`` (positions in column-major order) and
-    ``col_ptr (p + 1,)`` for column access (``None`` for a minibatch from ``take_rows``).
+    ``col_ptr (p + 1,)`` for column access (``None`` without: a minibatch from ``take_rows``, a
+    design for a solver that reads by rows).
 
     Static: ``shape``, ``max_row_nnz`` (most nonzeros of a row, the capacity of a row gather),
     ``column_chunk`` (the narrowest padded width of a column, ``columns``) and ``row_blocks``:
@@ -123,14 +124,24 @@ class SparseDesign:
 
     @classmethod
     def from_csr(
-        cls, data, indices, indptr, shape: tuple[int, int], *, max_row_nnz: int | None = None
+        cls,
+        data,
+        indices,
+        indptr,
+        shape: tuple[int, int],
+        *,
+        max_row_nnz: int | None = None,
+        columns: bool = True,
     ) -> SparseDesign:
         """From CSR arrays (NumPy, column indices sorted within each row, no duplicates). An
         empty matrix keeps one explicit zero, so that every gather has an element to read.
         ``max_row_nnz``: the row-gather capacity, when not the most stored values of a row (a
         row gather reads a row's first ``max_row_nnz`` values: ``engine.shapes`` appends zeros
-        beyond them). The arrays move by ``to_device`` (on a CPU, aligned host copies the device
-        uses as they are: 0.35 against 1.0 s of device copies at 3·10⁷ nonzeros)."""
+        beyond them). ``columns=False``: no column access (``col_order``, ``col_ptr``), for
+        solvers that read ``X`` by rows (its column-major order took 21 of a fit's 52 ms of
+        preparation on the benchmark suite's S1). The arrays move by ``to_device`` (on a CPU,
+        aligned host copies the device uses as they are: 0.35 against 1.0 s of device copies
+        at 3·10⁷ nonzeros)."""
         n, p = (int(s) for s in shape)
         data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
         if data.size == 0:
@@ -138,15 +149,19 @@ class SparseDesign:
             indptr = np.concatenate([[0], np.ones(n, np.int64)])
         index = np.int32 if max(data.size, n, p) < 2**31 else np.int64
         counts = np.diff(indptr)
-        col_counts = np.bincount(indices, minlength=p)
         mean_col = data.size / max(p, 1)
+        col_order = col_ptr = None
+        if columns:
+            col_order = to_device(_column_major_order(indices, indptr, (n, p)).astype(index))
+            col_counts = np.bincount(indices, minlength=p)
+            col_ptr = to_device(np.concatenate([[0], np.cumsum(col_counts)]).astype(index))
         return cls(
             data=to_device(data),
             rows=to_device(np.repeat(np.arange(n, dtype=index), counts)),
             cols=to_device(indices.astype(index, copy=False)),
             row_ptr=to_device(indptr.astype(index, copy=False)),
-            col_order=to_device(_column_major_order(indices, indptr, (n, p)).astype(index)),
-            col_ptr=to_device(np.concatenate([[0], np.cumsum(col_counts)]).astype(index)),
+            col_order=col_order,
+            col_ptr=col_ptr,
             shape=(n, p),
             max_row_nnz=int(counts.max(initial=0) if max_row_nnz is None else max_row_nnz),
             column_chunk=int(np.clip(2 ** np.ceil(np.log2(max(mean_col, 1.0))), 8, 1024)),

@@ -240,10 +240,15 @@ def _check_hyperparameters(lam, l1_ratio, tol) -> None:
         raise ValueError(f"tol must be > 0, got {tol!r}")
 
 
+def reads_columns(method: Solver, working_sets: bool) -> bool:
+    """Whether a solve reads a sparse ``X`` by columns (the others read it by rows only)."""
+    return working_sets or isinstance(method, CoordinateDescent)
+
+
 def check_row_wise(method: Solver, working_sets: bool) -> None:
     """A ``SparseDesign`` without column access (rows sharded over devices,
     ``jaxlogreg.sharding``) takes only the methods that read ``X`` by rows."""
-    if working_sets or isinstance(method, CoordinateDescent):
+    if reads_columns(method, working_sets):
         raise ValueError(
             "this sparse X keeps no columns (its rows are sharded over devices), which "
             "solver='cd' and working_sets=True walk: use solver='prox' (any penalty), 'lbfgs' "
@@ -364,7 +369,8 @@ def fit(
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")
     if csr is not None:
-        X = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape)
+        columns = reads_columns(method, working_sets)
+        X = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape, columns=columns)
     elif not laid_out:
         X = to_device(X)
     targets = to_device(targets)

@@ -156,3 +156,33 @@ def test_path_on_a_sparse_design_equals_the_dense_path():
     dense = path(jnp.asarray(X.toarray()), *args, loss="binary", solver="cd")
     assert np.all(np.asarray(sparse.converged))
     np.testing.assert_allclose(sparse.coef, dense.coef, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("solver", "working_sets", "reads_columns"),
+    [
+        ("newton-cg", False, False),
+        ("lbfgs", False, False),
+        ("prox", True, True),
+        ("cd", False, True),
+    ],
+)
+def test_only_column_reading_solves_lay_out_the_columns(
+    monkeypatch, solver, working_sets, reads_columns
+):
+    """The column-major order of a sparse ``X`` is made only for coordinate descent and working
+    sets; the other solvers read ``X`` by rows and fit the same without it."""
+    from jaxlogreg.core import design
+
+    laid_out = []
+    column_major_order = design._column_major_order
+    monkeypatch.setattr(
+        design, "_column_major_order", lambda *a: laid_out.append(1) or column_major_order(*a)
+    )
+    X, y = sparse_problem()
+    l1_ratio = 1.0 if working_sets else 0.0
+    kwargs = dict(lam=0.01, l1_ratio=l1_ratio, solver=solver, tol=1e-10, max_iter=5000)
+    result = fit(X, y, working_sets=working_sets, **kwargs)
+    assert bool(laid_out) is reads_columns
+    dense = fit(X.toarray(), y, **kwargs)
+    np.testing.assert_allclose(result.coef, dense.coef, atol=1e-6)
