@@ -3,7 +3,12 @@
 column). Sparse columns are padded to a static ladder of widths, each read by one slice, one
 loop per width class: 0.8 µs an update on a 2-core CPU, where a loop over a column's chunks took
 2.6–3.3 (a ``lax.switch`` per update copies ``R``). ``column_classes`` groups the columns by
-width class (``ClassOrder``), sorted once when the columns are laid out.
+width class (``ClassOrder``).
+
+The padded layout depends only on ``X``: ``column_layout`` makes it once on the host, when the
+design is made (``SparseDesign.by_columns``, ones column included), and a solve reads it as it
+is. Made inside the compiled solve, it took about 150 ms of a 0.35 s lasso on the benchmark
+suite's S1-l1 (a sort of 200,000 labels alone 35 ms).
 
 The widths double: each class is a loop of its own in every sweep, compiled once, and a ladder
 of fourfold widths (7 classes instead of 13 on the benchmark suite's S1-l1) made that lasso's
@@ -19,14 +24,17 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import scipy.sparse
 
-from .design import is_sparse
+from .._validation import aligned_empty
 
 __all__ = [
     "ClassOrder",
     "SparseColumns",
     "class_order",
     "column_classes",
+    "column_layout",
     "column_step",
     "columns",
 ]
@@ -45,12 +53,11 @@ class ClassOrder(NamedTuple):
         return cls(jnp.arange(m, dtype=jnp.int32), jnp.full(1, m, jnp.int32))
 
 
-def class_order(labels: jax.Array, n_classes: int) -> ClassOrder:
-    """``labels (m,)`` in ``[0, n_classes)`` grouped by a stable sort, once per fit: one sort
-    kernel (78 ms for 200,000 labels), where a counting sort (35–50 ms in 13 classes) compiled
-    a dozen kernels for each class's running count."""
-    order = jnp.argsort(labels, stable=True).astype(labels.dtype)
-    ends = jnp.cumsum(jnp.bincount(labels, length=n_classes)).astype(labels.dtype)
+def class_order(labels, n_classes: int) -> ClassOrder:
+    """``labels (m,)`` in ``[0, n_classes)`` (concrete) grouped by a stable sort, on the host."""
+    labels = np.asarray(labels)
+    order = np.argsort(labels, kind="stable").astype(labels.dtype)
+    ends = np.cumsum(np.bincount(labels, minlength=n_classes)).astype(labels.dtype)
     return ClassOrder(order, ends)
 
 
@@ -74,34 +81,45 @@ class SparseColumns:
     widths: tuple[int, ...]
 
 
+def column_layout(data, indices, indptr, shape: tuple[int, int], chunk: int) -> SparseColumns:
+    """``A = [X | 1]`` by columns (NumPy arrays) for a CSR ``X`` of ``shape``: column ``j`` of
+    ``lⱼ`` values (rows ascending) in the smallest width ``w ≥ lⱼ`` of ``chunk``·2ᵏ (the last
+    one ``≥ n``), ``Σⱼ w ≤ 2·nnz + (p + 1)·chunk`` slots (the ones column of ``n`` included,
+    last), and ``widths[-1]`` more, so that every column's slice stays inside."""
+    n, p = shape
+    csc = scipy.sparse.csr_matrix((data, indices, indptr), shape=shape).tocsc()
+    lengths = np.append(np.diff(csc.indptr), n)
+    widths = tuple(chunk << k for k in range((-(-n // chunk) - 1).bit_length() + 1))
+    size = 2 * (csc.nnz + n) + (p + 1) * widths[0] + widths[-1]
+    index = np.int32 if max(size, n) < 2**31 else np.int64
+    width_class = np.searchsorted(widths, lengths).astype(index)
+    padded = np.asarray(widths, np.int64)[width_class]
+    start = (np.cumsum(padded) - padded).astype(index)
+    slot = np.arange(csc.nnz) + np.repeat(start[:p] - csc.indptr[:-1], lengths[:p])
+    rows, values = aligned_empty((size,), index), aligned_empty((size,), csc.dtype)
+    rows[:], values[:] = 0, 0
+    rows[slot], values[slot] = csc.indices, csc.data
+    rows[start[p] : start[p] + n], values[start[p] : start[p] + n] = np.arange(n), 1
+    by_class = class_order(width_class, len(widths))
+    return SparseColumns(rows, values, start, width_class, by_class, widths)
+
+
 def columns(X, fit_intercept: bool, X_T: jax.Array | None = None):
     """The columns of ``A = [X | 1]`` (``X`` without an intercept): dense, ``Aᵀ (d, n)``; sparse,
-    ``SparseColumns`` (the ones as ``n`` stored entries), column ``j`` of ``lⱼ`` nonzeros in the
-    smallest width ``w ≥ lⱼ``: ``Σⱼ w ≤ 2·nnz + d·widths[0]`` slots, and ``widths[-1]`` more."""
-    if not is_sparse(X):
+    ``X.by_columns`` (``column_layout``), less its ones column without an intercept."""
+    if isinstance(X, jax.Array):
         A_T = X.T if X_T is None else X_T
         if not fit_intercept:
             return A_T
         return jnp.concatenate([A_T, jnp.ones((1, A_T.shape[1]), A_T.dtype)], axis=0)
-    n = X.shape[0]
-    rows, values, ptr = X.rows[X.col_order], X.data[X.col_order], X.col_ptr
+    A = X.by_columns
     if fit_intercept:
-        rows = jnp.concatenate([rows, jnp.arange(n, dtype=rows.dtype)])
-        values = jnp.concatenate([values, jnp.ones(n, values.dtype)])
-        ptr = jnp.concatenate([ptr, ptr[-1:] + n])
-    chunk = X.column_chunk  # widths chunk·2ᵏ, the last one ≥ n
-    widths = tuple(chunk << k for k in range((-(-n // chunk) - 1).bit_length() + 1))
-    lengths = jnp.diff(ptr)
-    width_class = jnp.searchsorted(jnp.asarray(widths, ptr.dtype), lengths).astype(ptr.dtype)
-    padded = jnp.asarray(widths, ptr.dtype)[width_class]
-    start = jnp.cumsum(padded) - padded
-    size = 2 * rows.shape[0] + lengths.shape[0] * widths[0] + widths[-1]
-    column = jnp.repeat(jnp.arange(lengths.shape[0]), lengths, total_repeat_length=rows.shape[0])
-    slot = start[column] + jnp.arange(rows.shape[0], dtype=ptr.dtype) - ptr[column]
-    rows = jnp.zeros(size, rows.dtype).at[slot].set(rows, unique_indices=True)
-    values = jnp.zeros(size, values.dtype).at[slot].set(values, unique_indices=True)
-    by_class = class_order(width_class, len(widths))
-    return SparseColumns(rows, values, start, width_class, by_class, widths)
+        return A
+    p = X.shape[1]  # the ones column, of the widest class, comes last in the class order
+    by_class = ClassOrder(A.by_class.order[:p], A.by_class.ends.at[-1].add(-1))
+    return dataclasses.replace(
+        A, start=A.start[:p], width_class=A.width_class[:p], by_class=by_class
+    )
 
 
 def column_classes(A) -> tuple[int, ClassOrder]:

@@ -58,9 +58,9 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
-import scipy.sparse
 
 from .._validation import to_device
+from .columns import SparseColumns, column_layout
 
 __all__ = [
     "SparseDesign",
@@ -76,24 +76,26 @@ __all__ = [
 GRAM_BLOCK_ELEMENTS = 2**22
 #: Most outer-product entries ``vᵢ xᵢₛ xᵢₜ`` a chunk of rows of ``sparse_weighted_gram`` holds.
 GRAM_CHUNK_ELEMENTS = 2**22
+#: The narrowest padded width of a sparse column (``columns.column_layout``) lies in this range.
+COLUMN_CHUNK_RANGE = (8, 1024)
 #: A scattered product's cost in multiply-adds of a column-block product (module docstring).
 PAIR_COST = 6
 
 
 @partial(
     jax.tree_util.register_dataclass,
-    data_fields=["data", "rows", "cols", "row_ptr", "col_order", "col_ptr"],
-    meta_fields=["shape", "max_row_nnz", "column_chunk", "row_blocks"],
+    data_fields=["data", "rows", "cols", "row_ptr", "by_columns"],
+    meta_fields=["shape", "max_row_nnz", "row_blocks"],
 )
 @dataclasses.dataclass(frozen=True)
 class SparseDesign:
     """A sparse ``X (n, p)``: ``data``, ``rows`` (sorted), ``cols`` of its nonzeros in row-major
-    order, ``row_ptr (n + 1,)``; ``col_order`` (positions in column-major order) and
-    ``col_ptr (p + 1,)`` for column access (``None`` without: a minibatch from ``take_rows``, a
+    order, ``row_ptr (n + 1,)``; ``by_columns``, ``[X | 1]`` laid out by columns for column
+    access (``columns.column_layout``; ``None`` without: a minibatch from ``take_rows``, a
     design for a solver that reads by rows).
 
-    Static: ``shape``, ``max_row_nnz`` (most nonzeros of a row, the capacity of a row gather),
-    ``column_chunk`` (the narrowest padded width of a column, ``columns``) and ``row_blocks``:
+    Static: ``shape``, ``max_row_nnz`` (most nonzeros of a row, the capacity of a row gather) and
+    ``row_blocks``:
     ``B > 1`` when the rows come in ``B`` equal blocks whose nonzeros fill equal slabs of the
     stored arrays, in order (``scale.sharding``: one block per device); the products then run
     block by block, so that a device reads only its own rows. Build with ``from_csr``.
@@ -103,11 +105,9 @@ class SparseDesign:
     rows: jax.Array
     cols: jax.Array
     row_ptr: jax.Array
-    col_order: jax.Array | None
-    col_ptr: jax.Array | None
+    by_columns: SparseColumns | None
     shape: tuple[int, int]
     max_row_nnz: int
-    column_chunk: int
     row_blocks: int = 1
 
     #: Its products are scatters and gathers: programs on it compile with XLA's fusion
@@ -137,11 +137,12 @@ class SparseDesign:
         empty matrix keeps one explicit zero, so that every gather has an element to read.
         ``max_row_nnz``: the row-gather capacity, when not the most stored values of a row (a
         row gather reads a row's first ``max_row_nnz`` values: ``engine.shapes`` appends zeros
-        beyond them). ``columns=False``: no column access (``col_order``, ``col_ptr``), for
-        solvers that read ``X`` by rows (its column-major order took 21 of a fit's 52 ms of
-        preparation on the benchmark suite's S1). The arrays move by ``to_device`` (on a CPU,
-        aligned host copies the device uses as they are: 0.35 against 1.0 s of device copies
-        at 3·10⁷ nonzeros)."""
+        beyond them). ``columns=False``: no column access (``by_columns``), for solvers that
+        read ``X`` by rows (its column-major order took 21 of a fit's 52 ms of preparation on
+        the benchmark suite's S1); columns are padded from a width in ``COLUMN_CHUNK_RANGE``
+        (the mean column length rounded up to a power of two). The arrays move by ``to_device``
+        (on a CPU, aligned host copies the device uses as they are: 0.35 against 1.0 s of
+        device copies at 3·10⁷ nonzeros)."""
         n, p = (int(s) for s in shape)
         data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
         if data.size == 0:
@@ -149,36 +150,26 @@ class SparseDesign:
             indptr = np.concatenate([[0], np.ones(n, np.int64)])
         index = np.int32 if max(data.size, n, p) < 2**31 else np.int64
         counts = np.diff(indptr)
-        mean_col = data.size / max(p, 1)
-        col_order = col_ptr = None
+        by_columns = None
         if columns:
-            col_order = to_device(_column_major_order(indices, indptr, (n, p)).astype(index))
-            col_counts = np.bincount(indices, minlength=p)
-            col_ptr = to_device(np.concatenate([[0], np.cumsum(col_counts)]).astype(index))
+            mean_col = max(data.size / max(p, 1), 1.0)
+            chunk = int(np.clip(2 ** np.ceil(np.log2(mean_col)), *COLUMN_CHUNK_RANGE))
+            laid_out = column_layout(data, indices, indptr, (n, p), chunk)
+            by_columns = jax.tree.map(to_device, laid_out)
         return cls(
             data=to_device(data),
             rows=to_device(np.repeat(np.arange(n, dtype=index), counts)),
             cols=to_device(indices.astype(index, copy=False)),
             row_ptr=to_device(indptr.astype(index, copy=False)),
-            col_order=col_order,
-            col_ptr=col_ptr,
+            by_columns=by_columns,
             shape=(n, p),
             max_row_nnz=int(counts.max(initial=0) if max_row_nnz is None else max_row_nnz),
-            column_chunk=int(np.clip(2 ** np.ceil(np.log2(max(mean_col, 1.0))), 8, 1024)),
         )
 
     def todense(self) -> jax.Array:
         """The dense ``(n, p)`` array (for tests and small matrices only)."""
         dense = jnp.zeros(self.shape, self.dtype)
         return dense.at[self.rows, self.cols].add(self.data)
-
-
-def _column_major_order(indices: np.ndarray, indptr: np.ndarray, shape) -> np.ndarray:
-    """The positions of CSR nonzeros in column-major order, rows ascending within a column:
-    ``np.argsort(indices, kind="stable")`` by SciPy's CSR -> CSC conversion, a counting sort in
-    ``O(nnz + p)`` (10⁶ nonzeros: ~5 against ~80 ms)."""
-    positions = np.arange(indices.size, dtype=np.int64)
-    return scipy.sparse.csr_matrix((positions, indices, indptr), shape=shape).tocsc().data
 
 
 def is_sparse(X) -> bool:
@@ -322,9 +313,7 @@ def take_rows(X, rows: jax.Array):
         rows=jnp.repeat(jnp.arange(B, dtype=index), r),
         cols=cols.reshape(-1),
         row_ptr=jnp.arange(B + 1, dtype=index) * r,
-        col_order=None,
-        col_ptr=None,
+        by_columns=None,
         shape=(B, X.shape[1]),
         max_row_nnz=r,
-        column_chunk=X.column_chunk,
     )

@@ -361,10 +361,10 @@ def fit(
         options = dict(platform=jax.default_backend(), sparse=csr is not None or laid_out)
         n_params = targets.shape[1] * (p + int(fit_intercept))
         options.update(l1=l1 or box.grouped, bounds=box.bounded, purpose=Purpose.DIFFERENTIABLE)
-        options.update(columns=not laid_out or X.col_order is not None)
+        options.update(columns=not laid_out or X.by_columns is not None)
         solver = auto_solver(n_params=n_params, **options)
     method = get_solver(solver, l1=l1, bounds=box.bounded, grouped=box.grouped)
-    if laid_out and X.col_order is None:
+    if laid_out and X.by_columns is None:
         check_row_wise(method, working_sets)
     if adjoint not in ADJOINTS:
         raise ValueError(f"adjoint must be one of {ADJOINTS}, got {adjoint!r}")

@@ -163,11 +163,11 @@ def padded_on_device(
     return jax.device_put(out)
 
 
-def padded_sparse_design(X, n_rows: int) -> SparseDesign:
+def padded_sparse_design(X, n_rows: int, columns: bool = True) -> SparseDesign:
     """A CSR ``X (n, p)`` (indices sorted, no duplicates) as a ``SparseDesign`` of ``n_rows``
     rows: empty rows appended; unless ``X`` is large, its stored values padded with zeros in
     the last row to ``row_bucket(nnz, 1)`` and the row-gather capacity rounded up to a power of
-    two (module docstring). Nothing is densified."""
+    two (module docstring). Nothing is densified. ``columns``: ``SparseDesign.from_csr``'s."""
     n, p = X.shape
     data, indices = X.data, X.indices
     indptr = np.concatenate([X.indptr, np.full(n_rows - n, X.indptr[-1], X.indptr.dtype)])
@@ -178,4 +178,7 @@ def padded_sparse_design(X, n_rows: int) -> SparseDesign:
         indices = np.concatenate([indices, np.arange(extra, dtype=indices.dtype) % p])
         indptr[-1] += extra
         capacity = 1 << max(int(np.diff(X.indptr).max(initial=0)) - 1, 0).bit_length()
-    return SparseDesign.from_csr(data, indices, indptr, (n_rows, p), max_row_nnz=capacity)
+    shape = (n_rows, p)
+    return SparseDesign.from_csr(
+        data, indices, indptr, shape, max_row_nnz=capacity, columns=columns
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-from ..engine.functional import FitArrays, check_row_wise, solve, solve_many
+from ..engine.functional import FitArrays, check_row_wise, reads_columns, solve, solve_many
 from ..engine.shapes import (
     bucket_columns,
     bucket_rows,
@@ -44,7 +44,8 @@ def placed_solve(
         n_rows = bucket_rows(X, n_columns=n_columns)
         targets = pad_rows(targets, n_rows, axis=np.ndim(targets) - 2)
         if sparse:
-            X = padded_sparse_design(X, n_rows)
+            columns = reads_columns(get_solver(static["solver"]), working_sets=False)
+            X = padded_sparse_design(X, n_rows, columns=columns)
         else:
             X = padded_on_device(X, n_rows, n_columns=n_columns)
         data = (X, targets, pad_rows(weights, n_rows))

@@ -185,7 +185,10 @@ def fitted_problem(
     if mode == Mode.OVR:
         coef = coef[:, None, :]
     sparse = scipy.sparse.issparse(X)
-    design = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape) if sparse else to_device(X)
+    if sparse:  # read by rows only
+        design = SparseDesign.from_csr(X.data, X.indices, X.indptr, X.shape, columns=False)
+    else:
+        design = to_device(X)
     factors = check_penalty_factor(getattr(estimator, "penalty_factor", None), X.shape[1])
     problem = _make_problem(
         design,

@@ -272,11 +272,9 @@ def _sparse_design(mesh, data, rows, cols, ptr, shape, blocks) -> SparseDesign:
         rows=rows,
         cols=cols,
         row_ptr=jax.device_put(row_ptr, NamedSharding(mesh, P())),
-        col_order=None,
-        col_ptr=None,
+        by_columns=None,
         shape=shape,
         max_row_nnz=longest,
-        column_chunk=8,
         row_blocks=_n_shards(mesh, row_axes(mesh)),
     )
 

@@ -190,7 +190,10 @@ def chunk_design(block, rows: int, capacity: int, max_row_nnz: int, dtype) -> Sp
     indices = np.concatenate([block.indices, np.arange(extra) % max(p, 1)])
     indptr = np.concatenate([block.indptr, np.full(rows - n, block.indptr[-1])]).astype(np.int64)
     indptr[-1] += extra
-    return SparseDesign.from_csr(data, indices, indptr, (rows, p), max_row_nnz=max_row_nnz)
+    shape = (rows, p)  # read by rows only
+    return SparseDesign.from_csr(
+        data, indices, indptr, shape, max_row_nnz=max_row_nnz, columns=False
+    )
 
 
 def in_dtype(X, dtype):

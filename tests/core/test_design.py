@@ -123,7 +123,7 @@ def test_take_rows():
     X = random_csr(40, 9, seed=5)
     rows = np.array([0, 3, 3, 39, 17])
     sub = take_rows(design_of(X), jnp.asarray(rows))
-    assert sub.shape == (5, 9) and sub.col_ptr is None
+    assert sub.shape == (5, 9) and sub.by_columns is None
     np.testing.assert_allclose(sub.todense(), X.toarray()[rows])
     W = np.random.default_rng(2).standard_normal((2, 9))
     np.testing.assert_allclose(matmul_t(sub, jnp.asarray(W)), X.toarray()[rows] @ W.T)

@@ -170,15 +170,13 @@ def test_path_on_a_sparse_design_equals_the_dense_path():
 def test_only_column_reading_solves_lay_out_the_columns(
     monkeypatch, solver, working_sets, reads_columns
 ):
-    """The column-major order of a sparse ``X`` is made only for coordinate descent and working
-    sets; the other solvers read ``X`` by rows and fit the same without it."""
+    """A sparse ``X`` is laid out by columns only for coordinate descent and working sets; the
+    other solvers read ``X`` by rows and fit the same without that layout."""
     from jaxlogreg.core import design
 
     laid_out = []
-    column_major_order = design._column_major_order
-    monkeypatch.setattr(
-        design, "_column_major_order", lambda *a: laid_out.append(1) or column_major_order(*a)
-    )
+    column_layout = design.column_layout
+    monkeypatch.setattr(design, "column_layout", lambda *a: laid_out.append(1) or column_layout(*a))
     X, y = sparse_problem()
     l1_ratio = 1.0 if working_sets else 0.0
     kwargs = dict(lam=0.01, l1_ratio=l1_ratio, solver=solver, tol=1e-10, max_iter=5000)
