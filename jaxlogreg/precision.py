@@ -31,8 +31,9 @@ emitters (``SCATTER_COMPILER_OPTIONS``): the older loop emitters rewrite every s
 loop over its elements, one step a value (``Rᵀ X`` of 10⁶ nonzeros: 10 ms against 3.6 ms).
 Warm, the benchmark suite's S1 (Newton-CG) took 0.37 against 0.59 s, S1-l1 (``cd``) 0.55
 against 0.71 s, S3 (``cd``, 20 classes) 17.2 against 23.8 s and S2's path 79 against 103 s,
-their first calls as much shorter (the compilations took as long). Small programs keep the
-loop emitters: the sparse tests' CPU time grew by a third with the fusion emitters.
+their first calls as much shorter (the compilations took as long, with 120–160 MB more memory at
+their peak). Small programs keep the loop emitters: the sparse tests' CPU time grew by a third
+with the fusion emitters.
 
 Small programs (``is_small``: at most ``SMALL_PROGRAM_ELEMENTS`` elements in their array
 arguments) compile with ``QUICK_COMPILER_OPTIONS`` as well, without LLVM's optimizations: the

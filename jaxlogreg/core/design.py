@@ -11,9 +11,9 @@ dispatches on its type; the dense branches are the products the solvers always r
   ``losses._weighted_gram``); ``take_rows``: ``X[rows]`` (minibatches);
 - column access for coordinate descent lives in ``core.columns``.
 
-Sparse format. A ``SparseDesign`` keeps the nonzeros once, in row-major (CSR) order, as
-coordinates ``(data, rows, cols)`` with ``rows`` sorted, plus the row pointers (row gathers) and
-a column-major permutation with column pointers (column access). The products are
+Sparse format. A ``SparseDesign`` keeps the nonzeros in row-major (CSR) order, as coordinates
+``(data, rows, cols)`` with ``rows`` sorted, plus the row pointers (row gathers) and, for the
+solvers that read columns, a second copy laid out by columns (``core.columns``). The products are
 ``jax.ops.segment_sum``: ``X Wᵀ`` sums ``data ⊙ w[cols]`` over the sorted ``rows`` (one class at a
 time), ``Rᵀ X`` scatters ``data ⊙ R[rows]`` onto ``cols``. Measured on a 2-core CPU, float64,
 warm, 10⁶ nonzeros (A: 20,000 × 200,000, 50 a row; B: 100,000 × 1,000, 1%), ms for K = 1 / 3:
@@ -95,10 +95,10 @@ class SparseDesign:
     design for a solver that reads by rows).
 
     Static: ``shape``, ``max_row_nnz`` (most nonzeros of a row, the capacity of a row gather) and
-    ``row_blocks``:
-    ``B > 1`` when the rows come in ``B`` equal blocks whose nonzeros fill equal slabs of the
-    stored arrays, in order (``scale.sharding``: one block per device); the products then run
-    block by block, so that a device reads only its own rows. Build with ``from_csr``.
+    ``row_blocks``: ``B > 1`` when the rows come in ``B`` equal blocks whose nonzeros fill equal
+    slabs of the stored arrays, in order (``scale.sharding``: one block per device); the
+    products then run block by block, so that a device reads only its own rows. Build with
+    ``from_csr``.
     """
 
     data: jax.Array
