@@ -88,9 +88,10 @@ def column_layout(data, indices, indptr, shape: tuple[int, int], chunk: int) -> 
     last), and ``widths[-1]`` more, so that every column's slice stays inside."""
     n, p = shape
     csc = scipy.sparse.csr_matrix((data, indices, indptr), shape=shape).tocsc()
+    csc.sum_duplicates()  # the zeros a padded design repeats in its last row: at most n a column
     lengths = np.append(np.diff(csc.indptr), n)
     widths = tuple(chunk << k for k in range((-(-n // chunk) - 1).bit_length() + 1))
-    size = 2 * (csc.nnz + n) + (p + 1) * widths[0] + widths[-1]
+    size = 2 * (indices.size + n) + (p + 1) * widths[0] + widths[-1]  # by the stored count
     index = np.int32 if max(size, n) < 2**31 else np.int64
     width_class = np.searchsorted(widths, lengths).astype(index)
     padded = np.asarray(widths, np.int64)[width_class]

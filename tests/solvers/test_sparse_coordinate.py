@@ -238,3 +238,26 @@ def test_the_inner_solve_stops_at_a_tenth_of_the_outer_tolerance(monkeypatch):
     assert bool(solution.converged) and float(solution.kkt_violation) <= outer
     assert len(levels) >= 2
     assert min(levels) == pytest.approx(coordinate.OUTER_TOL_FRACTION * outer, rel=1e-12)
+
+
+def test_layout_of_a_padded_design_with_more_padding_values_than_rows_per_column():
+    """A padded design repeats explicit zeros in its last row (``engine.shapes``): with few
+    columns a column holds more stored values than rows; its layout sums them and still holds
+    ``[X | 1]``."""
+    from jaxlogreg.engine.shapes import bucket_rows, padded_sparse_design
+
+    X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]]))
+    D = padded_sparse_design(X, bucket_rows(X))
+    assert D.data.shape[0] > D.shape[0] * D.shape[1]  # more stored values than cells
+    A = columns(D, True)
+    dense = np.zeros((D.shape[0], 3))
+    for j, width_class in enumerate(np.asarray(A.width_class)):
+        start, width = int(A.start[j]), A.widths[width_class]
+        np.add.at(
+            dense[:, j], np.asarray(A.rows[start : start + width]), A.values[start : start + width]
+        )
+    expected = np.hstack([X.toarray(), np.ones((3, 1))])
+    np.testing.assert_allclose(dense[:3], expected)
+    np.testing.assert_allclose(
+        dense[3:], np.hstack([np.zeros((D.shape[0] - 3, 2)), np.ones((D.shape[0] - 3, 1))])
+    )
